@@ -1,0 +1,118 @@
+"""The `fangyi` command: thin wrappers over the library functions."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from db import DEFAULT_DB
+
+from . import settings as settings_mod
+
+DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                         default=DEFAULT_DB, show_default=True, help="SQLite database file.")
+
+
+@click.group()
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Settings file (default: $FANGYI_SETTINGS, else ./fangyi.toml).")
+@click.pass_context
+def cli(ctx: click.Context, settings_path: Path | None) -> None:
+    """fangyi (防疫): ingest, check and publish community epidemic-prevention records."""
+    try:
+        ctx.obj = settings_mod.load(settings_path)
+    except settings_mod.SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--kind", type=click.Choice(["units", "daily"]), default=None,
+              help="Read every sheet as this kind (default: detect from the headers).")
+@click.option("--show-rejected", default=5, show_default=True,
+              help="How many rejected rows to list per file.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths: tuple[Path, ...]) -> None:
+    """Load CSV/XLSX files or folders into the database.
+
+    Prints, per file, what was loaded, rejected and recognised as not data. Exits 0 even when
+    rows were rejected, 1 when a file could not be read at all (that file adds nothing).
+
+    Example: fangyi ingest --db db/workbench.db demo/data/units demo/data/daily
+    """
+    from ingest.load import ingest as run_ingest
+
+    reports = run_ingest(db_path, paths, kind=kind, header_synonyms=settings.header_synonyms,
+                         unit_aliases=settings.unit_aliases)
+    if not reports:
+        raise click.ClickException("no input files found in " + ", ".join(map(str, paths)))
+    if _print_reports(reports, show_rejected):
+        sys.exit(1)
+
+
+def _print_reports(reports, show_rejected: int) -> int:
+    """Print what happened to each file; return the number of files that failed."""
+    for report in reports:
+        click.echo(report.summary(), err=report.status == "failed")
+        for sheet, row, reason in report.rejections[:show_rejected]:
+            where = f"sheet {sheet!r} row {row}" if sheet else f"row {row}"
+            click.echo(f"    rejected {where}: {reason}")
+        if len(report.rejections) > show_rejected:
+            click.echo(f"    ... {len(report.rejections) - show_rejected} more in table rejected_rows")
+    failed = sum(r.status == "failed" for r in reports)
+    loaded = sum(r.rows_loaded for r in reports)
+    click.echo(f"{len(reports)} files: {loaded} rows loaded, "
+               f"{sum(r.rows_rejected for r in reports)} rejected, {failed} files failed")
+    return failed
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--port", default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def serve(db_path: Path, port: int, host: str) -> None:
+    """Serve the database with Datasette and metadata.yml.
+
+    Example: fangyi serve --db db/workbench.db --port 8001
+    """
+    from .serve import serve as run_serve
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
+    sys.exit(run_serve(db_path, port=port, host=host))
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("demo/data"),
+              show_default=True, help="Where to write the demo input files.")
+@DB_OPTION
+@click.option("--port", default=8001, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build and ingest only; do not start Datasette.")
+@click.pass_obj
+def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
+    """Generate the bundled demo district, ingest it into a fresh database and serve it.
+
+    Example: fangyi demo --db db/workbench.db --port 8001
+    """
+    from ingest.load import ingest as run_ingest
+
+    from . import demo as demo_mod
+    from .serve import serve as run_serve
+
+    manifest = demo_mod.generate(out)
+    click.echo(f"demo data: {len(manifest['files'])} files in {out}")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    reports = run_ingest(db_path, [out], header_synonyms=settings.header_synonyms,
+                         unit_aliases=settings.unit_aliases)
+    if _print_reports(reports, 3):
+        raise click.ClickException("the demo data did not ingest cleanly")
+    if not no_serve:
+        click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
+        sys.exit(run_serve(db_path, port=port))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,137 @@
+"""What every kind shares once the header is known: telling data rows from titles, totals,
+footers and blank lines; parsing the mapped columns; and splitting a chunk of rows into
+loaded, rejected and not-data frames, each row keeping its sheet and row number."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from . import parse
+from .headers import Header
+
+TOTAL = r"^(合[计計]|[总總][计計]|小[计計]|累[计計])"
+FOOTER = (r"^(填表人|填报人|填報人|审核人|審核人|制表人|製表人|负责人|負責人|单位负责人|單位負責人|"
+          r"报送人|報送人|联系人|聯系人|聯繫人|联系电话|聯系電話|聯繫電話|填表日期|填报日期|填報日期|"
+          r"备注|備註|说明|說明|注|註|审核|審核|领导签字|領導簽字)\s*[:：]")
+
+
+@dataclass
+class SheetContext:
+    path: str
+    sheet: str
+    title: str            # the rows above the header, joined
+    sheet_date: dt.date | None
+    default_year: int | None
+
+
+def letter(col: int) -> str:
+    name = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        name = chr(65 + rem) + name
+    return name
+
+
+def column_label(header: Header, col: int) -> str:
+    text = " ".join((header.texts[col] if col < len(header.texts) else "").split())
+    return f"{text} ({letter(col)})" if text else f"column {letter(col)}"
+
+
+# A field parser: column name -> (value, bad). `what` names the expected content in reasons.
+Parser = Callable[[str], tuple[pl.Expr, pl.Expr]]
+
+
+@dataclass
+class FieldSpec:
+    parser: Parser
+    what: str
+
+
+def _names(header: Header, width: int) -> list[str]:
+    """Unique, readable names for the columns: header text, else the column letter."""
+    seen: set[str] = set()
+    out = []
+    for col in range(width):
+        name = " ".join((header.texts[col] if col < len(header.texts) else "").split()) or letter(col)
+        if name in seen:
+            name = f"{name} ({letter(col)})"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+def raw_json(frame: pl.DataFrame, header: Header, width: int) -> pl.Expr:
+    names = _names(header, width)
+    return pl.struct([pl.col(f"c{i}").alias(names[i]) for i in range(width)]).struct.json_encode()
+
+
+def row_roles(header: Header, width: int, label_field: str) -> pl.Expr:
+    """'blank', 'total', 'footer', 'header' or null (data) for each row."""
+    cells = [pl.col(f"c{i}") for i in range(width)]
+    first = pl.coalesce(cells).str.normalize("NFKC").str.strip_chars()
+    label_col = header.column_of(label_field)
+    label = pl.col(f"c{label_col}").str.replace_all(r"\s", "") if label_col is not None else first
+    header_text = header.texts[label_col] if label_col is not None else None
+    role = (
+        pl.when(pl.all_horizontal([c.is_null() for c in cells])).then(pl.lit("blank"))
+        .when(label.str.contains(TOTAL) | first.str.replace_all(r"\s", "").str.contains(TOTAL))
+        .then(pl.lit("total"))
+        .when(first.str.contains(FOOTER)).then(pl.lit("footer"))
+    )
+    if header_text:
+        role = role.when(pl.col(f"c{label_col}").str.strip_chars() == header_text.strip()).then(pl.lit("header"))
+    return role.otherwise(None)
+
+
+def split(frame: pl.DataFrame, header: Header, specs: dict[str, FieldSpec], label_field: str,
+          ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(parsed data rows, rows that are not data with their `_role`).
+
+    The parsed frame has one column per field in `specs` (null when the sheet lacks it),
+    `_row`, `_raw` (the row as JSON), `_extra` (unknown columns as JSON), `_reason` (null when
+    the row is good) and `_column` (the cell to blame).
+    """
+    width = len([c for c in frame.columns if c.startswith("c")])
+    frame = frame.with_columns(_role=row_roles(header, width, label_field), _raw=raw_json(frame, header, width))
+    not_data = frame.filter(pl.col("_role").is_not_null()).select("_row", "_role", "_raw")
+    data = frame.filter(pl.col("_role").is_null())
+
+    exprs, reasons = [], []
+    for name, spec in specs.items():
+        col = header.column_of(name)
+        if col is None or col >= width:
+            exprs.append(pl.lit(None, pl.String).alias(name))
+            continue
+        value, bad = spec.parser(f"c{col}")
+        exprs.append(value.alias(name))
+        label = column_label(header, col)
+        reasons.append((bad, label, f"c{col}", spec.what))
+    reason = pl.lit(None, pl.String)
+    column = pl.lit(None, pl.String)
+    for bad, label, src, what in reversed(reasons):          # the leftmost bad cell is named
+        reason = pl.when(bad).then(pl.format(f"{label}: cannot read '{{}}' as {what}", pl.col(src))).otherwise(reason)
+        column = pl.when(bad).then(pl.lit(label)).otherwise(column)
+    extra = extra_json(header, width)
+    parsed = data.select(*exprs, "_row", "_raw", _reason=reason, _column=column,
+                         _extra=extra if extra is not None else pl.lit(None, pl.String))
+    return parsed, not_data
+
+
+def extra_json(header: Header, width: int) -> pl.Expr | None:
+    """Columns the workbench does not know, kept as a JSON object so nothing is lost."""
+    names = _names(header, width)
+    cols = [pl.col(f"c{i}").alias(names[i]) for i in range(width)
+            if i not in header.fields and i < len(header.texts) and header.texts[i].strip()]
+    if not cols:
+        return None
+    return pl.struct(cols).struct.json_encode()
+
+
+DATE = FieldSpec(parse.date, "a date")
+COUNT = FieldSpec(parse.count, "a count")
+FLAG = FieldSpec(parse.flag, "是/否")
+TEXT = FieldSpec(parse.text, "text")
