@@ -69,3 +69,17 @@ def rebuild_unit_keys(conn: sqlite3.Connection, settings_aliases: dict[str, list
     conn.execute("DELETE FROM unit_keys")
     conn.executemany("INSERT INTO unit_keys (key, unit_code, source) VALUES (?, ?, ?)", rows)
     conn.execute("COMMIT")
+
+
+def bulk_connect(path: Path | str):
+    """A connection for bulk loading: ADBC binds whole Arrow columns in C, about twice as fast
+    as sqlite3.executemany. Not autocommit: call commit() or rollback()."""
+    import adbc_driver_sqlite.dbapi
+
+    return adbc_driver_sqlite.dbapi.connect(str(path))
+
+
+def append(cursor, table: str, frame) -> None:
+    """Append a polars frame to a table; its column names are the table's."""
+    if frame.height:
+        cursor.adbc_ingest(table, frame.to_arrow(), mode="append")

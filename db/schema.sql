@@ -99,7 +99,6 @@ CREATE TABLE IF NOT EXISTS daily_reports (
     row_number           INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
-CREATE INDEX IF NOT EXISTS daily_reports_key ON daily_reports(unit_key);
 
 -- Every report with its unit resolved: by code, then by name/alias, then by short name.
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -17,7 +16,7 @@ from . import daily, parse, units
 from .errors import IngestError
 from .headers import SynonymTable, describe, find_header
 from .read import Sheet, read_sheets
-from .sheet import SheetContext, split
+from .sheet import SheetContext, raw_json, split
 
 KINDS = {"units": units, "daily": daily}
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -75,101 +74,101 @@ def _context(path: Path, sheet: Sheet, header_index: int) -> SheetContext:
 
 
 class _FileLoader:
-    def __init__(self, conn: sqlite3.Connection, path: Path, report: FileReport):
-        self.conn, self.path, self.report = conn, path, report
+    """Writes one file's rows through a bulk (ADBC) cursor, inside the caller's transaction."""
 
-    def not_data(self, sheet: str, rows: list[tuple[int, str, str]]) -> None:
-        self.conn.executemany(
-            "INSERT INTO non_data_rows (file_id, sheet, row_number, role, raw) VALUES (?, ?, ?, ?, ?)",
-            [(self.report.file_id, sheet, n, role, raw) for n, role, raw in rows])
-        self.report.rows_not_data += len(rows)
+    def __init__(self, cursor, path: Path, report: FileReport):
+        self.cursor, self.path, self.report = cursor, path, report
 
-    def head_rows(self, sheet: Sheet, end: int, role: str) -> list[tuple[int, str, str]]:
-        out = []
-        for i, row in enumerate(sheet.head[:end]):
-            blank = all(v is None for v in row)
-            out.append((i + 1, "blank" if blank else role, json.dumps(row, ensure_ascii=False)))
-        return out
+    def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
+        """rows: _row, _role, _raw."""
+        db.append(self.cursor, "non_data_rows", rows.select(
+            file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet),
+            row_number="_row", role="_role", raw="_raw"))
+        self.report.rows_not_data += rows.height
+
+    def head_rows(self, sheet: Sheet, start: int, end: int, role: str) -> pl.DataFrame:
+        rows = sheet.head[start:end]
+        return pl.DataFrame({
+            "_row": list(range(start + 1, start + len(rows) + 1)),
+            "_role": ["blank" if all(v is None for v in r) else role for r in rows],
+            "_raw": [json.dumps(r, ensure_ascii=False) for r in rows],
+        }, schema={"_row": pl.Int64, "_role": pl.String, "_raw": pl.String})
 
     def sheet(self, sheet: Sheet, header) -> None:
         report = self.report
         if header is None:
-            rows = [(n, "blank" if role == "blank" else "unrecognised_sheet", raw)
-                    for n, role, raw in self.head_rows(sheet, len(sheet.head), "unrecognised_sheet")]
+            rows = self.head_rows(sheet, 0, len(sheet.head), "unrecognised_sheet")
             self.not_data(sheet.name, rows)
-            report.rows_read += len(rows)
+            report.rows_read += rows.height
             return
         kind = KINDS[header.kind]
         if header.kind not in report.kinds:
             report.kinds.append(header.kind)
         ctx = _context(self.path, sheet, header.row_index)
-        head = self.head_rows(sheet, header.row_index, "title")
-        head += [(header.row_index + k + 1, "header", json.dumps(sheet.head[header.row_index + k], ensure_ascii=False))
-                 for k in range(header.height)]
+        head = pl.concat([self.head_rows(sheet, 0, header.row_index, "title"),
+                          self.head_rows(sheet, header.row_index, header.first_data_index, "header")])
         self.not_data(sheet.name, head)
-        report.rows_read += len(head)
+        report.rows_read += head.height
         width = max(len(r) for r in sheet.head)
         specs = kind.specs(ctx)
-        columns = kind.COLUMNS + ["file_id", "sheet", "row_number"]
-        insert = (f"INSERT INTO {kind.TABLE} ({', '.join(columns)}) "
-                  f"VALUES ({', '.join('?' * len(columns))})")
         for batch in sheet.body(header.first_data_index, width):
             report.rows_read += batch.height
             parsed, not_data = split(batch, header, specs, kind.LABEL_FIELD)
-            self.not_data(sheet.name, not_data.select("_row", "_role", "_raw").rows())
+            self.not_data(sheet.name, not_data)
             out = kind.finish(parsed, ctx)
             good = out.filter(pl.col("_reason").is_null())
-            self.conn.executemany(insert, good.select(
-                *kind.COLUMNS, file_id=pl.lit(report.file_id), sheet=pl.lit(sheet.name),
-                row_number="_row").iter_rows())
+            db.append(self.cursor, kind.TABLE, good.select(
+                *kind.COLUMNS, file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name),
+                row_number="_row"))
             report.rows_loaded += good.height
-            bad = out.filter(pl.col("_reason").is_not_null()).select("_row", "_column", "_raw", "_reason")
-            self.conn.executemany(
-                "INSERT INTO rejected_rows (file_id, sheet, row_number, kind, column_name, raw, reason) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(report.file_id, sheet.name, n, header.kind, col, raw, reason) for n, col, raw, reason in bad.rows()])
+            bad = out.filter(pl.col("_reason").is_not_null()).select(
+                file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
+                kind=pl.lit(header.kind), column_name="_column", raw=raw_json(header, width),
+                reason="_reason")
+            db.append(self.cursor, "rejected_rows", bad)
             report.rows_rejected += bad.height
-            report.rejections += [(sheet.name, n, reason) for n, _, _, reason in bad.rows()]
+            report.rejections += [(sheet.name, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
 
 
-def ingest_file(conn: sqlite3.Connection, path: Path, synonyms: SynonymTable,
-                kind: str | None = None) -> FileReport:
-    """Load one file in one transaction; raises IngestError (and leaves the database as it
-    was) when the file cannot be read at all."""
+def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None) -> FileReport:
+    """Load one file in one transaction of the bulk connection `conn`; raises IngestError (and
+    leaves the database as it was) when the file cannot be read at all."""
     report = FileReport(path)
     if not path.is_file():
         raise IngestError(path, "no such file")
     digest = sha256(path)
-    known = conn.execute("SELECT file_id FROM source_files WHERE sha256 = ?", (digest,)).fetchone()
+    cur = conn.cursor()
+    cur.execute("SELECT file_id FROM source_files WHERE sha256 = ?", (digest,))
+    known = cur.fetchone()
     if known:
         report.status, report.file_id = "unchanged", known[0]
         return report
     sheets = read_sheets(path)
-    kinds = [kind] if kind else list(KINDS)
-    headers = [find_header(s.head, synonyms, kinds) for s in sheets]
-    if not any(headers):
-        expected = "; ".join(f"{k}: {describe(k)}" for k in kinds)
-        raise IngestError(path, f"no sheet has a recognisable header (expected columns such as {expected})")
-    report.sheets = [s.name for s in sheets]
-    conn.execute("BEGIN")
     try:
-        cur = conn.execute(
+        kinds = [kind] if kind else list(KINDS)
+        headers = [find_header(s.head, synonyms, kinds) for s in sheets]
+        if not any(headers):
+            expected = "; ".join(f"{k}: {describe(k)}" for k in kinds)
+            raise IngestError(path, f"no sheet has a recognisable header (expected columns such as {expected})")
+        report.sheets = [s.name for s in sheets]
+        cur.execute(
             "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
             "rows_not_data, ingested_at) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?)",
             (str(path), digest, json.dumps(report.sheets, ensure_ascii=False),
              dt.datetime.now().isoformat(timespec="seconds")))
-        report.file_id = cur.lastrowid
-        loader = _FileLoader(conn, path, report)
+        cur.execute("SELECT last_insert_rowid()")
+        report.file_id = cur.fetchone()[0]
+        loader = _FileLoader(cur, path, report)
         for sheet, header in zip(sheets, headers):
             loader.sheet(sheet, header)
-        conn.execute(
+        cur.execute(
             "UPDATE source_files SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, "
             "rows_not_data = ? WHERE file_id = ?",
             (",".join(report.kinds), report.rows_read, report.rows_loaded, report.rows_rejected,
              report.rows_not_data, report.file_id))
-        conn.execute("COMMIT")
+        conn.commit()
     except BaseException as exc:
-        conn.execute("ROLLBACK")
+        conn.rollback()
         if isinstance(exc, IngestError) or not isinstance(exc, Exception):
             raise
         raise IngestError(path, f"{type(exc).__name__}: {exc}") from exc
@@ -188,14 +187,19 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     if kind is not None and kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
     synonyms = SynonymTable(header_synonyms)
-    conn = db.connect(db_path)
+    db.connect(db_path).close()                  # creates the schema if needed
     reports = []
+    conn = db.bulk_connect(db_path)
     try:
         for path in expand(paths):
             try:
                 reports.append(ingest_file(conn, path, synonyms, kind))
             except IngestError as exc:
                 reports.append(FileReport(path, status="failed", error=str(exc)))
+    finally:
+        conn.close()
+    conn = db.connect(db_path)
+    try:
         db.rebuild_unit_keys(conn, unit_aliases)
     finally:
         conn.close()

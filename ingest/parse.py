@@ -29,99 +29,91 @@ def clean(col: str | pl.Expr) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr)
 
 
-def count(col: str) -> tuple[pl.Expr, pl.Expr]:
-    text = clean(col)
-    number = text.str.replace(COUNT_UNITS, "").str.strip_chars()
-    number = pl.when(number.str.contains(r"^\d{1,3}(,\d{3})+$")).then(
-        number.str.replace_all(",", "")).otherwise(number)
-    integral = number.str.contains(r"^\d+(\.0+)?$")
-    value = (
-        pl.when(text.is_in(ZERO_WORDS) | number.is_in(ZERO_WORDS)).then(pl.lit(0, pl.Int64))
-        .when(integral).then(number.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False))
-        .otherwise(None)
-    )
-    return value, text.is_not_null() & value.is_null()
+# Each parser takes a frame with the cell text in column "t" (one row per distinct value) and
+# returns it with "v" (the value) and "bad" (non-blank but unreadable). The steps are separate
+# with_columns calls on purpose: polars evaluates a nested expression once per use.
+
+def count(f: pl.DataFrame) -> pl.DataFrame:
+    f = f.with_columns(s=clean("t"))
+    f = f.with_columns(n=pl.col("s").str.replace(COUNT_UNITS, "").str.strip_chars())
+    f = f.with_columns(n=pl.when(pl.col("n").str.contains(r"^\d{1,3}(,\d{3})+$"))
+                       .then(pl.col("n").str.replace_all(",", "")).otherwise(pl.col("n")))
+    f = f.with_columns(v=pl.when(pl.col("s").is_in(ZERO_WORDS) | pl.col("n").is_in(ZERO_WORDS))
+                       .then(pl.lit(0, pl.Int64))
+                       .when(pl.col("n").str.contains(r"^\d+(\.0+)?$"))
+                       .then(pl.col("n").str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)))
+    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
 
 
-def flag(col: str) -> tuple[pl.Expr, pl.Expr]:
-    text = clean(col).str.to_lowercase()
-    value = (
-        pl.when(text.is_in(TRUE_WORDS)).then(pl.lit(1, pl.Int64))
-        .when(text.is_in(FALSE_WORDS)).then(pl.lit(0, pl.Int64))
-        .otherwise(None)
-    )
-    return value, text.is_not_null() & value.is_null()
+def flag(f: pl.DataFrame) -> pl.DataFrame:
+    f = f.with_columns(s=clean("t").str.to_lowercase())
+    f = f.with_columns(v=pl.when(pl.col("s").is_in(TRUE_WORDS)).then(pl.lit(1, pl.Int64))
+                       .when(pl.col("s").is_in(FALSE_WORDS)).then(pl.lit(0, pl.Int64)))
+    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
 
 
-_FULL = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
-_COMPACT = r"^(\d{4})(\d{2})(\d{2})"
-_YEARLESS = r"^(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?"
+def text(f: pl.DataFrame) -> pl.DataFrame:
+    return f.select("t", v=clean("t"), bad=pl.lit(False))
+
+
+# A date, with an optional time after it, in the written forms: 2021-01-20, 2021/1/20,
+# 2021.1.20, 2021年1月20日, 20210120, 1月20日 (year from context); time 8:30, 08:30:00, 8时30分.
+_YMD = r"^(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})|(\d{4})(\d{2})(\d{2})|(\d{1,2})\s*[-/.月]\s*(\d{1,2}))\s*日?"
+_HMS = r"^\s*[T ]?\s*(?:(\d{1,2})\s*[:时時点點]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?\s*[分秒]?)?\s*$"
 _SERIAL = r"^(\d{5})(\.\d+)?$"
-_TIME = r"(\d{1,2})\s*[:时時点點]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?"
 
 
-def _date_parts(text: pl.Expr, default_year: int | None) -> tuple[pl.Expr, pl.Expr]:
-    """(iso date text or null, remainder after the date) for the written forms."""
-    full = text.str.extract_groups(_FULL)
-    compact = text.str.extract_groups(_COMPACT + r"(?:\D|$)")
-    yearless = text.str.extract_groups(_YEARLESS)
-    year = pl.coalesce(full.struct.field("1"), compact.struct.field("1"),
-                       pl.when(yearless.struct.field("1").is_not_null())
-                       .then(pl.lit(None if default_year is None else str(default_year), pl.String)))
-    month = pl.coalesce(full.struct.field("2"), compact.struct.field("2"), yearless.struct.field("1"))
-    day = pl.coalesce(full.struct.field("3"), compact.struct.field("3"), yearless.struct.field("2"))
-    iso = pl.concat_str([year, month.str.zfill(2), day.str.zfill(2)], separator="-")
-    rest = pl.when(full.struct.field("1").is_not_null() | compact.struct.field("1").is_not_null()).then(
-        text.str.replace(_FULL, "").str.replace(_COMPACT, "")
-    ).otherwise(text.str.replace(_YEARLESS, ""))
-    return iso.str.to_date("%Y-%m-%d", strict=False), rest
-
-
-def _serial(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Excel serial day number -> (date, seconds into the day)."""
-    groups = text.str.extract_groups(_SERIAL)
-    days = groups.struct.field("1").cast(pl.Int64, strict=False)
-    days = pl.when(days.is_between(20000, 80000)).then(days)
-    fraction = pl.concat_str([pl.lit("0"), groups.struct.field("2")]).cast(pl.Float64, strict=False)
-    seconds = (fraction.fill_null(0.0) * 86400).round(0).cast(pl.Int64)
-    return EXCEL_EPOCH + pl.duration(days=days), pl.when(days.is_not_null()).then(seconds)
-
-
-def date(col: str, default_year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """2021-01-20, 2021/1/20, 2021.1.20, 2021年1月20日, 20210120, Excel serials, 1月20日."""
-    text = clean(col).str.replace_all(r"[(][^()]*[)]", "")     # '(星期三)'
-    parsed, rest = _date_parts(text, default_year)
-    serial, _ = _serial(text)
-    # after a date only a time may follow (calamine writes date cells as 2021-01-20T00:00:00)
-    trailing_ok = rest.str.contains(r"^\s*[T ]?\s*(" + _TIME + r"\s*[分秒]?)?\s*$") | rest.is_null()
-    value = pl.coalesce(pl.when(trailing_ok).then(parsed), serial)
-    return value.dt.to_string("%Y-%m-%d"), text.is_not_null() & value.is_null()
-
-
-def datetime(col: str, default_year: int | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """A date in any form above, then an optional time (8:30, 08:30:00, 8时30分); or a serial
-    with a fraction of a day. Written as 2021-01-21T08:30:00, or the date alone if no time."""
-    text = clean(col)
-    parsed, rest = _date_parts(text, default_year)
-    time = rest.str.extract_groups(r"^\s*[T ]?\s*" + _TIME + r"\s*(?:分|秒)?\s*$")
-    no_time = rest.str.contains(r"^\s*$") | rest.is_null()
-    hh, mm, ss = (time.struct.field(k).cast(pl.Int64, strict=False) for k in ("1", "2", "3"))
-    time_ok = hh.is_between(0, 23) & mm.is_between(0, 59) & ss.fill_null(0).is_between(0, 59)
-    clock = pl.format("{}:{}:{}", hh.cast(pl.String).str.zfill(2), mm.cast(pl.String).str.zfill(2),
-                      ss.fill_null(0).cast(pl.String).str.zfill(2))
-    day = parsed.dt.to_string("%Y-%m-%d")
-    from_text = (
-        pl.when(parsed.is_not_null() & no_time).then(day)
-        .when(parsed.is_not_null() & time_ok).then(pl.format("{}T{}", day, clock))
+def _moment(f: pl.DataFrame, default_year: int | None) -> pl.DataFrame:
+    """Adds "day" (Date) and "secs" (seconds into the day, null if no time written)."""
+    f = f.with_columns(s=clean("t").str.replace_all(r"[(][^()]*[)]", "").str.strip_chars())
+    f = f.with_columns(g=pl.col("s").str.extract_groups(_YMD),
+                       rest=pl.col("s").str.replace(_YMD, ""),
+                       serial=pl.col("s").str.extract_groups(_SERIAL))
+    g = pl.col("g").struct.field
+    year = pl.lit(None if default_year is None else str(default_year), pl.String)
+    f = f.with_columns(
+        y=pl.coalesce(g("1"), g("4"), pl.when(g("7").is_not_null()).then(year)),
+        m=pl.coalesce(g("2"), g("5"), g("7")),
+        d=pl.coalesce(g("3"), g("6"), g("8")),
+        hms=pl.col("rest").str.extract_groups(_HMS),
+        sd=pl.col("serial").struct.field("1").cast(pl.Int64, strict=False),
+        sf=pl.concat_str([pl.lit("0"), pl.col("serial").struct.field("2")]).cast(pl.Float64, strict=False),
     )
-    serial, seconds = _serial(text)
-    from_serial = (serial.cast(pl.Datetime) + pl.duration(seconds=seconds)).dt.to_string("%Y-%m-%dT%H:%M:%S")
-    value = pl.coalesce(from_text, from_serial)
-    return value, text.is_not_null() & value.is_null()
+    h = pl.col("hms").struct.field
+    f = f.with_columns(
+        day=pl.concat_str([pl.col("y"), pl.col("m").str.zfill(2), pl.col("d").str.zfill(2)], separator="-")
+        .str.to_date("%Y-%m-%d", strict=False),
+        hh=h("1").cast(pl.Int64), mi=h("2").cast(pl.Int64), ss=h("3").cast(pl.Int64).fill_null(0),
+        time_ok=pl.col("hms").struct.field("1").is_not_null() | pl.col("rest").str.contains(r"^\s*$"),
+        serial_ok=pl.col("sd").is_between(20000, 80000),
+    )
+    f = f.with_columns(
+        time_ok=pl.col("time_ok") & (pl.col("hh").is_null() | (
+            pl.col("hh").is_between(0, 23) & pl.col("mi").is_between(0, 59) & pl.col("ss").is_between(0, 59))),
+    )
+    return f.with_columns(
+        day=pl.when(pl.col("serial_ok")).then(EXCEL_EPOCH + pl.duration(days=pl.col("sd")))
+        .when(pl.col("time_ok")).then(pl.col("day")),
+        secs=pl.when(pl.col("serial_ok")).then((pl.col("sf").fill_null(0.0) * 86400).round(0).cast(pl.Int64))
+        .when(pl.col("time_ok") & pl.col("hh").is_not_null())
+        .then(pl.col("hh") * 3600 + pl.col("mi") * 60 + pl.col("ss")),
+    )
 
 
-def text(col: str) -> tuple[pl.Expr, pl.Expr]:
-    return clean(col), pl.lit(False)
+def date(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
+    """The date of a cell, ISO text; a time after the date is allowed and dropped."""
+    f = _moment(f, default_year)
+    return f.select("t", v=pl.col("day").dt.to_string("%Y-%m-%d"),
+                    bad=pl.col("s").is_not_null() & pl.col("day").is_null())
+
+
+def datetime(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
+    """2021-01-21T08:30:00, or the date alone where no time is written."""
+    f = _moment(f, default_year)
+    stamp = (pl.col("day").cast(pl.Datetime) + pl.duration(seconds=pl.col("secs"))).dt.to_string("%Y-%m-%dT%H:%M:%S")
+    f = f.with_columns(v=pl.when(pl.col("secs").is_null()).then(pl.col("day").dt.to_string("%Y-%m-%d"))
+                       .otherwise(stamp))
+    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
 
 
 _TEXT_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")

@@ -41,8 +41,8 @@ def column_label(header: Header, col: int) -> str:
     return f"{text} ({letter(col)})" if text else f"column {letter(col)}"
 
 
-# A field parser: column name -> (value, bad). `what` names the expected content in reasons.
-Parser = Callable[[str], tuple[pl.Expr, pl.Expr]]
+# A field parser: frame of distinct texts "t" -> the same with "v" and "bad" (see parse.py).
+Parser = Callable[[pl.DataFrame], pl.DataFrame]
 
 
 @dataclass
@@ -64,7 +64,7 @@ def _names(header: Header, width: int) -> list[str]:
     return out
 
 
-def raw_json(frame: pl.DataFrame, header: Header, width: int) -> pl.Expr:
+def raw_json(header: Header, width: int) -> pl.Expr:
     names = _names(header, width)
     return pl.struct([pl.col(f"c{i}").alias(names[i]) for i in range(width)]).struct.json_encode()
 
@@ -92,33 +92,40 @@ def split(frame: pl.DataFrame, header: Header, specs: dict[str, FieldSpec], labe
     """(parsed data rows, rows that are not data with their `_role`).
 
     The parsed frame has one column per field in `specs` (null when the sheet lacks it),
-    `_row`, `_raw` (the row as JSON), `_extra` (unknown columns as JSON), `_reason` (null when
+    `_row`, the source cells c0.., `_extra` (unknown columns as JSON), `_reason` (null when
     the row is good) and `_column` (the cell to blame).
     """
     width = len([c for c in frame.columns if c.startswith("c")])
-    frame = frame.with_columns(_role=row_roles(header, width, label_field), _raw=raw_json(frame, header, width))
-    not_data = frame.filter(pl.col("_role").is_not_null()).select("_row", "_role", "_raw")
+    frame = frame.with_columns(_role=row_roles(header, width, label_field))
+    not_data = frame.filter(pl.col("_role").is_not_null())
+    not_data = not_data.select("_row", "_role", _raw=raw_json(header, width))
     data = frame.filter(pl.col("_role").is_null())
 
-    exprs, reasons = [], []
+    reasons = []
+    out = data.select("_row", *[f"c{i}" for i in range(width)])
     for name, spec in specs.items():
         col = header.column_of(name)
         if col is None or col >= width:
-            exprs.append(pl.lit(None, pl.String).alias(name))
+            out = out.with_columns(pl.lit(None, pl.String).alias(name))
             continue
-        value, bad = spec.parser(f"c{col}")
-        exprs.append(value.alias(name))
-        label = column_label(header, col)
-        reasons.append((bad, label, f"c{col}", spec.what))
+        src = f"c{col}"
+        # hand-typed columns repeat a few values: parse each distinct value once
+        parsed = spec.parser(data.select(pl.col(src).unique().alias("t")))
+        looked_up = data.select(pl.col(src).alias("t")).join(
+            parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
+        out = out.with_columns(looked_up["v"].alias(name), looked_up["bad"].alias(f"_bad_{name}"),
+                               data[src].alias(f"_src_{name}"))
+        reasons.append((name, column_label(header, col), spec.what))
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
-    for bad, label, src, what in reversed(reasons):          # the leftmost bad cell is named
-        reason = pl.when(bad).then(pl.format(f"{label}: cannot read '{{}}' as {what}", pl.col(src))).otherwise(reason)
+    for name, label, what in reversed(reasons):          # the leftmost bad cell is named
+        bad = pl.col(f"_bad_{name}")
+        reason = pl.when(bad).then(pl.format(f"{label}: cannot read '{{}}' as {what}", pl.col(f"_src_{name}"))).otherwise(reason)
         column = pl.when(bad).then(pl.lit(label)).otherwise(column)
+    out = out.with_columns(_reason=reason, _column=column).select(pl.exclude("^_bad_.*$", "^_src_.*$"))
     extra = extra_json(header, width)
-    parsed = data.select(*exprs, "_row", "_raw", _reason=reason, _column=column,
-                         _extra=extra if extra is not None else pl.lit(None, pl.String))
-    return parsed, not_data
+    out = out.with_columns(_extra=data.select(extra).to_series() if extra is not None else pl.lit(None, pl.String))
+    return out, not_data
 
 
 def extra_json(header: Header, width: int) -> pl.Expr | None:
