@@ -126,19 +126,18 @@ def find_date(text: str | None, default_year: int | None = None) -> _dt.date | N
     if not text:
         return None
     text = unicodedata.normalize("NFKC", text)
-    for pattern, year in ((_TEXT_FULL, None), (_TEXT_YEARLESS, default_year)):
-        m = pattern.search(text)
-        if not m:
-            continue
-        parts = [int(g) for g in m.groups()]
-        y, mo, d = parts if year is None else [year, *parts]
-        if y is None:
+    m = _TEXT_FULL.search(text)
+    if m:
+        y, mo, d = map(int, m.groups())
+    else:
+        m = _TEXT_YEARLESS.search(text)
+        if not m or default_year is None:
             return None
-        try:
-            return _dt.date(y, mo, d)
-        except ValueError:
-            return None
-    return None
+        y, (mo, d) = default_year, map(int, m.groups())
+    try:
+        return _dt.date(y, mo, d)
+    except ValueError:
+        return None
 
 
 def find_year(text: str | None) -> int | None:

@@ -161,11 +161,15 @@ def read_csv(path: Path) -> list[Sheet]:
                 break
 
     def body(start: int, width: int) -> Iterator[pl.DataFrame]:
+        done = 0
         try:
-            yield from _polars_body(utf8_path, start, width, head_lines, delimiter)
-        except pl.exceptions.ComputeError:
-            # ragged lines (more fields than the header): fall back to the csv module
-            yield from _python_body(utf8_path, start, delimiter)
+            for batch in _polars_body(utf8_path, start, width, head_lines, delimiter):
+                done += batch.height
+                yield batch
+        except pl.exceptions.PolarsError:
+            # ragged lines (more fields than the header): the csv module takes over where
+            # polars stopped, so no row is read twice or lost
+            yield from _python_body(utf8_path, start + done, delimiter)
 
     sheet = Sheet("", head, body)
     if utf8_path is not path:

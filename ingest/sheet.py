@@ -123,16 +123,17 @@ def split(frame: pl.DataFrame, header: Header, specs: dict[str, FieldSpec], labe
         reason = pl.when(bad).then(pl.format(f"{label}: cannot read '{{}}' as {what}", pl.col(f"_src_{name}"))).otherwise(reason)
         column = pl.when(bad).then(pl.lit(label)).otherwise(column)
     out = out.with_columns(_reason=reason, _column=column).select(pl.exclude("^_bad_.*$", "^_src_.*$"))
-    extra = extra_json(header, width)
+    extra = extra_json(data, header, width)
     out = out.with_columns(_extra=data.select(extra).to_series() if extra is not None else pl.lit(None, pl.String))
     return out, not_data
 
 
-def extra_json(header: Header, width: int) -> pl.Expr | None:
-    """Columns the workbench does not know, kept as a JSON object so nothing is lost."""
+def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None:
+    """Columns the workbench does not know, kept as a JSON object so nothing is lost: those
+    with a header text, and unnamed ones that hold anything."""
     names = _names(header, width)
-    cols = [pl.col(f"c{i}").alias(names[i]) for i in range(width)
-            if i not in header.fields and i < len(header.texts) and header.texts[i].strip()]
+    cols = [pl.col(f"c{i}").alias(names[i]) for i in range(width) if i not in header.fields and (
+        (i < len(header.texts) and header.texts[i].strip()) or data[f"c{i}"].null_count() < data.height)]
     if not cols:
         return None
     return pl.struct(cols).struct.json_encode()
