@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -111,23 +112,40 @@ class _FileLoader:
         report.rows_read += head.height
         width = max(len(r) for r in sheet.head)
         specs = kind.specs(ctx)
-        for batch in sheet.body(header.first_data_index, width):
-            report.rows_read += batch.height
+
+        def prepare(batch: pl.DataFrame):
             parsed, not_data = split(batch, header, specs, kind.LABEL_FIELD)
-            self.not_data(sheet.name, not_data)
             out = kind.finish(parsed, ctx)
-            good = out.filter(pl.col("_reason").is_null())
-            db.append(self.cursor, kind.TABLE, good.select(
+            good = out.filter(pl.col("_reason").is_null()).select(
                 *kind.COLUMNS, file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name),
-                row_number="_row"))
-            report.rows_loaded += good.height
+                row_number="_row")
             bad = out.filter(pl.col("_reason").is_not_null()).select(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
                 kind=pl.lit(header.kind), column_name="_column", raw=raw_json(header, width),
                 reason="_reason")
-            db.append(self.cursor, "rejected_rows", bad)
-            report.rows_rejected += bad.height
-            report.rejections += [(sheet.name, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
+            return batch.height, good, bad, not_data
+
+        # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = None
+            for batch in sheet.body(header.first_data_index, width):
+                ahead = pool.submit(prepare, batch)
+                if pending is not None:
+                    self.write(kind, sheet.name, *pending.result())
+                pending = ahead
+            if pending is not None:
+                self.write(kind, sheet.name, *pending.result())
+
+    def write(self, kind, sheet: str, height: int, good: pl.DataFrame, bad: pl.DataFrame,
+              not_data: pl.DataFrame) -> None:
+        report = self.report
+        report.rows_read += height
+        self.not_data(sheet, not_data)
+        db.append(self.cursor, kind.TABLE, good)
+        report.rows_loaded += good.height
+        db.append(self.cursor, "rejected_rows", bad)
+        report.rows_rejected += bad.height
+        report.rejections += [(sheet, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
 
 
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None) -> FileReport:
