@@ -70,6 +70,78 @@ def _print_reports(reports, show_rejected: int) -> int:
 
 @cli.command()
 @DB_OPTION
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when findings of this severity or higher exist.")
+@click.option("--gx/--no-gx", default=True, show_default=True,
+              help="Also run the checks as Great Expectations suites and write Data Docs.")
+@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("gx/data_docs"),
+              show_default=True, help="Where the Great Expectations Data Docs are written.")
+@click.pass_obj
+def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> None:
+    """Run every data-quality check and write this run's findings.
+
+    Each run adds a check_runs row and its findings to findings_history, and replaces the
+    table findings with them. Exit 1 when findings at or above --fail-on exist.
+
+    Example: fangyi check --db db/workbench.db --fail-on error
+    """
+    from checks.run import run_checks
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
+    result = run_checks(db_path, settings, gx=gx, docs_dir=docs_dir)
+    _print_check(result, db_path, docs_dir if gx else None)
+    if result.failed(fail_on):
+        sys.exit(1)
+
+
+def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
+    from checks import BY_ID
+
+    start, end = result.period
+    click.echo(f"check run {result.run_id} on {db_path}, period {start} to {end}")
+    for check_id, n in result.counts.items():
+        c = BY_ID[check_id]
+        click.echo(f"  {n:5d}  {c.severity:7s}  {check_id:26s} {c.meaning}")
+    s = result.by_severity
+    click.echo(f"{s['error']} errors, {s['warning']} warnings, {s['info']} info; details in table findings")
+    if docs_dir is not None:
+        agree = result.gx_counts == result.counts
+        click.echo(f"Great Expectations: {'all expectations met' if result.gx_success else 'expectations failed'}"
+                   f"; {'agrees' if agree else 'DISAGREES'} with the findings; Data Docs: {docs_dir / 'index.html'}")
+        if not agree:
+            raise click.ClickException(f"GX counts {result.gx_counts} differ from findings {result.counts}")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--week", required=True, help="ISO week, e.g. 2021-W03.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the Markdown here instead of standard output.")
+@click.pass_obj
+def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
+    """Write the weekly bulletin (一周一通報) as Markdown: reporting and on-time rates,
+    the ranking of towns, units with missed or late reports, silent streaks.
+
+    Example: fangyi bulletin --db db/workbench.db --week 2021-W03 --out bulletin-2021-W03.md
+    """
+    from checks.bulletin import BulletinError, weekly_bulletin
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
+    try:
+        text = weekly_bulletin(db_path, week, settings)
+    except BulletinError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@DB_OPTION
 @click.option("--port", default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def serve(db_path: Path, port: int, host: str) -> None:
@@ -96,6 +168,7 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
 
     Example: fangyi demo --db db/workbench.db --port 8001
     """
+    from checks.run import run_checks
     from ingest.load import ingest as run_ingest
 
     from . import demo as demo_mod
@@ -109,6 +182,8 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
                          unit_aliases=settings.unit_aliases)
     if _print_reports(reports, 3):
         raise click.ClickException("the demo data did not ingest cleanly")
+    docs = Path("gx/data_docs")
+    _print_check(run_checks(db_path, settings, gx=True, docs_dir=docs), db_path, docs)
     if not no_serve:
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
         sys.exit(run_serve(db_path, port=port))

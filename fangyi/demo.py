@@ -784,9 +784,10 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
     defects = {k: [] for k in ("missing_report", "silent_streak", "late_report",
                                "zero_report_contradiction", "blank_count", "unknown_unit", "rejected")}
     defects["missing_report"] = [{"unit_code": c, "date": d.isoformat()} for c, d in plan.missing]
-    code, start, end = plan.streak
-    defects["silent_streak"] = [{"unit_code": code, "start": start.isoformat(), "end": end.isoformat(),
-                                 "days": (end - start).days + 1}]
+    if plan.streak:
+        code, start, end = plan.streak
+        defects["silent_streak"] = [{"unit_code": code, "start": start.isoformat(), "end": end.isoformat(),
+                                     "days": (end - start).days + 1}]
     aliases, resubmissions = [], {}
     for rep in reports:
         if rep.role == "unknown":
@@ -837,11 +838,15 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
     }
 
 
-def generate(out_dir: pathlib.Path, seed: int = 20210111) -> dict:
-    """Write the demo district's input files and manifest.json under out_dir."""
+def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -> dict:
+    """Write the demo district's input files and manifest.json under out_dir.
+
+    clean=True writes the same district with no injected defect (no missing, late,
+    contradictory, blank, unknown-unit or unreadable rows, no resubmission): a drop on which
+    the checks must find nothing."""
     out_dir = pathlib.Path(out_dir)
     units, staff = build_units(random.Random(seed))
-    plan = plan_defects(random.Random(seed + 1), units)
+    plan = Plan() if clean else plan_defects(random.Random(seed + 1), units)
     reports = build_reports(random.Random(seed + 2), units, plan)
     files = [write_registry(units)]
     files += write_town1(reports, staff[1])
@@ -865,8 +870,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Write the 清河區 demo input files and manifest.json.")
     parser.add_argument("out_dir", type=pathlib.Path)
     parser.add_argument("--seed", type=int, default=20210111)
+    parser.add_argument("--clean", action="store_true", help="no injected defects")
     args = parser.parse_args(argv)
-    manifest = generate(args.out_dir, args.seed)
+    manifest = generate(args.out_dir, args.seed, clean=args.clean)
     for f in manifest["files"]:
         print(f"{f['path']}: {f['rows_read']} rows ({f['data_rows']} data, "
               f"{f['not_data_rows']} not data, {f['rejected_rows']} rejected)")

@@ -110,6 +110,12 @@ class _FileLoader:
                           self.head_rows(sheet, header.row_index, header.first_data_index, "header")])
         self.not_data(sheet.name, head)
         report.rows_read += head.height
+        fields = {name: " ".join(header.texts[col].split()) for col, name in sorted(header.fields.items())}
+        self.cursor.execute(
+            "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (report.file_id, sheet.name, header.kind, header.row_index + 1, header.height,
+             json.dumps(fields, ensure_ascii=False)))
         width = max(len(r) for r in sheet.head)
         specs = kind.specs(ctx)
 

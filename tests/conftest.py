@@ -56,3 +56,27 @@ def file_id(conn, manifest_path: str) -> int:
 
 def load_json(text):
     return json.loads(text) if text else None
+
+
+@pytest.fixture(scope="session")
+def checked_db(demo_db, tmp_path_factory) -> Path:
+    """A copy of the demo database on which every check has run once (without GX)."""
+    import shutil
+
+    from checks.run import run_checks
+    from fangyi.settings import Settings
+
+    path = tmp_path_factory.mktemp("checked_db") / "workbench.db"
+    shutil.copy(demo_db, path)
+    run_checks(path, Settings())
+    return path
+
+
+def findings_of(path: Path, check_id: str) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM findings WHERE check_id = ? ORDER BY unit_code, date, subject_key",
+                            (check_id,)).fetchall()
+    finally:
+        conn.close()

@@ -1,0 +1,90 @@
+"""The weekly bulletin (一周一通報) as Markdown, read from the reporting views and the checks'
+own SQL, so its numbers are the views' numbers."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import db
+
+from . import BY_ID
+from .run import apply_settings
+
+WEEK = re.compile(r"^\d{4}-W\d{2}$")
+
+
+class BulletinError(ValueError):
+    pass
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}%"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def _findings(conn, check_id: str, where: str, params: tuple) -> list:
+    sql = BY_ID[check_id].sql
+    return conn.execute(f"SELECT * FROM ({sql}) WHERE {where} ORDER BY unit_code, date", params).fetchall()
+
+
+def _evidence(conn, evidence: str, *keys: str) -> list:
+    return list(conn.execute("SELECT " + ", ".join("json_extract(?, ?)" for _ in keys),
+                             [v for k in keys for v in (evidence, f"$.{k}")]).fetchone())
+
+
+def weekly_bulletin(db_path: Path | str, week: str, settings) -> str:
+    if not WEEK.match(week):
+        raise BulletinError(f"week {week!r}: expected an ISO week such as 2021-W03")
+    conn = db.connect(db_path)
+    try:
+        apply_settings(conn, settings)
+        first, last, days = conn.execute(
+            "SELECT min(day), max(day), count(*) FROM calendar WHERE iso_week = ?", (week,)).fetchone()
+        if not days:
+            start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
+            raise BulletinError(f"week {week} is outside the reporting period {start} to {end}")
+        names = dict(conn.execute("SELECT unit_code, name FROM units_current"))
+        lines = [f"# 疫情防控日報週通報 Weekly bulletin {week}", "",
+                 f"{first} 至 {last}（{days} 天 days）。應報 expected = units due to report each day; "
+                 "實報 actual = a report in force; 及時 on time = sent by the deadline.", ""]
+
+        lines += ["## 報送情況 Reporting", ""]
+        district = conn.execute(
+            "SELECT org_code, org_name, expected, actual, on_time, reporting_rate, on_time_rate FROM reporting_rates "
+            "WHERE level = 'district' AND period_type = 'week' AND period = ? ORDER BY org_code", (week,)).fetchall()
+        lines += _table(["區縣 district", "應報 expected", "實報 actual", "及時 on time", "報送率 rate", "及時率 on-time"],
+                        [[name or code, e, a, o, pct(r), pct(t)] for code, name, e, a, o, r, t in district])
+
+        lines += ["", "## 街鎮排名 Town ranking（一周一排名）", ""]
+        towns = conn.execute(
+            "SELECT rank, town_code, town_name, expected, actual, on_time, reporting_rate, on_time_rate "
+            "FROM town_weekly_ranking WHERE iso_week = ? ORDER BY rank, town_code", (week,)).fetchall()
+        lines += _table(["排名 rank", "街鎮 town", "應報 expected", "實報 actual", "及時 on time", "報送率 rate",
+                         "及時率 on-time"],
+                        [[k, name or code, e, a, o, pct(r), pct(t)] for k, code, name, e, a, o, r, t in towns])
+
+        lines += ["", "## 漏報 Missed reports", ""]
+        missed = _findings(conn, "missing_report", "date BETWEEN ? AND ?", (first, last))
+        lines += _table(["單位 unit", "編碼 code", "日期 date"],
+                        [[names.get(m[0]), m[0], m[1]] for m in missed]) if missed else ["本周無漏報 None."]
+
+        lines += ["", "## 遲報 Late reports", ""]
+        late = _findings(conn, "late_report", "date BETWEEN ? AND ?", (first, last))
+        rows = [[names.get(c), c, d, *_evidence(conn, ev, "submitted_at", "deadline")] for c, d, _, _, ev in late]
+        lines += _table(["單位 unit", "編碼 code", "日期 date", "報送時間 sent", "截止 deadline"],
+                        rows) if rows else ["本周無遲報 None."]
+
+        lines += ["", "## 連續未報 Silent streaks", ""]
+        streaks = _findings(conn, "silent_streak", "json_extract(evidence, '$.first_day') <= ? "
+                            "AND json_extract(evidence, '$.last_day') >= ?", (last, first))
+        rows = [[names.get(c), c, *_evidence(conn, ev, "first_day", "last_day", "days")]
+                for c, _, _, _, ev in streaks]
+        lines += _table(["單位 unit", "編碼 code", "起 from", "止 to", "天數 days"], rows) if rows else ["本周無連續未報 None."]
+        return "\n".join(lines) + "\n"
+    finally:
+        conn.close()

@@ -1,0 +1,14 @@
+-- check: late_report
+-- severity: warning
+-- meaning: the report in force was sent after the deadline (遲報; default D+1 09:00)
+-- Only a known submitted_at counts: a report without one is never called late.
+SELECT t.unit_code,
+       t.report_date AS date,
+       NULL AS subject_key,
+       u.name || ' sent the report for ' || t.report_date || ' at ' || t.submitted_at
+           || ', after the deadline ' || t.deadline || ' (遲報)' AS message,
+       json_object('submitted_at', t.submitted_at, 'deadline', t.deadline,
+                   'file_id', t.file_id, 'sheet', t.sheet, 'row', t.row_number) AS evidence
+FROM report_timeliness t
+JOIN units_current u USING (unit_code)
+WHERE t.late = 1

@@ -1,0 +1,14 @@
+-- check: missing_report
+-- severity: error
+-- meaning: a unit expected to report on a day sent nothing (漏報)
+-- Expected: units_current.reports_daily = 1, every day of the reporting period inside
+-- opened_on .. closed_on (view expected_reports). A current report of any content, an explicit
+-- zero report included, counts as sent; aliases and name variants resolve before this.
+SELECT e.unit_code,
+       e.report_date AS date,
+       NULL AS subject_key,
+       u.name || ' sent no report for ' || e.report_date || ' (漏報)' AS message,
+       json_object('town_code', u.parent_code) AS evidence
+FROM expected_report_status e
+JOIN units_current u USING (unit_code)
+WHERE NOT e.reported

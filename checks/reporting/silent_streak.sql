@@ -1,0 +1,31 @@
+-- check: silent_streak
+-- severity: warning
+-- meaning: a unit silent on 3 or more consecutive expected days (one finding per streak)
+-- Consecutive in the unit's expected calendar; date is the streak's first day, subject_key
+-- 'first..last'. Each missing day is also its own missing_report.
+WITH numbered AS (
+    SELECT unit_code, report_date, reported,
+           ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY report_date) AS n
+    FROM expected_report_status
+),
+silent AS (
+    SELECT unit_code, report_date,
+           n - ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY report_date) AS streak
+    FROM numbered
+    WHERE NOT reported
+),
+streaks AS (
+    SELECT unit_code, min(report_date) AS first_day, max(report_date) AS last_day, count(*) AS days
+    FROM silent
+    GROUP BY unit_code, streak
+)
+SELECT s.unit_code,
+       s.first_day AS date,
+       s.first_day || '..' || s.last_day AS subject_key,
+       u.name || ' sent nothing on ' || s.days || ' consecutive expected days, '
+           || s.first_day || ' to ' || s.last_day AS message,
+       json_object('first_day', s.first_day, 'last_day', s.last_day, 'days', s.days) AS evidence
+FROM streaks s
+JOIN units_current u USING (unit_code)
+JOIN reporting_period p
+WHERE s.days >= p.silent_streak_min_days

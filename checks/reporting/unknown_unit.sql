@@ -1,0 +1,16 @@
+-- check: unknown_unit
+-- severity: error
+-- meaning: a report names a unit that matches no registry entry
+-- Matching tries the code, the name, its traditional/simplified form, the name without its
+-- suffix and every alias (view daily_reports_resolved); what is left is unknown.
+SELECT NULL AS unit_code,
+       r.report_date AS date,
+       r.unit_raw AS subject_key,
+       'report for ' || r.report_date || ' names '
+           || COALESCE('''' || r.unit_raw || '''', 'no name')
+           || COALESCE(' (code ' || r.unit_code_raw || ')', '')
+           || ', which matches no unit in the registry' AS message,
+       json_object('unit_code_raw', r.unit_code_raw, 'file_id', r.file_id, 'sheet', r.sheet,
+                   'row', r.row_number) AS evidence
+FROM daily_reports_current r
+WHERE r.unit_code IS NULL

@@ -1,0 +1,28 @@
+-- check: zero_report_contradiction
+-- severity: error
+-- meaning: a report marked as a zero report while a count is above zero
+WITH marked AS (
+    SELECT r.*,
+           rtrim(
+               CASE WHEN new_confirmed > 0 THEN 'new_confirmed=' || new_confirmed || ', ' ELSE '' END ||
+               CASE WHEN new_suspected > 0 THEN 'new_suspected=' || new_suspected || ', ' ELSE '' END ||
+               CASE WHEN new_asymptomatic > 0 THEN 'new_asymptomatic=' || new_asymptomatic || ', ' ELSE '' END ||
+               CASE WHEN close_contacts > 0 THEN 'close_contacts=' || close_contacts || ', ' ELSE '' END ||
+               CASE WHEN returnees_registered > 0 THEN 'returnees_registered=' || returnees_registered || ', ' ELSE '' END ||
+               CASE WHEN home_isolation > 0 THEN 'home_isolation=' || home_isolation || ', ' ELSE '' END ||
+               CASE WHEN central_isolation > 0 THEN 'central_isolation=' || central_isolation || ', ' ELSE '' END ||
+               CASE WHEN fever_cases > 0 THEN 'fever_cases=' || fever_cases || ', ' ELSE '' END ||
+               CASE WHEN tests_done > 0 THEN 'tests_done=' || tests_done || ', ' ELSE '' END,
+               ', ') AS positive
+    FROM daily_reports_current r
+    WHERE r.zero_report = 1
+)
+SELECT m.unit_code,
+       m.report_date AS date,
+       CASE WHEN m.unit_code IS NULL THEN m.unit_raw END AS subject_key,
+       COALESCE(u.name, m.unit_raw) || ' marked ' || m.report_date || ' as a zero report but reports '
+           || m.positive || ' (零報告矛盾)' AS message,
+       json_object('counts', m.positive, 'file_id', m.file_id, 'sheet', m.sheet, 'row', m.row_number) AS evidence
+FROM marked m
+LEFT JOIN units_current u USING (unit_code)
+WHERE m.positive <> ''

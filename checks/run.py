@@ -1,0 +1,105 @@
+"""Running the checks: one check_runs row, its findings in findings_history, and `findings`
+replaced by this run's rows."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import db
+
+from . import CHECKS, at_or_above
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    counts: dict[str, int]                      # check_id -> findings
+    by_severity: dict[str, int]
+    period: tuple[str | None, str | None]
+    gx_success: bool | None = None
+    gx_counts: dict[str, int] = field(default_factory=dict)
+    value_rules_ok: dict[str, bool] = field(default_factory=dict)
+
+    def failed(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        return any(n and at_or_above(sev, fail_on) for sev, n in self.by_severity.items())
+
+
+def settings_rows(settings) -> dict[str, str | None]:
+    """The settings the SQL views read (see reporting_period in db/schema.sql)."""
+    return {
+        "period_start": settings.period_start.isoformat() if settings.period_start else None,
+        "period_end": settings.period_end.isoformat() if settings.period_end else None,
+        "deadline_days_after": str(settings.deadline_days_after),
+        "deadline_time": settings.deadline_time.strftime("%H:%M"),
+        "silent_streak_min_days": str(settings.silent_streak_min_days),
+        "allowance_rate_per_shift": str(settings.allowance_rate_per_shift),
+        "chain_match_window_days": str(settings.chain_match_window_days),
+    }
+
+
+def apply_settings(conn, settings) -> None:
+    rows = settings_rows(settings)
+    conn.execute("BEGIN")
+    conn.execute("DELETE FROM workbench_settings")
+    conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
+                     [(k, v) for k, v in rows.items() if v is not None])
+    conn.execute("COMMIT")
+    db.rebuild_unit_keys(conn, settings.unit_aliases)
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path | None = None) -> RunResult:
+    """Run every check on the database; with gx=True also run them as Great Expectations
+    suites (writing Data Docs to docs_dir) and record whether GX agrees."""
+    conn = db.connect(db_path)
+    try:
+        apply_settings(conn, settings)
+        files = conn.execute("SELECT sha256 FROM source_files ORDER BY file_id").fetchall()
+        digest = hashlib.sha256("".join(s for (s,) in files).encode()).hexdigest()
+        start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
+        conn.execute("BEGIN")
+        cur = conn.execute(
+            "INSERT INTO check_runs (started_at, data_files, data_sha256, period_start, period_end, settings) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (_now(), len(files), digest, start, end, json.dumps(settings_rows(settings))))
+        run_id = cur.lastrowid
+        counts: dict[str, int] = {}
+        by_severity = {"error": 0, "warning": 0, "info": 0}
+        for check in CHECKS:
+            rows = conn.execute(f"SELECT unit_code, date, subject_key, message, evidence FROM ({check.sql})").fetchall()
+            conn.executemany(
+                "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, message, "
+                "evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, check.id, check.severity, *row) for row in rows])
+            counts[check.id] = len(rows)
+            by_severity[check.severity] += len(rows)
+        conn.execute("DELETE FROM findings")
+        conn.execute("INSERT INTO findings SELECT * FROM findings_history WHERE run_id = ?", (run_id,))
+        conn.execute(
+            "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? WHERE run_id = ?",
+            (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"], run_id))
+        conn.execute("COMMIT")
+        result = RunResult(run_id, counts, by_severity, (start, end))
+    finally:
+        conn.close()
+    if gx:
+        from .gx import run_suites          # imported here: GX costs seconds to import
+
+        outcome = run_suites(db_path, docs_dir)
+        result.gx_success, result.gx_counts = outcome.success, outcome.check_counts
+        result.value_rules_ok = outcome.value_rules
+        conn = db.connect(db_path)
+        try:
+            conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ? WHERE run_id = ?",
+                         (int(outcome.success), json.dumps(outcome.check_counts), run_id))
+        finally:
+            conn.close()
+    return result

@@ -1,0 +1,68 @@
+"""The weekly bulletin's numbers are the views' numbers."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+from click.testing import CliRunner
+
+from fangyi.cli import cli
+
+WEEK = "2021-W03"
+
+
+def _rows(text: str, section: str) -> list[list[str]]:
+    part = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in part.splitlines() if line.startswith("| ") and not line.startswith("| 排名")
+             and "expected" not in line and "unit" not in line]
+    return [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+
+
+def test_bulletin_matches_views(checked_db, tmp_path, demo_data):
+    out = tmp_path / "b.md"
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", WEEK, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    conn = sqlite3.connect(checked_db)
+
+    e, a, o, r, t = conn.execute(
+        "SELECT expected, actual, on_time, reporting_rate, on_time_rate FROM reporting_rates "
+        "WHERE level = 'district' AND period_type = 'week' AND period = ?", (WEEK,)).fetchone()
+    assert _rows(text, "報送情況")[0][1:] == [str(e), str(a), str(o), f"{r:.1f}%", f"{t:.1f}%"]
+
+    ranking = conn.execute(
+        "SELECT rank, town_name, expected, actual, on_time, reporting_rate, on_time_rate FROM town_weekly_ranking "
+        "WHERE iso_week = ? ORDER BY rank, town_code", (WEEK,)).fetchall()
+    assert _rows(text, "街鎮排名") == [[str(k), n, str(e), str(a), str(o), f"{r:.1f}%", f"{t:.1f}%"]
+                                    for k, n, e, a, o, r, t in ranking]
+    assert len(ranking) == 4
+
+    first, last = conn.execute("SELECT min(day), max(day) FROM calendar WHERE iso_week = ?", (WEEK,)).fetchone()
+    missed = {(c, d) for c, d in conn.execute(
+        "SELECT unit_code, report_date FROM expected_report_status WHERE NOT reported AND iso_week = ?", (WEEK,))}
+    assert {(row[1], row[2]) for row in _rows(text, "漏報")} == missed
+    _, manifest = demo_data
+    assert missed == {(m["unit_code"], m["date"]) for m in manifest["defects"]["missing_report"]
+                      if first <= m["date"] <= last}
+    late = {(c, d) for c, d in conn.execute(
+        "SELECT unit_code, report_date FROM report_timeliness WHERE late = 1 AND report_date BETWEEN ? AND ?",
+        (first, last))}
+    assert late
+    assert {(row[1], row[2]) for row in _rows(text, "遲報")} == late
+
+
+def test_bulletin_lists_the_streak_in_its_week(checked_db, demo_data):
+    _, manifest = demo_data
+    streak = manifest["defects"]["silent_streak"][0]
+    conn = sqlite3.connect(checked_db)
+    (week,) = conn.execute("SELECT iso_week FROM calendar WHERE day = ?", (streak["start"],)).fetchone()
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", week])
+    rows = _rows(result.output, "連續未報")
+    assert [r[1:] for r in rows] == [[streak["unit_code"], streak["start"], streak["end"], str(streak["days"])]]
+
+
+def test_bulletin_rejects_bad_weeks(checked_db):
+    for week, why in (("2021-3", "expected an ISO week"), ("2021-W30", "outside the reporting period")):
+        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", week])
+        assert result.exit_code == 1 and why in result.output
+    assert re.match(r"^\d{4}-W\d{2}$", WEEK)
