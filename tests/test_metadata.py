@@ -5,6 +5,7 @@ import asyncio
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -117,5 +118,162 @@ def test_datasette_serves_metadata(metadata, db_path, schema):
         page = await ds.client.get("/workbench/daily_reports_current")
         description = metadata["databases"]["workbench"]["tables"]["daily_reports_current"]["columns"]["zero_report"]
         assert description.split(" — ")[0] in page.text
+
+    asyncio.run(run())
+
+
+# ---------------------------------------------------------------------------------------------
+# Canned queries, run through Datasette against the checked demo district.
+# ---------------------------------------------------------------------------------------------
+
+QUERIES = ("missed_on_day", "completeness_by_town", "late_reports", "silent_streaks",
+           "unit_report_history", "weekly_ranking")
+
+
+@pytest.fixture(scope="module")
+def demo_checked(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo district generated, ingested and checked once: (workbench.db, manifest)."""
+    from checks.run import run_checks
+    from fangyi import demo
+    from fangyi.settings import Settings
+    from ingest.load import ingest
+
+    tmp = tmp_path_factory.mktemp("metadata_demo")
+    manifest = demo.generate(tmp / "data")
+    reports = ingest(tmp / "workbench.db", [tmp / "data"])
+    assert all(r.status == "loaded" for r in reports), [r.error for r in reports if r.error]
+    run_checks(tmp / "workbench.db", Settings())
+    return tmp / "workbench.db", manifest
+
+
+def _sql(path: Path, sql: str, *args) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def test_canned_queries_described(metadata):
+    queries = metadata["databases"]["workbench"]["queries"]
+    assert set(QUERIES) <= set(queries)
+    for name, query in queries.items():
+        assert HAN.search(query["title"]), name
+        assert LATIN.search(query["description"]), name
+        assert not query.get("write"), name
+        assert re.match(r"\s*SELECT\b", query["sql"], re.I), name
+        named = set(re.findall(r"(?<![:\w]):(\w+)", query["sql"]))
+        assert set(query.get("params", [])) == named, name
+
+
+def test_canned_queries_on_demo(metadata, demo_checked):
+    path, manifest = demo_checked
+    defects = manifest["defects"]
+
+    async def run():
+        ds = Datasette([str(path)], metadata=metadata)
+
+        async def query(name: str, **params) -> list[dict]:
+            url = f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params})
+            resp = await ds.client.get(url)
+            assert resp.status_code == 200, (name, resp.text[:500])
+            rows = resp.json()
+            assert isinstance(rows, list), (name, rows)
+            return rows
+
+        # Every canned query page renders.
+        for name in QUERIES:
+            page = await ds.client.get(f"/workbench/{name}")
+            assert page.status_code == 200, (name, page.text[:500])
+
+        # 某日漏報單位: exactly the units the manifest left out on each day.
+        missing: dict[str, set[str]] = {}
+        for d in defects["missing_report"]:
+            missing.setdefault(d["date"], set()).add(d["unit_code"])
+        for day, codes in missing.items():
+            rows = await query("missed_on_day", date=day)
+            assert {r["unit_code"] for r in rows} == codes, day
+            assert len(rows) == len(codes), day
+            assert all(r["unit_name"] and r["town_code"] and r["town_name"] for r in rows), rows
+            assert [(r["town_code"], r["unit_code"]) for r in rows] == \
+                sorted((r["town_code"], r["unit_code"]) for r in rows)
+        clean_day = next(d for d in ("2021-01-11", "2021-01-13", "2021-01-15") if d not in missing)
+        assert await query("missed_on_day", date=clean_day) == []
+
+        # 連續未報: the manifest's silent streak, from the latest check run's findings.
+        rows = await query("silent_streaks")
+        assert [(r["unit_code"], r["first_day"], r["last_day"], r["days"]) for r in rows] == [
+            (s["unit_code"], s["start"], s["end"], s["days"]) for s in defects["silent_streak"]]
+        assert all(r["unit_name"] for r in rows)
+
+        # 各街鎮報送完整率: summed over every expected unit-day of the period, per town.
+        start, end = manifest["period"]["start"], manifest["period"]["end"]
+        assert (start, end) == ("2021-01-11", "2021-02-07")
+        rows = await query("completeness_by_town", start_date=start, end_date=end)
+        districts = {u["unit_code"] for u in manifest["units"] if u["parent_code"] is None}
+        towns = {u["unit_code"]: u["name"] for u in manifest["units"] if u["parent_code"] in districts}
+        assert len(towns) == 4
+        assert {r["town_code"]: r["town_name"] for r in rows} == towns
+        (expected_rows,) = _sql(path, "SELECT count(*) FROM expected_report_status")[0]
+        assert sum(r["expected"] for r in rows) == expected_rows
+        (reported_rows,) = _sql(path, "SELECT sum(reported) FROM expected_report_status")[0]
+        assert sum(r["actual"] for r in rows) == reported_rows
+        assert sum(r["expected"] - r["actual"] for r in rows) == len(defects["missing_report"])
+        for r in rows:
+            assert r["on_time"] <= r["actual"] <= r["expected"]
+            assert r["reporting_rate"] == round(100.0 * r["actual"] / r["expected"], 1)
+            assert r["on_time_rate"] == round(100.0 * r["on_time"] / r["expected"], 1)
+        assert [r["reporting_rate"] for r in rows] == sorted((r["reporting_rate"] for r in rows), reverse=True)
+        one_day = await query("completeness_by_town", start_date=start, end_date=start)
+        assert sum(r["expected"] for r in one_day) == _sql(
+            path, "SELECT count(*) FROM expected_report_status WHERE report_date = ?", start)[0][0]
+
+        # 遲報清單: the manifest's late reports, each a positive number of hours late.
+        rows = await query("late_reports", start_date=start, end_date=end)
+        assert {(r["unit_code"], r["report_date"]) for r in rows} == {
+            (d["unit_code"], d["date"]) for d in defects["late_report"]}
+        submitted = {(d["unit_code"], d["date"]): d["submitted_at"] for d in defects["late_report"]}
+        for r in rows:
+            assert r["submitted_at"] == submitted[(r["unit_code"], r["report_date"])]
+            assert r["submitted_at"] > r["deadline"]
+            assert r["hours_late"] > 0 and r["unit_name"] and r["source_file"]
+        first_late = min(d["date"] for d in defects["late_report"])
+        rows = await query("late_reports", start_date=first_late, end_date=first_late)
+        assert {r["report_date"] for r in rows} == {first_late}
+
+        # 一周一排名: the four towns of the demo district, ranked.
+        rows = await query("weekly_ranking", iso_week="2021-W03")
+        assert len(rows) == 4 and {r["town_code"] for r in rows} == set(towns)
+        ranks = [r["rank"] for r in rows]
+        assert ranks == sorted(ranks) and ranks[0] == 1 and all(1 <= k <= 4 for k in ranks)
+        assert await query("weekly_ranking", iso_week="1999-W01") == []
+
+        # 單位報送歷史: one row per expected day, plus one per superseded version of a resubmitted day.
+        resubmitted = manifest["resubmissions"][0]
+        streak = defects["silent_streak"][0]
+        for code in (resubmitted["unit_code"], streak["unit_code"]):
+            expected_days = [d for (d,) in _sql(
+                path, "SELECT report_date FROM expected_reports WHERE unit_code = ? ORDER BY report_date", code)]
+            rows = await query("unit_report_history", unit_code=code)
+            assert sorted({r["report_date"] for r in rows}) == expected_days, code
+            extra = [r for r in rows if r["version_rank"] not in (None, 1)]
+            assert len(rows) == len(expected_days) + len(extra), code
+            resubmitted_days = {(resubmitted["unit_code"], resubmitted["date"])}
+            assert {(code, r["report_date"]) for r in extra} <= resubmitted_days
+            for r in rows:
+                if r["reported"]:
+                    assert r["version_rank"] >= 1 and r["versions"] >= r["version_rank"] and r["source_file"]
+                else:
+                    assert r["version_rank"] is None and r["source_file"] is None
+        rows = await query("unit_report_history", unit_code=resubmitted["unit_code"])
+        day = [r for r in rows if r["report_date"] == resubmitted["date"]]
+        assert [r["version_rank"] for r in day] == list(range(1, len(resubmitted["rows"]) + 1))
+        assert all(r["versions"] == len(resubmitted["rows"]) for r in day)
+        current = resubmitted["rows"][resubmitted["current"]]
+        assert day[0]["submitted_at"] == current["submitted_at"]
+        assert day[0]["source_file"].endswith(current["file"])
+        rows = await query("unit_report_history", unit_code=streak["unit_code"])
+        silent = [r["report_date"] for r in rows if not r["reported"]]
+        assert silent[0] == streak["start"] and silent[-1] == streak["end"]
 
     asyncio.run(run())
