@@ -222,25 +222,17 @@ WITH s AS (
     SELECT s.*, h.town_code, h.district_code
     FROM expected_report_status s JOIN unit_hierarchy h USING (unit_code)
 ),
+levels(level) AS (VALUES ('unit'), ('town'), ('district')),
+period_types(period_type) AS (VALUES ('day'), ('week')),
 grouped AS (
-    SELECT 'unit' AS level, unit_code AS org_code, 'day' AS period_type, report_date AS period,
-           count(*) AS expected, sum(reported) AS actual, sum(on_time) AS on_time
-    FROM s GROUP BY unit_code, report_date
-    UNION ALL
-    SELECT 'unit', unit_code, 'week', iso_week, count(*), sum(reported), sum(on_time)
-    FROM s GROUP BY unit_code, iso_week
-    UNION ALL
-    SELECT 'town', town_code, 'day', report_date, count(*), sum(reported), sum(on_time)
-    FROM s GROUP BY town_code, report_date
-    UNION ALL
-    SELECT 'town', town_code, 'week', iso_week, count(*), sum(reported), sum(on_time)
-    FROM s GROUP BY town_code, iso_week
-    UNION ALL
-    SELECT 'district', district_code, 'day', report_date, count(*), sum(reported), sum(on_time)
-    FROM s GROUP BY district_code, report_date
-    UNION ALL
-    SELECT 'district', district_code, 'week', iso_week, count(*), sum(reported), sum(on_time)
-    FROM s GROUP BY district_code, iso_week
+    SELECT l.level,
+           CASE l.level WHEN 'unit' THEN s.unit_code WHEN 'town' THEN s.town_code ELSE s.district_code END
+               AS org_code,
+           p.period_type,
+           CASE p.period_type WHEN 'day' THEN s.report_date ELSE s.iso_week END AS period,
+           count(*) AS expected, sum(s.reported) AS actual, sum(s.on_time) AS on_time
+    FROM s, levels l, period_types p
+    GROUP BY l.level, org_code, p.period_type, period
 )
 SELECT g.level, g.org_code, u.name AS org_name, g.period_type, g.period, g.expected, g.actual, g.on_time,
        100.0 * g.actual / g.expected AS reporting_rate,
