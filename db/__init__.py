@@ -25,7 +25,10 @@ def connect(path: Path | str = DEFAULT_DB) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    conn.executescript(schema_sql())
+    # Views hold no data: recreate them so a database made by an older version gets the
+    # current definitions. Tables are only created where missing.
+    views = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+    conn.executescript("".join(f"DROP VIEW IF EXISTS [{v}];\n" for v in views) + schema_sql())
     return conn
 
 

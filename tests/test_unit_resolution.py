@@ -81,3 +81,4 @@ def test_registry_loaded_after_reports_still_resolves(tmp_path):
     ingest(tmp_path / "w.db", [tmp_path / "units.xlsx"])
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT unit_code FROM daily_reports_current").fetchone()[0] == "440100001001"
+
