@@ -198,7 +198,7 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
         raise IngestError(path, f"{type(exc).__name__}: {exc}") from exc
     finally:
         for s in sheets:
-            getattr(s, "cleanup", lambda: None)()
+            s.cleanup()
     return report
 
 

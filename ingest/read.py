@@ -37,6 +37,7 @@ class Sheet:
     name: str
     head: list[list[str | None]]
     body: Callable[[int, int], Iterator[pl.DataFrame]]
+    cleanup: Callable[[], None] = lambda: None      # removes a temporary transcoded copy
 
 
 def cell_text(value) -> str | None:
@@ -171,10 +172,8 @@ def read_csv(path: Path) -> list[Sheet]:
             # polars stopped, so no row is read twice or lost
             yield from _python_body(utf8_path, start + done, delimiter)
 
-    sheet = Sheet("", head, body)
-    if utf8_path is not path:
-        sheet.cleanup = lambda: os.unlink(utf8_path)   # type: ignore[attr-defined]
-    return [sheet]
+    cleanup = (lambda: os.unlink(utf8_path)) if utf8_path is not path else (lambda: None)
+    return [Sheet("", head, body, cleanup)]
 
 
 def _polars_body(path: Path, start: int, width: int, head_lines: list[int], delimiter: str):
