@@ -102,20 +102,18 @@ CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
 
 -- Every report with its unit resolved: by code, then by name/alias, then by short name.
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
-SELECT d.*,
-       COALESCE(
-           (SELECT c.unit_code FROM units_current c WHERE c.unit_code = d.unit_code_raw),
-           (SELECT k.unit_code FROM unit_keys k WHERE k.key = d.unit_key),
-           (SELECT k.unit_code FROM unit_keys k WHERE k.key = d.unit_key_short)
-       ) AS unit_code
-FROM daily_reports d;
+SELECT d.*, COALESCE(by_code.unit_code, by_name.unit_code, by_short.unit_code) AS unit_code
+FROM daily_reports d
+LEFT JOIN unit_keys by_code ON by_code.key = d.unit_code_raw AND by_code.source = 'code'
+LEFT JOIN unit_keys by_name ON by_name.key = d.unit_key
+LEFT JOIN unit_keys by_short ON by_short.key = d.unit_key_short;
 
 -- All versions of every unit-day with their rank: 1 is the one in force. A later
 -- submitted_at wins; without one (or on a tie) the later ingest wins.
 CREATE VIEW IF NOT EXISTS daily_report_versions AS
 SELECT r.*,
        ROW_NUMBER() OVER w AS version_rank,
-       COUNT(*) OVER (PARTITION BY COALESCE(r.unit_code, '?' || r.unit_key), r.report_date) AS versions
+       COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS versions
 FROM daily_reports_resolved r
 WINDOW w AS (
     PARTITION BY COALESCE(r.unit_code, '?' || r.unit_key), r.report_date
