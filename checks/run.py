@@ -1,5 +1,5 @@
-"""Running the checks: one check_runs row, its findings in findings_history, and `findings`
-replaced by this run's rows."""
+"""Running the checks: one check_runs row and its findings in findings_history; the view
+`findings` then shows this run's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -81,8 +81,6 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
                 [(run_id, check.id, check.severity, *row) for row in rows])
             counts[check.id] = len(rows)
             by_severity[check.severity] += len(rows)
-        conn.execute("DELETE FROM findings")
-        conn.execute("INSERT INTO findings SELECT * FROM findings_history WHERE run_id = ?", (run_id,))
         conn.execute(
             "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? WHERE run_id = ?",
             (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"], run_id))

@@ -246,8 +246,8 @@ FROM reporting_rates
 WHERE level = 'town' AND period_type = 'week';
 
 -- ---------------------------------------------------------------------------------------
--- Checks: one row per run, and its findings. `findings` holds the latest run only;
--- `findings_history` keeps every run's findings, queryable by run_id.
+-- Checks: one row per run, and its findings. `findings_history` keeps every run's findings,
+-- queryable by run_id; the view `findings` shows the latest finished run's.
 -- ---------------------------------------------------------------------------------------
 
 CREATE TABLE IF NOT EXISTS check_runs (
@@ -280,14 +280,6 @@ CREATE TABLE IF NOT EXISTS findings_history (
 );
 CREATE INDEX IF NOT EXISTS findings_history_run ON findings_history(run_id, check_id);
 
-CREATE TABLE IF NOT EXISTS findings (
-    finding_id  INTEGER PRIMARY KEY,
-    run_id      INTEGER NOT NULL REFERENCES check_runs(run_id),
-    check_id    TEXT NOT NULL,
-    severity    TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
-    unit_code   TEXT,
-    date        TEXT,
-    subject_key TEXT,
-    message     TEXT NOT NULL,
-    evidence    TEXT
-);
+CREATE VIEW IF NOT EXISTS findings AS
+SELECT * FROM findings_history
+WHERE run_id = (SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL);

@@ -80,8 +80,8 @@ def _print_reports(reports, show_rejected: int) -> int:
 def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> None:
     """Run every data-quality check and write this run's findings.
 
-    Each run adds a check_runs row and its findings to findings_history, and replaces the
-    table findings with them. Exit 1 when findings at or above --fail-on exist.
+    Each run adds a check_runs row and its findings to findings_history; the view findings
+    shows the latest run's. Exit 1 when findings at or above --fail-on exist.
 
     Example: fangyi check --db db/workbench.db --fail-on error
     """
@@ -104,7 +104,7 @@ def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
         c = BY_ID[check_id]
         click.echo(f"  {n:5d}  {c.severity:7s}  {check_id:26s} {c.meaning}")
     s = result.by_severity
-    click.echo(f"{s['error']} errors, {s['warning']} warnings, {s['info']} info; details in table findings")
+    click.echo(f"{s['error']} errors, {s['warning']} warnings, {s['info']} info; details in findings")
     if docs_dir is not None:
         agree = result.gx_counts == result.counts
         click.echo(f"Great Expectations: {'all expectations met' if result.gx_success else 'expectations failed'}"
