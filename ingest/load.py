@@ -120,6 +120,7 @@ class _FileLoader:
         specs = kind.specs(ctx)
 
         def prepare(batch: pl.DataFrame):
+            cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
             parsed, not_data = split(batch, header, specs, kind.LABEL_FIELD)
             out = kind.finish(parsed, ctx)
             good = out.filter(pl.col("_reason").is_null()).select(
@@ -127,7 +128,7 @@ class _FileLoader:
                 row_number="_row")
             bad = out.filter(pl.col("_reason").is_not_null()).select(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
-                kind=pl.lit(header.kind), column_name="_column", raw=raw_json(header, width),
+                kind=pl.lit(header.kind), column_name="_column", raw=raw_json(header, cells),
                 reason="_reason")
             return batch.height, good, bad, not_data
 

@@ -165,8 +165,9 @@ def test_utf16_tab_separated_unicode_text(tmp_path, registry):
 
 def test_ragged_csv_rows_are_not_lost(tmp_path, registry):
     path = tmp_path / "ragged.csv"
-    path.write_text("日期,單位,新增確診,密接\n2021-01-20,柳岸社區,0,1\n2021-01-21,柳岸社區,0,2,多出來的\n",
-                    encoding="utf-8")
+    path.write_text("日期,單位,新增確診,密接\n2021-01-20,柳岸社區,0,1\n2021-01-21,柳岸社區,0,2,多出來的\n"
+                    "2021-01-22,柳岸社區,若干,2,,還有\n", encoding="utf-8")
     reports, conn = load(tmp_path, registry, path)
-    assert reports[1].rows_loaded == 2
+    assert reports[1].rows_loaded == 2 and reports[1].rows_rejected == 1
     assert '"多出來的"' in current(conn)[1]["extra"]
+    assert '"還有"' in conn.execute("SELECT raw FROM rejected_rows").fetchone()[0]
