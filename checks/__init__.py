@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
+DEFAULT_DOCS = Path("gx/data_docs")           # where Great Expectations writes Data Docs
 SEVERITIES = ("info", "warning", "error")          # in rising order
 _HEADER = re.compile(r"^--\s*(check|severity|meaning):\s*(.+?)\s*$", re.M)
 

@@ -2,6 +2,7 @@
 own SQL, so its numbers are the views' numbers."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -32,9 +33,9 @@ def _findings(conn, check_id: str, where: str, params: tuple) -> list:
     return conn.execute(f"SELECT * FROM ({sql}) WHERE {where} ORDER BY unit_code, date", params).fetchall()
 
 
-def _evidence(conn, evidence: str, *keys: str) -> list:
-    return list(conn.execute("SELECT " + ", ".join("json_extract(?, ?)" for _ in keys),
-                             [v for k in keys for v in (evidence, f"$.{k}")]).fetchone())
+def _evidence(evidence: str, *keys: str) -> list:
+    values = json.loads(evidence)
+    return [values[k] for k in keys]
 
 
 def weekly_bulletin(db_path: Path | str, week: str, settings) -> str:
@@ -75,14 +76,14 @@ def weekly_bulletin(db_path: Path | str, week: str, settings) -> str:
 
         lines += ["", "## 遲報 Late reports", ""]
         late = _findings(conn, "late_report", "date BETWEEN ? AND ?", (first, last))
-        rows = [[names.get(c), c, d, *_evidence(conn, ev, "submitted_at", "deadline")] for c, d, _, _, ev in late]
+        rows = [[names.get(c), c, d, *_evidence(ev, "submitted_at", "deadline")] for c, d, _, _, ev in late]
         lines += _table(["單位 unit", "編碼 code", "日期 date", "報送時間 sent", "截止 deadline"],
                         rows) if rows else ["本周無遲報 None."]
 
         lines += ["", "## 連續未報 Silent streaks", ""]
         streaks = _findings(conn, "silent_streak", "json_extract(evidence, '$.first_day') <= ? "
                             "AND json_extract(evidence, '$.last_day') >= ?", (last, first))
-        rows = [[names.get(c), c, *_evidence(conn, ev, "first_day", "last_day", "days")]
+        rows = [[names.get(c), c, *_evidence(ev, "first_day", "last_day", "days")]
                 for c, _, _, _, ev in streaks]
         lines += _table(["單位 unit", "編碼 code", "起 from", "止 to", "天數 days"], rows) if rows else ["本周無連續未報 None."]
         return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import CHECKS
+from . import CHECKS, DEFAULT_DOCS
 from ingest.headers import COUNT_FIELDS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -24,7 +24,6 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 import great_expectations as gx  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
-DEFAULT_DOCS = Path("gx/data_docs")
 ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
 ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2})?$"
 

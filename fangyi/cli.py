@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from checks import DEFAULT_DOCS
 from db import DEFAULT_DB
 
 from . import settings as settings_mod
@@ -74,7 +75,7 @@ def _print_reports(reports, show_rejected: int) -> int:
               help="Exit 1 when findings of this severity or higher exist.")
 @click.option("--gx/--no-gx", default=True, show_default=True,
               help="Also run the checks as Great Expectations suites and write Data Docs.")
-@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("gx/data_docs"),
+@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_DOCS,
               show_default=True, help="Where the Great Expectations Data Docs are written.")
 @click.pass_obj
 def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> None:
@@ -182,8 +183,7 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
                          unit_aliases=settings.unit_aliases)
     if _print_reports(reports, 3):
         raise click.ClickException("the demo data did not ingest cleanly")
-    docs = Path("gx/data_docs")
-    _print_check(run_checks(db_path, settings, gx=True, docs_dir=docs), db_path, docs)
+    _print_check(run_checks(db_path, settings, gx=True, docs_dir=DEFAULT_DOCS), db_path, DEFAULT_DOCS)
     if not no_serve:
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
         sys.exit(run_serve(db_path, port=port))
