@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-import db
+from fangyi import db
 
 from . import BY_ID
 from .run import apply_settings

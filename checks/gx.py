@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import CHECKS, DEFAULT_DOCS
-from ingest.headers import COUNT_FIELDS
+from fangyi.ingest.headers import COUNT_FIELDS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 

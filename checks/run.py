@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import db
+from fangyi import db
 
 from . import CHECKS, at_or_above
 

@@ -7,7 +7,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from ingest.text import norm, short_name
+from fangyi.ingest.text import norm, short_name
 
 DEFAULT_DB = Path("db/workbench.db")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from checks import DEFAULT_DOCS
-from db import DEFAULT_DB
+from fangyi.checks import DEFAULT_DOCS
+from fangyi.db import DEFAULT_DB
 
 from . import settings as settings_mod
 
@@ -43,7 +43,7 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
 
     Example: fangyi ingest --db db/workbench.db demo/data/units demo/data/daily
     """
-    from ingest.load import ingest as run_ingest
+    from fangyi.ingest.load import ingest as run_ingest
 
     reports = run_ingest(db_path, paths, kind=kind, header_synonyms=settings.header_synonyms,
                          unit_aliases=settings.unit_aliases)
@@ -86,7 +86,7 @@ def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> No
 
     Example: fangyi check --db db/workbench.db --fail-on error
     """
-    from checks.run import run_checks
+    from fangyi.checks.run import run_checks
 
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
@@ -97,7 +97,7 @@ def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> No
 
 
 def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
-    from checks import BY_ID
+    from fangyi.checks import BY_ID
 
     start, end = result.period
     click.echo(f"check run {result.run_id} on {db_path}, period {start} to {end}")
@@ -126,7 +126,7 @@ def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
 
     Example: fangyi bulletin --db db/workbench.db --week 2021-W03 --out bulletin-2021-W03.md
     """
-    from checks.bulletin import BulletinError, weekly_bulletin
+    from fangyi.checks.bulletin import BulletinError, weekly_bulletin
 
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
@@ -169,8 +169,8 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
 
     Example: fangyi demo --db db/workbench.db --port 8001
     """
-    from checks.run import run_checks
-    from ingest.load import ingest as run_ingest
+    from fangyi.checks.run import run_checks
+    from fangyi.ingest.load import ingest as run_ingest
 
     from . import demo as demo_mod
     from .serve import serve as run_serve

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
+METADATA = Path(__file__).parent / "metadata.yml"     # in a checkout, a link to the top-level file
 
 
 def datasette_args(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> list[str]:

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.headers import SYNONYMS
+from fangyi.ingest.headers import SYNONYMS
 
 DEFAULT_PATH = Path("fangyi.toml")
 

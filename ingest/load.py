@@ -12,7 +12,7 @@ from typing import Iterable
 
 import polars as pl
 
-import db
+from fangyi import db
 from . import daily, parse, units
 from .errors import IngestError
 from .headers import SynonymTable, describe, find_header

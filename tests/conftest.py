@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from fangyi import demo
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +63,7 @@ def checked_db(demo_db, tmp_path_factory) -> Path:
     """A copy of the demo database on which every check has run once (without GX)."""
     import shutil
 
-    from checks.run import run_checks
+    from fangyi.checks.run import run_checks
     from fangyi.settings import Settings
 
     path = tmp_path_factory.mktemp("checked_db") / "workbench.db"

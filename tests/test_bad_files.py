@@ -85,7 +85,7 @@ def test_missing_path(tmp_path):
 
 def test_failure_midway_rolls_back_the_file(tmp_path, good_db, monkeypatch):
     """An error after some rows were written leaves nothing of that file behind."""
-    from ingest import daily
+    from fangyi.ingest import daily
 
     path = tmp_path / "日報.csv"
     path.write_text("日期,單位,新增確診,密接\n2021-01-20,柳岸社區,0,1\n", encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from conftest import file_id
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 
 def test_demo_blank_counts_are_null(demo_conn, demo_data):

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from fangyi import demo
 from fangyi.cli import cli
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 
 @pytest.fixture(scope="module")

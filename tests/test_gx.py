@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from checks import CHECKS
-from checks.run import run_checks
+from fangyi.checks import CHECKS
+from fangyi.checks.run import run_checks
 from fangyi.settings import Settings
 
 

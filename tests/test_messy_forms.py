@@ -7,7 +7,7 @@ import sqlite3
 import openpyxl
 import pytest
 
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 REGISTRY = [
     ["440100001000", "白雲街道", "街道", "440100000000", "否"],

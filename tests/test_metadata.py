@@ -11,7 +11,7 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-import db
+from fangyi import db
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA_PATH = ROOT / "metadata.yml"
@@ -133,10 +133,10 @@ QUERIES = ("missed_on_day", "completeness_by_town", "late_reports", "silent_stre
 @pytest.fixture(scope="module")
 def demo_checked(tmp_path_factory) -> tuple[Path, dict]:
     """The demo district generated, ingested and checked once: (workbench.db, manifest)."""
-    from checks.run import run_checks
+    from fangyi.checks.run import run_checks
     from fangyi import demo
     from fangyi.settings import Settings
-    from ingest.load import ingest
+    from fangyi.ingest.load import ingest
 
     tmp = tmp_path_factory.mktemp("metadata_demo")
     manifest = demo.generate(tmp / "data")

@@ -6,7 +6,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from ingest import parse
+from fangyi.ingest import parse
 
 
 def run(parser, values, **kw):

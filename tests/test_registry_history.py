@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 
 def test_registry_versions(tmp_path):

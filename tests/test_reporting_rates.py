@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from checks.run import run_checks
+from fangyi.checks.run import run_checks
 from fangyi.settings import Settings
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 REGISTRY = """單位編碼,單位名稱,層級,上級編碼,是否日報,啟用日期
 440100000000,示範區,區縣,,否,

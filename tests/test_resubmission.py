@@ -32,7 +32,7 @@ def test_resubmission_history_and_current(demo_conn, demo_data):
 
 def test_without_submitted_at_the_later_ingest_wins(tmp_path):
     """Same unit and day in two files with no 報送時間: the file ingested later is current."""
-    from ingest.load import ingest
+    from fangyi.ingest.load import ingest
     import sqlite3
 
     header = "日期,單位,新增確診,密接,核酸檢測人數\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 def test_views_are_renewed_in_an_older_database(tmp_path):
     """A database whose views were made by an older version gets the current definitions."""
-    import db
+    from fangyi import db
 
     path = tmp_path / "w.db"
     conn = db.connect(path)
@@ -17,7 +17,7 @@ def test_views_are_renewed_in_an_older_database(tmp_path):
 def test_calendar_iso_weeks_across_year_ends(tmp_path):
     import datetime as dt
 
-    import db
+    from fangyi import db
 
     conn = db.connect(tmp_path / "w.db")
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",

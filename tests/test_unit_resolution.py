@@ -6,7 +6,7 @@ import sqlite3
 import openpyxl
 
 from conftest import file_id
-from ingest.load import ingest
+from fangyi.ingest.load import ingest
 
 
 def test_every_alias_and_variant_resolves(demo_conn, demo_data):
