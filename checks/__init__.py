@@ -1,6 +1,7 @@
-"""Data-quality checks. One check = one SQL file under checks/<suite>/, read top to bottom:
-a header giving its id, severity and one-line meaning, then one SELECT returning the columns
-unit_code, date, subject_key, message, evidence — one row per finding."""
+"""Data-quality checks, as data: one folder per suite (checks/reporting/, checks/roster/, ...),
+one SQL file per check, read top to bottom: a header giving its id, severity and one-line
+meaning, then one SELECT returning unit_code, date, subject_key, message, evidence — one row per
+finding. Adding a suite is adding a folder; an empty folder is a suite with no checks yet."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,10 @@ SEVERITIES = ("info", "warning", "error")          # in rising order
 _HEADER = re.compile(r"^--\s*(check|severity|meaning):\s*(.+?)\s*$", re.M)
 
 
+class CheckDefinitionError(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Check:
     id: str
@@ -22,23 +27,41 @@ class Check:
     sql: str
 
 
-def _load() -> list[Check]:
-    out = []
-    root = resources.files(__package__)
-    for suite in sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith("_")),
-                        key=lambda p: p.name):
+def load_checks(root=None) -> list[Check]:
+    """Every check of every suite folder under `root` (default: this package). Fails loudly
+    on a malformed check, a duplicate id, or when no check is found at all."""
+    root = root or resources.files(__package__)
+    out: list[Check] = []
+    suites = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))),
+                    key=lambda p: p.name)
+    for suite in suites:
         for path in sorted((p for p in suite.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
             sql = path.read_text(encoding="utf-8")
             head = dict(_HEADER.findall(sql))
             if set(head) != {"check", "severity", "meaning"} or head["severity"] not in SEVERITIES:
-                raise ValueError(f"{path}: needs -- check:, -- severity: (info|warning|error), -- meaning:")
+                raise CheckDefinitionError(
+                    f"{path}: needs -- check:, -- severity: (info|warning|error), -- meaning:")
             if head["check"] != path.name[:-4]:
-                raise ValueError(f"{path}: check id {head['check']!r} differs from the file name")
+                raise CheckDefinitionError(f"{path}: check id {head['check']!r} differs from the file name")
             out.append(Check(head["check"], head["severity"], head["meaning"], suite.name, sql.strip()))
+    if not out:
+        raise CheckDefinitionError(f"no checks found under {root}: the installation is incomplete "
+                                   "(checks/<suite>/*.sql must be installed with the package)")
+    ids = [c.id for c in out]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise CheckDefinitionError(f"check ids defined twice: {', '.join(duplicates)}")
     return out
 
 
-CHECKS: list[Check] = _load()
+def suites(checks: list[Check]) -> dict[str, list[Check]]:
+    out: dict[str, list[Check]] = {}
+    for c in checks:
+        out.setdefault(c.suite, []).append(c)
+    return out
+
+
+CHECKS: list[Check] = load_checks()
 BY_ID = {c.id: c for c in CHECKS}
 
 

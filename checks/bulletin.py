@@ -1,5 +1,6 @@
-"""The weekly bulletin (一周一通報) as Markdown, read from the reporting views and the checks'
-own SQL, so its numbers are the views' numbers."""
+"""The weekly bulletin (一周一通報) as Markdown, read from the latest check run: its findings, and
+the reporting views under the settings that run wrote, so its numbers are the site's numbers.
+It opens the database read-only and changes nothing."""
 from __future__ import annotations
 
 import json
@@ -7,9 +8,6 @@ import re
 from pathlib import Path
 
 from fangyi import db
-
-from . import BY_ID
-from .run import apply_settings
 
 WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
@@ -29,8 +27,9 @@ def _table(header: list[str], rows: list[list]) -> list[str]:
 
 
 def _findings(conn, check_id: str, where: str, params: tuple) -> list:
-    sql = BY_ID[check_id].sql
-    return conn.execute(f"SELECT * FROM ({sql}) WHERE {where} ORDER BY unit_code, date", params).fetchall()
+    return conn.execute(
+        "SELECT unit_code, date, subject_key, message, evidence FROM findings "
+        f"WHERE check_id = ? AND {where} ORDER BY unit_code, date", (check_id, *params)).fetchall()
 
 
 def _evidence(evidence: str, *keys: str) -> list:
@@ -38,12 +37,14 @@ def _evidence(evidence: str, *keys: str) -> list:
     return [values[k] for k in keys]
 
 
-def weekly_bulletin(db_path: Path | str, week: str, settings) -> str:
+def weekly_bulletin(db_path: Path | str, week: str) -> str:
     if not WEEK.match(week):
         raise BulletinError(f"week {week!r}: expected an ISO week such as 2021-W03")
-    conn = db.connect(db_path)
+    conn = db.connect(db_path, readonly=True)
     try:
-        apply_settings(conn, settings)
+        run = conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]
+        if run is None:
+            raise BulletinError(f"{db_path}: no check run yet; run `fangyi check` first")
         first, last, days = conn.execute(
             "SELECT min(day), max(day), count(*) FROM calendar WHERE iso_week = ?", (week,)).fetchone()
         if not days:
@@ -52,7 +53,8 @@ def weekly_bulletin(db_path: Path | str, week: str, settings) -> str:
         names = dict(conn.execute("SELECT unit_code, name FROM units_current"))
         lines = [f"# 疫情防控日報週通報 Weekly bulletin {week}", "",
                  f"{first} 至 {last}（{days} 天 days）。應報 expected = units due to report each day; "
-                 "實報 actual = a report in force; 及時 on time = sent by the deadline.", ""]
+                 "實報 actual = a report in force; 及時 on time = sent by the deadline. "
+                 f"檢查運行 check run {run}.", ""]
 
         lines += ["## 報送情況 Reporting", ""]
         district = conn.execute(

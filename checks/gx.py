@@ -2,10 +2,11 @@
 that writes Data Docs. Imported only by `fangyi check` (GX takes seconds to import).
 
 Suites:
-- `reporting`: one UnexpectedRowsExpectation per reporting check, its query being the check's
-  own SQL, so GX's unexpected rows are exactly the check's findings;
-- `values`: column rules on daily_reports (counts non-negative, ISO dates, 0/1 flags);
-- `registry`: column rules on units_current (codes present and unique, known levels).
+- one per check folder (`reporting`, ...): one UnexpectedRowsExpectation per check, its query
+  being the check's own SQL, so GX's unexpected rows are exactly the check's findings;
+- `values_<kind>`: column rules on each kind's table, from the kind registry (counts and numbers
+  non-negative, ISO dates, 0/1 flags);
+- `registry`: rules on units_current (codes present and unique, known levels).
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import CHECKS, DEFAULT_DOCS
-from fangyi.ingest.headers import COUNT_FIELDS
+from . import CHECKS, DEFAULT_DOCS, suites
+from fangyi.ingest import kinds as registry
+from fangyi.ingest.units import LEVELS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -36,24 +38,31 @@ class Outcome:
     docs_index: Path
 
 
-def _value_expectations():
+def _value_expectations(kind) -> list:
+    """Column rules for a kind's table, read from its fields' parsers."""
     E = gx.expectations
-    values = [E.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COUNT_FIELDS]
-    values += [
-        E.ExpectColumnValuesToNotBeNull(column="report_date"),
-        E.ExpectColumnValuesToMatchRegex(column="report_date", regex=ISO_DATE),
-        E.ExpectColumnValuesToMatchRegex(column="submitted_at", regex=ISO_DATETIME),
-        E.ExpectColumnValuesToBeInSet(column="zero_report", value_set=[0, 1]),
-    ]
-    registry = [
+    out = []
+    for f in kind.fields:
+        if f.name not in kind.columns:
+            continue
+        if f.parser in ("count", "number"):
+            out.append(E.ExpectColumnValuesToBeBetween(column=f.name, min_value=0))
+        elif f.parser == "date":
+            out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=ISO_DATE))
+        elif f.parser == "datetime":
+            out.append(E.ExpectColumnValuesToMatchRegex(column=f.name, regex=ISO_DATETIME))
+        elif f.parser == "flag":
+            out.append(E.ExpectColumnValuesToBeInSet(column=f.name, value_set=[0, 1]))
+    return out
+
+
+def _registry_expectations() -> list:
+    E = gx.expectations
+    return [
         E.ExpectColumnValuesToNotBeNull(column="unit_code"),
         E.ExpectColumnValuesToBeUnique(column="unit_code"),
-        E.ExpectColumnValuesToBeInSet(column="level", value_set=["district", "town", "community"]),
-        E.ExpectColumnValuesToBeInSet(column="reports_daily", value_set=[0, 1]),
-        E.ExpectColumnValuesToMatchRegex(column="opened_on", regex=ISO_DATE),
-        E.ExpectColumnValuesToMatchRegex(column="closed_on", regex=ISO_DATE),
+        E.ExpectColumnValuesToBeInSet(column="level", value_set=list(LEVELS)),
     ]
-    return values, registry
 
 
 class _QuietBatchReminder(io.TextIOBase):
@@ -90,27 +99,33 @@ def _run_suites(db_path: Path | str, docs_dir: Path | None) -> Outcome:
     source = context.data_sources.add_sqlite(
         name="workbench", connection_string=f"sqlite:///{Path(db_path).resolve()}")
 
-    def batch(table: str):
-        return source.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table(table)
+    assets: dict = {}
 
-    values, registry = _value_expectations()
-    reporting = [
-        gx.expectations.UnexpectedRowsExpectation(
-            unexpected_rows_query=check.sql,
-            description=f"{check.id} ({check.severity}): {check.meaning}",
-            meta={"check_id": check.id, "severity": check.severity},
-        )
-        for check in CHECKS if check.suite == "reporting"
-    ]
+    def batch(table: str, suite_name: str):
+        if table not in assets:
+            assets[table] = source.add_table_asset(name=table, table_name=table)
+        return assets[table].add_batch_definition_whole_table(suite_name)
+
+    plan = []                                    # (suite name, table, expectations)
+    for suite_name, checks in suites(CHECKS).items():
+        plan.append((suite_name, "check_runs", [
+            gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=check.sql,
+                description=f"{check.id} ({check.severity}): {check.meaning}",
+                meta={"check_id": check.id, "severity": check.severity},
+            ) for check in checks]))
+    for kind in registry.all_kinds().values():
+        expectations = _value_expectations(kind)
+        if expectations:
+            plan.append((f"values_{kind.name}", kind.table, expectations))
+    plan.append(("registry", "units_current", _registry_expectations()))
     definitions = []
-    for name, table, expectations in (("reporting", "daily_reports_current", reporting),
-                                      ("values", "daily_reports", values),
-                                      ("registry", "units_current", registry)):
+    for name, table, expectations in plan:
         suite = context.suites.add(gx.ExpectationSuite(name=name))
         for expectation in expectations:
             suite.add_expectation(expectation)
         definitions.append(context.validation_definitions.add(
-            gx.ValidationDefinition(name=name, data=batch(table), suite=suite)))
+            gx.ValidationDefinition(name=name, data=batch(table, name), suite=suite)))
     checkpoint = context.checkpoints.add(gx.Checkpoint(
         name="fangyi", validation_definitions=definitions,
         actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["fangyi"])],

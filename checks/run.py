@@ -1,5 +1,5 @@
-"""Running the checks: one check_runs row and its findings in findings_history; the view
-`findings` then shows this run's."""
+"""Running the checks: one check_runs row, the derived state the checks and pages read, and the
+run's findings in findings_history; the view `findings` then shows this run's."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,6 +11,11 @@ from pathlib import Path
 from fangyi import db
 
 from . import CHECKS, at_or_above
+from .resolve import resolve_units
+
+
+class NoDataError(Exception):
+    """The database holds nothing to check in the period: a CI gate must not pass on it."""
 
 
 @dataclass
@@ -42,14 +47,27 @@ def settings_rows(settings) -> dict[str, str | None]:
     }
 
 
-def apply_settings(conn, settings) -> None:
+def prepare(conn, settings) -> None:
+    """Write the derived state every check and page reads, inside the caller's transaction:
+    the settings in force and the units that sheets name, resolved."""
     rows = settings_rows(settings)
-    conn.execute("BEGIN")
     conn.execute("DELETE FROM workbench_settings")
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
                      [(k, v) for k, v in rows.items() if v is not None])
-    conn.execute("COMMIT")
-    db.rebuild_unit_keys(conn, settings.unit_aliases)
+    resolve_units(conn, settings.unit_aliases)
+
+
+def materialise(db_path: Path | str, settings=None) -> None:
+    """Write the derived state alone, without running checks (as the start of every run does)."""
+    from fangyi.settings import Settings
+
+    conn = db.connect(db_path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        prepare(conn, settings or Settings())
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
 
 
 def _now() -> str:
@@ -58,33 +76,43 @@ def _now() -> str:
 
 def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path | None = None) -> RunResult:
     """Run every check on the database; with gx=True also run them as Great Expectations
-    suites (writing Data Docs to docs_dir) and record whether GX agrees."""
+    suites (writing Data Docs to docs_dir) and record whether GX agrees. Raises NoDataError
+    when there is no daily report in the reporting period."""
     conn = db.connect(db_path)
     try:
-        apply_settings(conn, settings)
-        files = conn.execute("SELECT sha256 FROM source_files ORDER BY file_id").fetchall()
-        digest = hashlib.sha256("".join(s for (s,) in files).encode()).hexdigest()
-        start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
-        conn.execute("BEGIN")
-        cur = conn.execute(
-            "INSERT INTO check_runs (started_at, data_files, data_sha256, period_start, period_end, settings) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (_now(), len(files), digest, start, end, json.dumps(settings_rows(settings))))
-        run_id = cur.lastrowid
-        counts: dict[str, int] = {}
-        by_severity = {"error": 0, "warning": 0, "info": 0}
-        for check in CHECKS:
-            rows = conn.execute(f"SELECT unit_code, date, subject_key, message, evidence FROM ({check.sql})").fetchall()
-            conn.executemany(
-                "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, message, "
-                "evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, check.id, check.severity, *row) for row in rows])
-            counts[check.id] = len(rows)
-            by_severity[check.severity] += len(rows)
-        conn.execute(
-            "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? WHERE run_id = ?",
-            (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"], run_id))
-        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            prepare(conn, settings)
+            start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
+            reports = conn.execute("SELECT count(*) FROM daily_reports WHERE report_date BETWEEN ? AND ?",
+                                   (start, end)).fetchone()[0] if start and end else 0
+            if not reports:
+                raise NoDataError(f"no daily reports in the reporting period ({start or '?'} to {end or '?'}): "
+                                  "nothing was checked; ingest the reports first (or fix [period] in the settings)")
+            files = conn.execute("SELECT sha256 FROM source_files WHERE status = 'loaded' ORDER BY file_id").fetchall()
+            digest = hashlib.sha256("".join(s for (s,) in files).encode()).hexdigest()
+            run_id = conn.execute(
+                "INSERT INTO check_runs (started_at, data_files, data_sha256, period_start, period_end, settings) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (_now(), len(files), digest, start, end, json.dumps(settings_rows(settings)))).lastrowid
+            counts: dict[str, int] = {}
+            by_severity = {"error": 0, "warning": 0, "info": 0}
+            for check in CHECKS:
+                n = conn.execute(
+                    "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
+                    f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
+                    f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+                counts[check.id] = n
+                by_severity[check.severity] += n
+            conn.execute(
+                "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? "
+                "WHERE run_id = ?",
+                (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"],
+                 run_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
         result = RunResult(run_id, counts, by_severity, (start, end))
     finally:
         conn.close()

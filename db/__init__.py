@@ -1,77 +1,100 @@
-"""The workbench database: schema, connection and derived lookups. Tables are defined only in
-schema.sql beside this file."""
+"""The workbench database: schema, versioned migrations and connections. Tables are defined
+only in schema.sql beside this file.
+
+The schema's version is kept in `PRAGMA user_version`. Opening a database at the current
+version changes nothing (not even `schema_version`); a writer (ingest, check) creates a new
+database or migrates an older one once; readers (serve, bulletin, notebooks) open it read-only.
+"""
 from __future__ import annotations
 
-import json
 import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from fangyi.ingest.text import norm, short_name
-
 DEFAULT_DB = Path("db/workbench.db")
+SCHEMA_VERSION = 2            # 1: the first release (user_version 0); 2: versioned schema
+BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
+
+
+class DatabaseError(Exception):
+    pass
+
+
+def _sql(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
 def schema_sql() -> str:
-    return resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
+    return _sql("schema.sql")
 
 
-def connect(path: Path | str = DEFAULT_DB) -> sqlite3.Connection:
-    """Open (creating if needed) the database with the schema in place. Autocommit is off:
-    callers open and close their own transactions."""
+def connect(path: Path | str = DEFAULT_DB, readonly: bool = False) -> sqlite3.Connection:
+    """Open the database. A writer creates it, or migrates an older one, to the current schema;
+    `readonly=True` opens it without writing anything and refuses a database that needs a
+    migration. Autocommit is off: callers open and close their own transactions."""
     path = Path(path)
+    if readonly:
+        if not path.is_file():
+            raise DatabaseError(f"{path}: no such database; run `fangyi ingest` first")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            conn.close()
+            raise DatabaseError(f"{path}: schema version {version}, this fangyi reads {SCHEMA_VERSION}; "
+                                "run `fangyi check` once to migrate it")
+        return conn
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
+    conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    # Views hold no data: recreate them so a database made by an older version gets the
-    # current definitions. Tables are only created where missing.
-    views = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
-    conn.executescript("".join(f"DROP VIEW IF EXISTS [{v}];\n" for v in views) + schema_sql())
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != SCHEMA_VERSION:
+        migrate(conn, version)
     return conn
 
 
-def rebuild_unit_keys(conn: sqlite3.Connection, settings_aliases: dict[str, list[str]] | None = None) -> None:
-    """Refill unit_keys from the registry in force and the settings' extra aliases.
+def migrate(conn: sqlite3.Connection, version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise DatabaseError(f"schema version {version} is newer than this fangyi's ({SCHEMA_VERSION}): upgrade fangyi")
+    conn.execute("PRAGMA foreign_keys = OFF")         # tables are rebuilt; checked before commit
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]     # another writer may have done it
+        if version != SCHEMA_VERSION:
+            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if version == 0 and tables:
+                # The first release had no version: views are replaced, tables altered in place.
+                for (view,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+                    conn.execute(f"DROP VIEW [{view}]")
+                for statement in _statements(_sql("migrations/002_versioned.sql")):
+                    conn.execute(statement)
+            for statement in _statements(schema_sql()):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise DatabaseError(f"migration left rows without their source file: {broken[:3]}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
 
-    A key is a normalised code, name, alias, or name without its suffix. Where a key could name
-    several units, the strongest kind of match wins (code, then name, then alias, then short
-    name); a tie at that strength leaves the key out, so an ambiguous name never resolves by
-    chance.
-    """
-    strength = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
-    candidates: dict[str, dict[str, str]] = {}
 
-    def add(key: str, code: str, source: str) -> None:
-        if key:
-            codes = candidates.setdefault(key, {})
-            if code not in codes or strength[source] < strength[codes[code]]:
-                codes[code] = source
-
-    units = conn.execute("SELECT unit_code, name, aliases FROM units_current").fetchall()
-    known = {code for code, _, _ in units}
-    for code, name, aliases in units:
-        add(norm(code), code, "code")
-        add(norm(name), code, "name")
-        add(short_name(norm(name)), code, "short_name")
-        for alias in json.loads(aliases or "[]"):
-            add(norm(alias), code, "alias")
-            add(short_name(norm(alias)), code, "short_name")
-    for code, aliases in (settings_aliases or {}).items():
-        if code in known:
-            for alias in aliases:
-                add(norm(alias), code, "settings_alias")
-    rows = []
-    for key, codes in candidates.items():
-        best = min(strength[s] for s in codes.values())
-        top = [(code, source) for code, source in codes.items() if strength[source] == best]
-        if len(top) == 1:
-            rows.append((key, *top[0]))
-    conn.execute("BEGIN")
-    conn.execute("DELETE FROM unit_keys")
-    conn.executemany("INSERT INTO unit_keys (key, unit_code, source) VALUES (?, ?, ?)", rows)
-    conn.execute("COMMIT")
+def _statements(script: str) -> list[str]:
+    """Split a script into statements (executescript would commit our transaction)."""
+    out, current = [], ""
+    for line in script.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                out.append(current)
+            current = ""
+    return out
 
 
 def bulk_connect(path: Path | str):
@@ -79,7 +102,11 @@ def bulk_connect(path: Path | str):
     as sqlite3.executemany. Not autocommit: call commit() or rollback()."""
     import adbc_driver_sqlite.dbapi
 
-    return adbc_driver_sqlite.dbapi.connect(str(path))
+    conn = adbc_driver_sqlite.dbapi.connect(str(path))
+    cur = conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.close()
+    return conn
 
 
 def append(cursor, table: str, frame) -> None:

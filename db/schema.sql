@@ -5,15 +5,19 @@
 CREATE TABLE IF NOT EXISTS source_files (
     file_id       INTEGER PRIMARY KEY,
     path          TEXT NOT NULL,
-    sha256        TEXT NOT NULL UNIQUE,
+    sha256        TEXT NOT NULL,          -- unique among loaded files
     kind          TEXT NOT NULL,          -- kinds found in the file, comma-separated
     sheets        TEXT NOT NULL,          -- JSON list of sheet names ("" for a CSV)
     rows_read     INTEGER NOT NULL,
     rows_loaded   INTEGER NOT NULL,
     rows_rejected INTEGER NOT NULL,
     rows_not_data INTEGER NOT NULL,
-    ingested_at   TEXT NOT NULL
+    ingested_at   TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'loaded',   -- loaded | failed (nothing of it was loaded)
+    error         TEXT,                   -- why the file failed
+    warnings      TEXT                    -- JSON list, e.g. a sheet with a header and no data rows
 );
+CREATE UNIQUE INDEX IF NOT EXISTS source_files_loaded_sha256 ON source_files(sha256) WHERE status = 'loaded';
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
     rejected_id INTEGER PRIMARY KEY,
@@ -32,8 +36,9 @@ CREATE TABLE IF NOT EXISTS non_data_rows (
     file_id    INTEGER NOT NULL REFERENCES source_files(file_id),
     sheet      TEXT NOT NULL,
     row_number INTEGER NOT NULL,
-    role       TEXT NOT NULL,             -- title | header | total | footer | blank | unrecognised_sheet
-    raw        TEXT NOT NULL
+    role       TEXT NOT NULL,             -- title | header | total | footer | blank | unrecognised_sheet | filtered
+    raw        TEXT NOT NULL,
+    note       TEXT                       -- for filtered rows: the settings' filter that left them out
 );
 CREATE INDEX IF NOT EXISTS non_data_rows_file ON non_data_rows(file_id);
 
@@ -41,7 +46,7 @@ CREATE TABLE IF NOT EXISTS units (
     unit_row_id   INTEGER PRIMARY KEY,
     unit_code     TEXT NOT NULL,
     name          TEXT NOT NULL,
-    level         TEXT NOT NULL,          -- district | town | community
+    level         TEXT NOT NULL,          -- province | city | district | town | community
     parent_code   TEXT,
     reports_daily INTEGER NOT NULL,       -- 1 / 0
     opened_on     TEXT,
@@ -65,20 +70,13 @@ FROM (
 )
 WHERE version_rank = 1;
 
--- Derived lookup from a normalised name, alias or code to a unit; rebuilt from units_current
--- and the settings file on every ingest and check. Keys that name two units are left out.
-CREATE TABLE IF NOT EXISTS unit_keys (
-    key       TEXT PRIMARY KEY,
-    unit_code TEXT NOT NULL,
-    source    TEXT NOT NULL               -- code | name | short_name | alias | settings_alias
-);
-
 CREATE TABLE IF NOT EXISTS daily_reports (
     report_id            INTEGER PRIMARY KEY,
     report_date          TEXT NOT NULL,
     unit_raw             TEXT,            -- the unit as written
     unit_code_raw        TEXT,            -- the code as written, if the sheet has a code column
-    unit_key             TEXT,            -- normalised name, for matching to unit_keys
+    parent_raw           TEXT,            -- the parent (town) as written, if the sheet has a parent column
+    unit_key             TEXT,            -- normalised name (NFKC, no spaces, simplified, lower case)
     unit_key_short       TEXT,            -- the same without its 社区/村/... suffix
     new_confirmed        INTEGER,
     new_suspected        INTEGER,
@@ -100,13 +98,30 @@ CREATE TABLE IF NOT EXISTS daily_reports (
 );
 CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
 
--- Every report with its unit resolved: by code, then by name/alias, then by short name.
+-- Derived by `fangyi check`: how each unit written on a sheet resolves to the registry in force,
+-- in the context of its parent column and of the sheet's title, sheet name and file name.
+CREATE TABLE IF NOT EXISTS unit_resolutions (
+    source_table  TEXT NOT NULL,          -- the table whose rows name the unit (daily_reports, ...)
+    file_id       INTEGER NOT NULL,
+    sheet         TEXT NOT NULL,
+    unit_raw      TEXT,
+    unit_code_raw TEXT,
+    parent_raw    TEXT,
+    unit_code     TEXT,                   -- NULL when unknown or ambiguous
+    status        TEXT NOT NULL,          -- resolved | ambiguous | unknown
+    matched_by    TEXT,                   -- code | name | alias | settings_alias | short_name
+    narrowed_by   TEXT,                   -- parent | sheet | reporting_unit: what chose among several
+    candidates    TEXT                    -- JSON list of the unit codes the name fits, when several
+);
+CREATE INDEX IF NOT EXISTS unit_resolutions_key ON unit_resolutions(source_table, file_id, sheet, unit_raw);
+
+-- Every report with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
-SELECT d.*, COALESCE(by_code.unit_code, by_name.unit_code, by_short.unit_code) AS unit_code
+SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
 FROM daily_reports d
-LEFT JOIN unit_keys by_code ON by_code.key = d.unit_code_raw AND by_code.source = 'code'
-LEFT JOIN unit_keys by_name ON by_name.key = d.unit_key
-LEFT JOIN unit_keys by_short ON by_short.key = d.unit_key_short;
+LEFT JOIN unit_resolutions r
+       ON r.source_table = 'daily_reports' AND r.file_id = d.file_id AND r.sheet = d.sheet
+      AND r.unit_raw IS d.unit_raw AND r.unit_code_raw IS d.unit_code_raw AND r.parent_raw IS d.parent_raw;
 
 -- All versions of every unit-day with their rank: 1 is the one in force. A later
 -- submitted_at wins; without one (or on a tie) the later ingest wins.
@@ -132,6 +147,7 @@ CREATE TABLE IF NOT EXISTS source_sheets (
     header_row  INTEGER NOT NULL,         -- 1-based row of the (first) header row
     header_rows INTEGER NOT NULL,         -- 1, or 2 for a parent/child header
     fields      TEXT NOT NULL,            -- JSON object: field -> header text as written
+    context     TEXT,                     -- title rows, sheet name and file name: may name the town
     PRIMARY KEY (file_id, sheet)
 );
 
@@ -171,13 +187,23 @@ SELECT day,
        strftime('%Y', thu) || '-W' || printf('%02d', (CAST(strftime('%j', thu) AS INTEGER) - 1) / 7 + 1) AS iso_week
 FROM thursdays;
 
--- Each unit with its town and district (for communities: parent and grandparent).
+-- Each unit with its town and district: its nearest ancestors (or itself) at those levels, so
+-- registries with province and city levels above the districts work the same way.
 CREATE VIEW IF NOT EXISTS unit_hierarchy AS
+WITH RECURSIVE up(unit_code, ancestor_code, depth) AS (
+    SELECT unit_code, unit_code, 0 FROM units_current
+    UNION ALL
+    SELECT up.unit_code, p.parent_code, up.depth + 1
+    FROM up JOIN units_current p ON p.unit_code = up.ancestor_code
+    WHERE p.parent_code IS NOT NULL AND up.depth < 8
+)
 SELECT u.unit_code, u.name, u.level,
-       CASE u.level WHEN 'community' THEN u.parent_code WHEN 'town' THEN u.unit_code END AS town_code,
-       CASE u.level WHEN 'community' THEN t.parent_code WHEN 'town' THEN u.parent_code ELSE u.unit_code END
-           AS district_code
-FROM units_current u LEFT JOIN units_current t ON t.unit_code = u.parent_code;
+       max(CASE WHEN a.level = 'town' THEN a.unit_code END) AS town_code,
+       max(CASE WHEN a.level = 'district' THEN a.unit_code END) AS district_code
+FROM units_current u
+JOIN up ON up.unit_code = u.unit_code
+LEFT JOIN units_current a ON a.unit_code = up.ancestor_code
+GROUP BY u.unit_code, u.name, u.level;
 
 -- The expected calendar: every unit marked to report daily, on every day of the period inside
 -- its opened_on .. closed_on (both inclusive).

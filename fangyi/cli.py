@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
-from fangyi.checks import DEFAULT_DOCS
-from fangyi.db import DEFAULT_DB
-
 from . import settings as settings_mod
+
+# Kept here rather than imported, so that `fangyi --help` loads nothing heavy.
+DEFAULT_DB = Path("db/workbench.db")
+DEFAULT_DOCS = Path("gx/data_docs")
 
 DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                          default=DEFAULT_DB, show_default=True, help="SQLite database file.")
@@ -21,16 +22,32 @@ DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path
 @click.pass_context
 def cli(ctx: click.Context, settings_path: Path | None) -> None:
     """fangyi (防疫): ingest, check and publish community epidemic-prevention records."""
-    try:
-        ctx.obj = settings_mod.load(settings_path)
-    except settings_mod.SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+    ctx.obj = _Settings(settings_path)
+
+
+class _Settings:
+    """The settings, read when a command first needs them (not for --help)."""
+
+    def __init__(self, path: Path | None):
+        self.path, self._value = path, None
+
+    def __getattr__(self, name):
+        if self._value is None:
+            try:
+                self._value = settings_mod.load(self.path)
+            except settings_mod.SettingsError as exc:
+                raise click.ClickException(str(exc)) from exc
+        return getattr(self._value, name)
+
+    def get(self):
+        self.source
+        return self._value
 
 
 @cli.command()
 @DB_OPTION
-@click.option("--kind", type=click.Choice(["units", "daily"]), default=None,
-              help="Read every sheet as this kind (default: detect from the headers).")
+@click.option("--kind", default=None, metavar="KIND",
+              help="Read every sheet as this kind: units, daily, ... (default: detect from the headers).")
 @click.option("--show-rejected", default=5, show_default=True,
               help="How many rejected rows to list per file.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -43,10 +60,13 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
 
     Example: fangyi ingest --db db/workbench.db demo/data/units demo/data/daily
     """
+    from fangyi.ingest import kinds as registry
     from fangyi.ingest.load import ingest as run_ingest
 
-    reports = run_ingest(db_path, paths, kind=kind, header_synonyms=settings.header_synonyms,
-                         unit_aliases=settings.unit_aliases)
+    if kind is not None and kind not in registry.all_kinds():
+        raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(registry.all_kinds())}",
+                                 param_hint="--kind")
+    reports = run_ingest(db_path, paths, kind=kind, options=settings.ingest_options())
     if not reports:
         raise click.ClickException("no input files found in " + ", ".join(map(str, paths)))
     if _print_reports(reports, show_rejected):
@@ -57,6 +77,8 @@ def _print_reports(reports, show_rejected: int) -> int:
     """Print what happened to each file; return the number of files that failed."""
     for report in reports:
         click.echo(report.summary(), err=report.status == "failed")
+        for warning in report.warnings:
+            click.echo(f"    warning: {warning}")
         for sheet, row, reason in report.rejections[:show_rejected]:
             where = f"sheet {sheet!r} row {row}" if sheet else f"row {row}"
             click.echo(f"    rejected {where}: {reason}")
@@ -86,14 +108,23 @@ def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> No
 
     Example: fangyi check --db db/workbench.db --fail-on error
     """
-    from fangyi.checks.run import run_checks
-
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
-    result = run_checks(db_path, settings, gx=gx, docs_dir=docs_dir)
-    _print_check(result, db_path, docs_dir if gx else None)
+    result = _run_check(settings, db_path, gx, docs_dir)
     if result.failed(fail_on):
         sys.exit(1)
+
+
+def _run_check(settings, db_path: Path, gx: bool, docs_dir: Path):
+    from fangyi.checks.run import NoDataError, run_checks
+
+    try:
+        result = run_checks(db_path, settings.get(), gx=gx, docs_dir=docs_dir)
+    except NoDataError as exc:
+        click.echo(f"Error: {db_path}: {exc}", err=True)
+        sys.exit(1)
+    _print_check(result, db_path, docs_dir if gx else None)
+    return result
 
 
 def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
@@ -127,12 +158,11 @@ def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
     Example: fangyi bulletin --db db/workbench.db --week 2021-W03 --out bulletin-2021-W03.md
     """
     from fangyi.checks.bulletin import BulletinError, weekly_bulletin
+    from fangyi.db import DatabaseError
 
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
     try:
-        text = weekly_bulletin(db_path, week, settings)
-    except BulletinError as exc:
+        text = weekly_bulletin(db_path, week)
+    except (BulletinError, DatabaseError) as exc:
         raise click.ClickException(str(exc)) from exc
     if out:
         out.write_text(text, encoding="utf-8")
@@ -175,18 +205,40 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
     from . import demo as demo_mod
     from .serve import serve as run_serve
 
+    foreign = _not_made_by_demo(db_path, out)
+    if foreign:
+        raise click.ClickException(f"{db_path} {foreign}: the demo will not replace it; "
+                                   "choose another --db or remove that file yourself")
     manifest = demo_mod.generate(out)
     click.echo(f"demo data: {len(manifest['files'])} files in {out}")
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    reports = run_ingest(db_path, [out], header_synonyms=settings.header_synonyms,
-                         unit_aliases=settings.unit_aliases)
+    reports = run_ingest(db_path, [out], options=settings.ingest_options())
     if _print_reports(reports, 3):
         raise click.ClickException("the demo data did not ingest cleanly")
-    _print_check(run_checks(db_path, settings, gx=True, docs_dir=DEFAULT_DOCS), db_path, DEFAULT_DOCS)
+    _run_check(settings, db_path, True, DEFAULT_DOCS)
     if not no_serve:
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
         sys.exit(run_serve(db_path, port=port))
+
+
+def _not_made_by_demo(db_path: Path, out: Path) -> str | None:
+    """Why db_path is not a database the demo made from `out` (None if it is, or is absent)."""
+    import sqlite3
+
+    if not db_path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            paths = [p for (p,) in conn.execute("SELECT path FROM source_files")]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return "is not a fangyi database"
+    root = out.resolve()
+    others = [p for p in paths if not Path(p).resolve().is_relative_to(root)]
+    return f"holds files that are not demo data (e.g. {others[0]})" if others else None
 
 
 if __name__ == "__main__":

@@ -11,8 +11,6 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fangyi.ingest.headers import SYNONYMS
-
 DEFAULT_PATH = Path("fangyi.toml")
 
 
@@ -27,7 +25,14 @@ class Settings:
     chain_match_window_days: int = 3
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unit_aliases: dict[str, list[str]] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
+    row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> column -> values kept
     source: Path | None = None
+
+    def ingest_options(self):
+        from fangyi.ingest.kinds import IngestOptions
+
+        return IngestOptions(self.header_synonyms, self.levels, self.row_filters)
 
 
 class SettingsError(ValueError):
@@ -65,7 +70,8 @@ def load(path: Path | str | None = None) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: {exc}") from exc
     where = str(path)
-    _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases"}, where)
+    _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
+                       "levels", "filter"}, where)
     s = Settings(source=path)
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
@@ -87,11 +93,23 @@ def load(path: Path | str | None = None) -> Settings:
     coldchain = data.get("coldchain", {})
     _check_keys(coldchain, {"match_window_days"}, f"{where} [coldchain]")
     s.chain_match_window_days = int(coldchain.get("match_window_days", s.chain_match_window_days))
+    from fangyi.ingest import kinds as registry
+    from fangyi.ingest.units import LEVELS
+
+    kinds = registry.all_kinds()
     headers = data.get("headers", {})
-    _check_keys(headers, set(SYNONYMS), f"{where} [headers]")
+    _check_keys(headers, set(kinds), f"{where} [headers]")
     for kind, fields in headers.items():
-        _check_keys(fields, set(SYNONYMS[kind]), f"{where} [headers.{kind}]")
+        _check_keys(fields, {f.name for f in kinds[kind].fields}, f"{where} [headers.{kind}]")
         s.header_synonyms[kind] = {f: [str(w) for w in _list(words)] for f, words in fields.items()}
+    filters = data.get("filter", {})
+    _check_keys(filters, set(kinds), f"{where} [filter]")
+    for kind, rules in filters.items():
+        s.row_filters[kind] = {str(col): [str(v) for v in _list(values)] for col, values in rules.items()}
+    for word, level in data.get("levels", {}).items():
+        if level not in LEVELS:
+            raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(LEVELS)}")
+        s.levels[str(word)] = level
     s.unit_aliases = {str(code): [str(a) for a in _list(names)] for code, names in data.get("aliases", {}).items()}
     return s
 

@@ -1,34 +1,30 @@
-"""Kind `daily`: the daily epidemic-prevention report (疫情防控日報), contract 1.2."""
+"""Kind `daily`: the daily epidemic-prevention report (疫情防控日報)."""
 from __future__ import annotations
 
 import polars as pl
 
-from . import parse
-from .headers import COUNT_FIELDS
-from .sheet import COUNT, FLAG, TEXT, FieldSpec, SheetContext
+from .kinds import Field, Kind, SheetContext, register
 from .text import unit_key, unit_key_short
 
-KIND = "daily"
-TABLE = "daily_reports"
-LABEL_FIELD = "unit"
-COLUMNS = [
-    "report_date", "unit_raw", "unit_code_raw", "unit_key", "unit_key_short", *COUNT_FIELDS,
-    "zero_report", "reporter", "duty_leader", "submitted_at", "extra",
-]
-
-
-def specs(ctx: SheetContext) -> dict[str, FieldSpec]:
-    year = ctx.default_year
-    return {
-        "report_date": FieldSpec(lambda c: parse.date(c, year), "a date"),
-        "unit": TEXT,
-        "unit_code": TEXT,
-        **{name: COUNT for name in COUNT_FIELDS},
-        "zero_report": FLAG,
-        "reporter": TEXT,
-        "duty_leader": TEXT,
-        "submitted_at": FieldSpec(lambda c: parse.datetime(c, year), "a date and time"),
-    }
+COUNTS = (
+    Field("new_confirmed", ("新增確診", "新增確診病例", "新增確診人數"), "count",
+          "新增確診病例數", "New confirmed cases", "0"),
+    Field("new_suspected", ("新增疑似", "新增疑似病例", "新增疑似人數"), "count",
+          "新增疑似病例數", "New suspected cases", "0"),
+    Field("new_asymptomatic", ("新增無癥狀", "新增無癥狀感染者", "新增無症狀", "新增無症狀感染者"), "count",
+          "新增無症狀感染者數", "New asymptomatic infections", "0"),
+    Field("close_contacts", ("密切接觸者", "密接", "密接人數", "密切接觸者人數"), "count",
+          "密切接觸者人數", "Close contacts", "0"),
+    Field("returnees_registered", ("返鄉人員登記", "新增返鄉人員", "返鄉人員", "返鄉人員登記人數"), "count",
+          "返鄉人員登記人數", "Returnees registered", "3"),
+    Field("home_isolation", ("居家隔離", "居家健康監測", "居家隔離人數"), "count",
+          "居家隔離或居家健康監測人數", "Home isolation or home health monitoring", "2"),
+    Field("central_isolation", ("集中隔離", "集中隔離人數"), "count", "集中隔離人數", "Centralised isolation", "0"),
+    Field("fever_cases", ("發熱人員", "發熱病人", "發熱人數"), "count", "發熱人員數", "Fever cases", "0"),
+    Field("tests_done", ("核酸檢測人數", "核酸檢測", "核酸檢測數"), "count", "核酸檢測人數", "Nucleic-acid tests done",
+          "120"),
+)
+COUNT_FIELDS = [f.name for f in COUNTS]
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
@@ -36,11 +32,12 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     names = parsed["unit"].drop_nulls().unique().to_list()
     keys = {n: unit_key(n) for n in names}
     shorts = {n: unit_key_short(n) for n in names}
-    no_date = ("no report date: the row has none, and neither the title nor the sheet name gives one")
+    no_date = "no report date: the row has none, and neither the title nor the sheet name gives one"
     out = parsed.with_columns(
         report_date=pl.coalesce(pl.col("report_date"), pl.lit(sheet_date, pl.String)),
         unit_raw=pl.col("unit"),
         unit_code_raw=pl.col("unit_code"),
+        parent_raw=pl.col("parent"),
         unit_key=pl.col("unit").replace_strict(keys, default=None, return_dtype=pl.String),
         unit_key_short=pl.col("unit").replace_strict(shorts, default=None, return_dtype=pl.String),
         extra=pl.col("_extra"),
@@ -53,3 +50,35 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
             .then(pl.lit("no unit: both the unit name and the unit code are blank")),
         )
     )
+
+
+KIND = register(Kind(
+    name="daily",
+    title="疫情防控日報 daily epidemic-prevention report",
+    table="daily_reports",
+    fields=(
+        Field("report_date", ("日期", "填報日期", "報告日期", "統計日期", "報表日期"), "date",
+              "報告日期（也可寫在標題行或工作表名）", "Date reported on (or in the title row or sheet name)",
+              "2021-01-20"),
+        Field("unit", ("單位", "報送單位", "社區(村)", "單位名稱", "社區", "村(社區)", "社區名稱", "村名"), "text",
+              "報送單位名稱", "Reporting unit", "柳岸社區"),
+        Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
+              "440199001001"),
+        Field("parent", ("所屬街道", "所屬鄉鎮", "所屬街鎮", "街道(鄉鎮)", "鄉鎮(街道)", "街鎮", "鎮街", "上級單位",
+                         "所屬單位"), "text",
+              "所屬街道/鄉鎮（同名單位按此區分）", "Parent town (tells apart units of the same name)", "東華街道"),
+        *COUNTS,
+        Field("zero_report", ("是否零報告", "零報告"), "flag", "是否零報告（是/否）", "Zero report (是/否)", "否"),
+        Field("reporter", ("填報人", "填表人"), "text", "填報人", "Person who filled in the report", "王芳"),
+        Field("duty_leader", ("帶班領導", "值班領導"), "text", "帶班領導", "Leader on duty", "李明"),
+        Field("submitted_at", ("報送時間", "上報時間", "填報時間"), "datetime",
+              "報送時間（日期和時間）", "When the report was sent (date and time)", "2021-01-21 08:30"),
+    ),
+    recognise=lambda fields: bool({"unit", "unit_code"} & fields)
+    and len(fields & {*COUNT_FIELDS, "zero_report"}) >= 2,
+    label_field="unit",
+    columns=("report_date", "unit_raw", "unit_code_raw", "parent_raw", "unit_key", "unit_key_short",
+             *COUNT_FIELDS, "zero_report", "reporter", "duty_leader", "submitted_at", "extra"),
+    finish=finish,
+    notes="每個單位每天一行；沒有病例也要報送，並在「是否零報告」填「是」（零報告）。空白表示未填報，不等於零。",
+))

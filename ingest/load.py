@@ -1,5 +1,7 @@
-"""Ingest files into the database: read -> find header -> normalise -> load, one transaction
-per file, with provenance (source_files), rejected rows and not-data rows recorded."""
+"""Ingest files into the database: read -> recognise the kind of each sheet -> normalise ->
+load, one transaction per file, with provenance (source_files, source_sheets), rejected rows and
+not-data rows recorded. What a kind reads and writes comes from the kind registry (kinds.py);
+nothing here knows a particular kind."""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,13 +15,15 @@ from typing import Iterable
 import polars as pl
 
 from fangyi import db
-from . import daily, parse, units
+from . import kinds as registry
+from . import parse
 from .errors import IngestError
-from .headers import SynonymTable, describe, find_header
+from .headers import SynonymTable, find_header
+from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
-from .sheet import SheetContext, raw_json, split
+from .sheet import raw_json, split
+from .text import norm
 
-KINDS = {"units": units, "daily": daily}
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
 
@@ -35,6 +39,7 @@ class FileReport:
     rows_rejected: int = 0
     rows_not_data: int = 0
     rejections: list[tuple[str, int, str]] = field(default_factory=list)   # (sheet, row, reason)
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
     def summary(self) -> str:
@@ -67,24 +72,52 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def _context(path: Path, sheet: Sheet, header_index: int) -> SheetContext:
+def _context(path: Path, sheet: Sheet, header_index: int, options: IngestOptions) -> SheetContext:
     title = " ".join(str(v) for row in sheet.head[:header_index] for v in row if v)
     year = parse.find_year(title) or parse.find_year(sheet.name) or parse.find_year(path.name)
     sheet_date = parse.find_date(title, year) or parse.find_date(sheet.name, year)
-    return SheetContext(str(path), sheet.name, title, sheet_date, year)
+    return SheetContext(str(path), sheet.name, title, sheet_date, year, options)
+
+
+def _row_filters(kind: str, header, options: IngestOptions) -> list[tuple[int, set[str], str]]:
+    """Settings' [filter.<kind>]: keep only rows whose column (a field name or a header text)
+    holds one of the listed values. [(column index, normalised values to keep, the rule as text)]"""
+    out = []
+    texts = [norm(t) for t in header.texts]
+    for column, keep in (options.row_filters.get(kind) or {}).items():
+        col = header.column_of(column)
+        if col is None and norm(column) in texts:
+            col = texts.index(norm(column))
+        if col is not None:
+            out.append((col, {norm(v) for v in keep}, f"{column} = {' / '.join(keep)}"))
+    return out
+
+
+def _filtered(batch: pl.DataFrame, rules: list[tuple[int, set[str], str]]) -> pl.Series | None:
+    """Per row: the rule that drops it, else null."""
+    if not rules:
+        return None
+    reason = pl.lit(None, pl.String)
+    for col, keep, text in reversed(rules):
+        values = batch[f"c{col}"].unique().to_list()
+        kept = [v for v in values if v is not None and norm(v) in keep]
+        reason = pl.when(~pl.col(f"c{col}").is_in(kept) | pl.col(f"c{col}").is_null()) \
+            .then(pl.lit(f"filtered out by the settings: {text}")).otherwise(reason)
+    return batch.select(reason.alias("r")).to_series()
 
 
 class _FileLoader:
     """Writes one file's rows through a bulk (ADBC) cursor, inside the caller's transaction."""
 
-    def __init__(self, cursor, path: Path, report: FileReport):
-        self.cursor, self.path, self.report = cursor, path, report
+    def __init__(self, cursor, path: Path, report: FileReport, options: IngestOptions):
+        self.cursor, self.path, self.report, self.options = cursor, path, report, options
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
-        """rows: _row, _role, _raw."""
+        """rows: _row, _role, _raw, and optionally _note."""
+        note = pl.col("_note") if "_note" in rows.columns else pl.lit(None, pl.String)
         db.append(self.cursor, "non_data_rows", rows.select(
             file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet),
-            row_number="_row", role="_role", raw="_raw"))
+            row_number="_row", role="_role", raw="_raw", note=note))
         self.report.rows_not_data += rows.height
 
     def head_rows(self, sheet: Sheet, start: int, end: int, role: str) -> pl.DataFrame:
@@ -102,35 +135,45 @@ class _FileLoader:
             self.not_data(sheet.name, rows)
             report.rows_read += rows.height
             return
-        kind = KINDS[header.kind]
-        if header.kind not in report.kinds:
-            report.kinds.append(header.kind)
-        ctx = _context(self.path, sheet, header.row_index)
+        kind = registry.get(header.kind)
+        if kind.name not in report.kinds:
+            report.kinds.append(kind.name)
+        ctx = _context(self.path, sheet, header.row_index, self.options)
         head = pl.concat([self.head_rows(sheet, 0, header.row_index, "title"),
                           self.head_rows(sheet, header.row_index, header.first_data_index, "header")])
         self.not_data(sheet.name, head)
         report.rows_read += head.height
         fields = {name: " ".join(header.texts[col].split()) for col, name in sorted(header.fields.items())}
         self.cursor.execute(
-            "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (report.file_id, sheet.name, header.kind, header.row_index + 1, header.height,
-             json.dumps(fields, ensure_ascii=False)))
+            "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields, context) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (report.file_id, sheet.name, kind.name, header.row_index + 1, header.height,
+             json.dumps(fields, ensure_ascii=False), ctx.text))
         width = max(len(r) for r in sheet.head)
-        specs = kind.specs(ctx)
+        rules = _row_filters(kind.name, header, self.options)
+        loaded_before = report.rows_loaded + report.rows_rejected
 
         def prepare(batch: pl.DataFrame):
             cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
-            parsed, not_data = split(batch, header, specs, kind.LABEL_FIELD)
+            dropped = _filtered(batch, rules)
+            filtered = None
+            if dropped is not None:
+                batch = batch.with_columns(_filter=dropped)
+                filtered = batch.filter(pl.col("_filter").is_not_null()).select(
+                    "_row", _role=pl.lit("filtered"), _raw=raw_json(header, cells), _note="_filter")
+                batch = batch.filter(pl.col("_filter").is_null()).drop("_filter")
+            parsed, not_data = split(batch, header, kind, ctx)
+            if filtered is not None:
+                not_data = pl.concat([not_data.with_columns(_note=pl.lit(None, pl.String)), filtered])
             out = kind.finish(parsed, ctx)
-            good = out.filter(pl.col("_reason").is_null()).select(
-                *kind.COLUMNS, file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name),
-                row_number="_row")
+            good = kind.outputs(out.filter(pl.col("_reason").is_null()), ctx)
             bad = out.filter(pl.col("_reason").is_not_null()).select(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
-                kind=pl.lit(header.kind), column_name="_column", raw=raw_json(header, cells),
+                kind=pl.lit(kind.name), column_name="_column", raw=raw_json(header, cells),
                 reason="_reason")
-            return batch.height, good, bad, not_data
+            rows = batch.height + (filtered.height if filtered is not None else 0)
+            loaded = out.height - bad.height
+            return rows, loaded, good, bad, not_data
 
         # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -138,59 +181,80 @@ class _FileLoader:
             for batch in sheet.body(header.first_data_index, width):
                 ahead = pool.submit(prepare, batch)
                 if pending is not None:
-                    self.write(kind, sheet.name, *pending.result())
+                    self.write(sheet.name, *pending.result())
                 pending = ahead
             if pending is not None:
-                self.write(kind, sheet.name, *pending.result())
+                self.write(sheet.name, *pending.result())
+        if report.rows_loaded + report.rows_rejected == loaded_before:
+            where = f"sheet {sheet.name!r}" if sheet.name else "the file"
+            report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
-    def write(self, kind, sheet: str, height: int, good: pl.DataFrame, bad: pl.DataFrame,
+    def write(self, sheet: str, rows: int, loaded: int, good: dict[str, pl.DataFrame], bad: pl.DataFrame,
               not_data: pl.DataFrame) -> None:
         report = self.report
-        report.rows_read += height
+        report.rows_read += rows
         self.not_data(sheet, not_data)
-        db.append(self.cursor, kind.TABLE, good)
-        report.rows_loaded += good.height
+        for table, frame in good.items():
+            db.append(self.cursor, table, frame.with_columns(
+                file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
+        report.rows_loaded += loaded
         db.append(self.cursor, "rejected_rows", bad)
         report.rows_rejected += bad.height
         report.rejections += [(sheet, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
 
 
-def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None) -> FileReport:
+def _record_failure(conn, path: Path, digest: str | None, error: str) -> None:
+    """A file that could not be loaded is recorded, with its error, so the site shows it."""
+    cur = conn.cursor()
+    cur.execute(
+        "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
+        "rows_not_data, ingested_at, status, error) VALUES (?, ?, '', '[]', 0, 0, 0, 0, ?, 'failed', ?)",
+        (str(path), digest or "", _now(), error))
+    conn.commit()
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
+                options: IngestOptions | None = None) -> FileReport:
     """Load one file in one transaction of the bulk connection `conn`; raises IngestError (and
     leaves the database as it was) when the file cannot be read at all."""
+    options = options or IngestOptions()
     report = FileReport(path)
     if not path.is_file():
         raise IngestError(path, "no such file")
     digest = sha256(path)
     cur = conn.cursor()
-    cur.execute("SELECT file_id FROM source_files WHERE sha256 = ?", (digest,))
+    cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
     known = cur.fetchone()
     if known:
         report.status, report.file_id = "unchanged", known[0]
         return report
     sheets = read_sheets(path)
     try:
-        kinds = [kind] if kind else list(KINDS)
+        kinds = [kind] if kind else list(registry.all_kinds())
         headers = [find_header(s.head, synonyms, kinds) for s in sheets]
         if not any(headers):
-            expected = "; ".join(f"{k}: {describe(k)}" for k in kinds)
+            expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
             raise IngestError(path, f"no sheet has a recognisable header (expected columns such as {expected})")
         report.sheets = [s.name for s in sheets]
         cur.execute(
             "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
-            "rows_not_data, ingested_at) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?)",
-            (str(path), digest, json.dumps(report.sheets, ensure_ascii=False),
-             dt.datetime.now().isoformat(timespec="seconds")))
+            "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
+            (str(path), digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
         cur.execute("SELECT last_insert_rowid()")
         report.file_id = cur.fetchone()[0]
-        loader = _FileLoader(cur, path, report)
+        loader = _FileLoader(cur, path, report, options)
         for sheet, header in zip(sheets, headers):
             loader.sheet(sheet, header)
         cur.execute(
             "UPDATE source_files SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, "
-            "rows_not_data = ? WHERE file_id = ?",
+            "rows_not_data = ?, warnings = ? WHERE file_id = ?",
             (",".join(report.kinds), report.rows_read, report.rows_loaded, report.rows_rejected,
-             report.rows_not_data, report.file_id))
+             report.rows_not_data, json.dumps(report.warnings, ensure_ascii=False) if report.warnings else None,
+             report.file_id))
         conn.commit()
     except BaseException as exc:
         conn.rollback()
@@ -204,28 +268,32 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
 
 
 def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = None,
-           header_synonyms: dict | None = None, unit_aliases: dict | None = None) -> list[FileReport]:
+           options: IngestOptions | None = None) -> list[FileReport]:
     """Ingest files and folders; one FileReport per file, failures included (never raised).
+    A file that fails adds nothing but a source_files row with its error.
 
-    header_synonyms: extra synonyms {kind: {field: [words]}}; unit_aliases: {unit_code: [names]}.
+    options: what the settings change about reading (extra header synonyms, level words, row
+    filters); see kinds.IngestOptions.
     """
-    if kind is not None and kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}")
-    synonyms = SynonymTable(header_synonyms)
-    db.connect(db_path).close()                  # creates the schema if needed
+    if kind is not None:
+        registry.get(kind)                       # raises on an unknown kind
+    options = options or IngestOptions()
+    synonyms = SynonymTable(options.header_synonyms)
+    db.connect(db_path).close()                  # creates or migrates the schema if needed
     reports = []
     conn = db.bulk_connect(db_path)
     try:
         for path in expand(paths):
             try:
-                reports.append(ingest_file(conn, path, synonyms, kind))
+                reports.append(ingest_file(conn, path, synonyms, kind, options))
             except IngestError as exc:
-                reports.append(FileReport(path, status="failed", error=str(exc)))
-    finally:
-        conn.close()
-    conn = db.connect(db_path)
-    try:
-        db.rebuild_unit_keys(conn, unit_aliases)
+                report = FileReport(path, status="failed", error=str(exc))
+                try:
+                    digest = sha256(path)
+                except OSError:
+                    digest = None
+                _record_failure(conn, path, digest, str(exc))
+                reports.append(report)
     finally:
         conn.close()
     return reports

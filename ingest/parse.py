@@ -143,3 +143,36 @@ def find_date(text: str | None, default_year: int | None = None) -> _dt.date | N
 def find_year(text: str | None) -> int | None:
     m = _TEXT_YEAR.search(unicodedata.normalize("NFKC", text or ""))
     return int(m.group(1)) if m else None
+
+
+_MONTH = r"^(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:\s*[-/.]\s*\d{1,2}\s*日?)?|(\d{4})(\d{2})|(\d{1,2})\s*月)$"
+
+
+def month(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
+    """A month as 2021-01, from 2021-01, 2021/1, 2021.1, 2021年1月, 202101, 1月 (year from
+    context), or a full date (its month)."""
+    f = f.with_columns(s=clean("t"))
+    f = f.with_columns(g=pl.col("s").str.extract_groups(_MONTH))
+    g = pl.col("g").struct.field
+    year = pl.lit(None if default_year is None else str(default_year), pl.String)
+    f = f.with_columns(y=pl.coalesce(g("1"), g("3"), pl.when(g("5").is_not_null()).then(year)),
+                       m=pl.coalesce(g("2"), g("4"), g("5")).cast(pl.Int64, strict=False))
+    f = f.with_columns(v=pl.when(pl.col("m").is_between(1, 12) & pl.col("y").is_not_null())
+                       .then(pl.concat_str([pl.col("y"), pl.col("m").cast(pl.String).str.zfill(2)], separator="-")))
+    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
+
+
+NUMBER_UNITS = r"(元|公斤|千克|kg|KG|Kg|箱|件|斤)$"
+
+
+def number(f: pl.DataFrame) -> pl.DataFrame:
+    """A non-negative decimal such as 12.5, 1,200.50, 200元; zero words are 0."""
+    f = f.with_columns(s=clean("t"))
+    f = f.with_columns(n=pl.col("s").str.replace(NUMBER_UNITS, "").str.strip_chars())
+    f = f.with_columns(n=pl.when(pl.col("n").str.contains(r"^\d{1,3}(,\d{3})+(\.\d+)?$"))
+                       .then(pl.col("n").str.replace_all(",", "")).otherwise(pl.col("n")))
+    f = f.with_columns(v=pl.when(pl.col("s").is_in(ZERO_WORDS) | pl.col("n").is_in(ZERO_WORDS))
+                       .then(pl.lit(0.0))
+                       .when(pl.col("n").str.contains(r"^\d+(\.\d+)?$"))
+                       .then(pl.col("n").cast(pl.Float64, strict=False)))
+    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())

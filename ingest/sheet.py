@@ -3,28 +3,15 @@ footers and blank lines; parsing the mapped columns; and splitting a chunk of ro
 loaded, rejected and not-data frames, each row keeping its sheet and row number."""
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Callable
-
 import polars as pl
 
-from . import parse
 from .headers import Header
+from .kinds import PARSERS, Kind, SheetContext
 
 TOTAL = r"^(合[计計]|[总總][计計]|小[计計]|累[计計])"
 FOOTER = (r"^(填表人|填报人|填報人|审核人|審核人|制表人|製表人|负责人|負責人|单位负责人|單位負責人|"
           r"报送人|報送人|联系人|聯系人|聯繫人|联系电话|聯系電話|聯繫電話|填表日期|填报日期|填報日期|"
           r"备注|備註|说明|說明|注|註|审核|審核|领导签字|領導簽字)\s*[:：]")
-
-
-@dataclass
-class SheetContext:
-    path: str
-    sheet: str
-    title: str            # the rows above the header, joined
-    sheet_date: dt.date | None
-    default_year: int | None
 
 
 def letter(col: int) -> str:
@@ -39,16 +26,6 @@ def letter(col: int) -> str:
 def column_label(header: Header, col: int) -> str:
     text = " ".join((header.texts[col] if col < len(header.texts) else "").split())
     return f"{text} ({letter(col)})" if text else f"column {letter(col)}"
-
-
-# A field parser: frame of distinct texts "t" -> the same with "v" and "bad" (see parse.py).
-Parser = Callable[[pl.DataFrame], pl.DataFrame]
-
-
-@dataclass
-class FieldSpec:
-    parser: Parser
-    what: str
 
 
 def _names(header: Header, width: int) -> list[str]:
@@ -87,35 +64,36 @@ def row_roles(header: Header, width: int, label_field: str) -> pl.Expr:
     return role.otherwise(None)
 
 
-def split(frame: pl.DataFrame, header: Header, specs: dict[str, FieldSpec], label_field: str,
+def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
           ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(parsed data rows, rows that are not data with their `_role`).
 
-    The parsed frame has one column per field in `specs` (null when the sheet lacks it),
+    The parsed frame has one column per field of the kind (null when the sheet lacks it),
     `_row`, the source cells c0.., `_extra` (unknown columns as JSON), `_reason` (null when
     the row is good) and `_column` (the cell to blame).
     """
     width = len([c for c in frame.columns if c.startswith("c")])
-    frame = frame.with_columns(_role=row_roles(header, width, label_field))
+    frame = frame.with_columns(_role=row_roles(header, width, kind.label_field))
     not_data = frame.filter(pl.col("_role").is_not_null())
     not_data = not_data.select("_row", "_role", _raw=raw_json(header, width))
     data = frame.filter(pl.col("_role").is_null())
 
     reasons = []
     out = data.select("_row", *[f"c{i}" for i in range(width)])
-    for name, spec in specs.items():
+    for f in kind.fields:
+        name = f.name
         col = header.column_of(name)
         if col is None or col >= width:
             out = out.with_columns(pl.lit(None, pl.String).alias(name))
             continue
         src = f"c{col}"
         # hand-typed columns repeat a few values: parse each distinct value once
-        parsed = spec.parser(data.select(pl.col(src).unique().alias("t")))
+        parsed = PARSERS[f.parser][0](data.select(pl.col(src).unique().alias("t")), ctx)
         looked_up = data.select(pl.col(src).alias("t")).join(
             parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
         out = out.with_columns(looked_up["v"].alias(name), looked_up["bad"].alias(f"_bad_{name}"),
                                data[src].alias(f"_src_{name}"))
-        reasons.append((name, column_label(header, col), spec.what))
+        reasons.append((name, column_label(header, col), f.what))
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
     for name, label, what in reversed(reasons):          # the leftmost bad cell is named
@@ -137,9 +115,3 @@ def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None
     if not cols:
         return None
     return pl.struct(cols).struct.json_encode()
-
-
-DATE = FieldSpec(parse.date, "a date")
-COUNT = FieldSpec(parse.count, "a count")
-FLAG = FieldSpec(parse.flag, "是/否")
-TEXT = FieldSpec(parse.text, "text")

@@ -1,4 +1,4 @@
-"""Kind `units`: the registry of reporting units (單位名錄), contract 1.1."""
+"""Kind `units`: the registry of reporting units (單位名錄)."""
 from __future__ import annotations
 
 import json
@@ -6,29 +6,23 @@ import re
 
 import polars as pl
 
-from .sheet import DATE, FLAG, TEXT, SheetContext
+from .kinds import Field, Kind, SheetContext, register
 from .text import norm
 
-KIND = "units"
-TABLE = "units"
-LABEL_FIELD = "name"
-COLUMNS = ["unit_code", "name", "level", "parent_code", "reports_daily", "opened_on", "closed_on",
-           "aliases", "extra"]
+LEVELS = ("province", "city", "district", "town", "community")
 
-# normalised (simplified) level words -> level
-LEVELS = {
-    **dict.fromkeys(["区县", "区", "县", "县区", "市辖区", "旗", "district", "county"], "district"),
-    **dict.fromkeys(["街道乡镇", "乡镇街道", "街道", "镇", "乡", "乡镇", "街道办", "街道办事处", "town",
-                     "street"], "town"),
-    **dict.fromkeys(["社区村", "村社区", "社区", "村", "居委会", "村委会", "村组", "网格", "项目部",
-                     "community", "village"], "community"),
+# Level words as registries write them (normalised: simplified, no spaces) -> level.
+LEVEL_WORDS = {
+    **dict.fromkeys(["省", "省级", "自治区", "直辖市", "特别行政区", "province"], "province"),
+    **dict.fromkeys(["市", "地级市", "市级", "地级", "地区", "自治州", "州", "盟", "city", "prefecture"], "city"),
+    **dict.fromkeys(["区县", "县区", "区", "县", "县级", "县级市", "市辖区", "旗", "自治县", "自治旗", "林区",
+                     "特区", "district", "county"], "district"),
+    **dict.fromkeys(["街道乡镇", "乡镇街道", "街道", "镇", "乡", "乡镇", "民族乡", "苏木", "街道办", "街道办事处",
+                     "乡级", "镇街", "town", "township", "street"], "town"),
+    **dict.fromkeys(["社区村", "村社区", "社区", "村", "居委会", "村委会", "居民委员会", "村民委员会", "行政村",
+                     "社区居委会", "嘎查", "村组", "网格", "项目部", "community", "village"], "community"),
 }
 ALIAS_SEPARATORS = r"[、;,/|]"
-
-
-def specs(ctx: SheetContext):
-    return {"unit_code": TEXT, "name": TEXT, "level": TEXT, "parent_code": TEXT,
-            "reports_daily": FLAG, "opened_on": DATE, "closed_on": DATE, "aliases": TEXT}
 
 
 def _aliases(text: str | None) -> str | None:
@@ -38,8 +32,14 @@ def _aliases(text: str | None) -> str | None:
     return json.dumps(parts, ensure_ascii=False) if parts else None
 
 
+def level_of(text: str, extra: dict[str, str] | None = None) -> str | None:
+    words = {**LEVEL_WORDS, **{norm(k): v for k, v in (extra or {}).items()}}
+    return words.get(norm(text))
+
+
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    levels = {t: LEVELS.get(norm(t)) for t in parsed["level"].drop_nulls().unique().to_list()}
+    extra = ctx.options.levels if ctx.options else {}
+    levels = {t: level_of(t, extra) for t in parsed["level"].drop_nulls().unique().to_list()}
     aliases = {t: _aliases(t) for t in parsed["aliases"].drop_nulls().unique().to_list()}
     out = parsed.with_columns(
         level_raw=pl.col("level"),
@@ -59,7 +59,39 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
                 "format the column as text and export again", pl.col("unit_code"))),
             pl.when(pl.col("name").is_null()).then(pl.lit("no unit name")),
             pl.when(pl.col("level").is_null()).then(pl.format(
-                "unknown level '{}': expected 區縣, 街道/鄉鎮 or 社區/村",
+                "unknown level '{}': expected 省, 市, 區/縣, 街道/鄉鎮 or 社區/村 "
+                "(other words can be added under [levels] in the settings)",
                 pl.col("level_raw").fill_null(""))),
         )
     )
+
+
+KIND = register(Kind(
+    name="units",
+    title="單位名錄 registry of reporting units",
+    table="units",
+    fields=(
+        Field("unit_code", ("單位編碼", "編碼", "區劃代碼", "統計用區劃代碼", "代碼", "行政區劃代碼"), "text",
+              "單位編碼（文本，保留前導零）", "Unit code (text, leading zeros kept)", "440199001001"),
+        Field("name", ("單位名稱", "名稱", "單位"), "text", "單位名稱", "Unit name", "柳岸社區"),
+        Field("level", ("層級", "級別", "行政級別", "類型"), "text",
+              "層級：省、市、區/縣、街道/鄉鎮、社區/村", "Level: province, city, district, town, community",
+              "社區"),
+        Field("parent_code", ("上級編碼", "上級單位編碼", "上級代碼", "上級區劃代碼"), "text",
+              "上級單位編碼", "Code of the parent unit", "440199001000"),
+        Field("reports_daily", ("是否日報", "是否報送"), "flag",
+              "是否每日報送（空白：社區/村為是）", "Reports daily (blank: yes for communities)", "是"),
+        Field("opened_on", ("啟用日期", "啟用時間", "成立日期"), "date",
+              "啟用日期，此前不應報", "Opened on: no report is expected before", "2021-01-01"),
+        Field("closed_on", ("停用日期", "停用時間", "撤銷日期"), "date",
+              "停用日期，此後不應報", "Closed on: no report is expected after", ""),
+        Field("aliases", ("別名", "曾用名"), "text",
+              "別名，以、；，或 / 分隔", "Aliases, separated by 、 ; , or /", "柳岸居委會、老街社區"),
+    ),
+    recognise=lambda fields: {"unit_code", "name"} <= fields and bool({"level", "parent_code"} & fields),
+    label_field="name",
+    columns=("unit_code", "name", "level", "parent_code", "reports_daily", "opened_on", "closed_on",
+             "aliases", "extra"),
+    finish=finish,
+    notes="每個單位一行；上級編碼把社區/村掛到街道/鄉鎮，街道/鄉鎮掛到區/縣。",
+))

@@ -20,11 +20,16 @@ def demo_data(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture(scope="session")
 def demo_db(demo_data, tmp_path_factory) -> Path:
-    """The demo database, built once; tests must not write to it."""
+    """The demo database, ingested and checked once (the check run resolves units and writes
+    what the views read); tests must not write to it."""
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+
     out, _ = demo_data
     path = tmp_path_factory.mktemp("demo_db") / "workbench.db"
     reports = ingest(path, [out])
     assert all(r.status == "loaded" for r in reports), [r.error for r in reports if r.error]
+    run_checks(path, Settings())
     return path
 
 

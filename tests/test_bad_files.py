@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import zipfile
 
 import pytest
@@ -66,7 +67,14 @@ def test_unreadable_file(tmp_path, demo_data, good_db, make, why):
     result = CliRunner().invoke(cli, ["ingest", "--db", str(good_db), str(path)])
     assert result.exit_code == 1
     assert str(path) in result.output and why in result.output
-    assert table_counts(good_db) == before
+    after = table_counts(good_db)
+    assert after == {**before, "source_files": before["source_files"] + 1}
+    # nothing of the file was loaded, and the failure is recorded where the site shows it
+    conn = sqlite3.connect(good_db)
+    status, error, loaded = conn.execute(
+        "SELECT status, error, rows_loaded FROM source_files ORDER BY file_id DESC LIMIT 1").fetchone()
+    conn.close()
+    assert (status, loaded) == ("failed", 0) and why in error and str(path) in error
 
 
 def test_good_files_still_load_beside_a_bad_one(tmp_path, demo_data, good_db):
@@ -85,7 +93,9 @@ def test_missing_path(tmp_path):
 
 def test_failure_midway_rolls_back_the_file(tmp_path, good_db, monkeypatch):
     """An error after some rows were written leaves nothing of that file behind."""
-    from fangyi.ingest import daily
+    import dataclasses
+
+    from fangyi.ingest import kinds
 
     path = tmp_path / "日報.csv"
     path.write_text("日期,單位,新增確診,密接\n2021-01-20,柳岸社區,0,1\n", encoding="utf-8")
@@ -93,7 +103,7 @@ def test_failure_midway_rolls_back_the_file(tmp_path, good_db, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("disk full")
-    monkeypatch.setattr(daily, "finish", boom)
+    monkeypatch.setitem(kinds.KINDS, "daily", dataclasses.replace(kinds.get("daily"), finish=boom))
     result = CliRunner().invoke(cli, ["ingest", "--db", str(good_db), str(path)])
     assert result.exit_code == 1 and "disk full" in result.output
-    assert table_counts(good_db) == before
+    assert table_counts(good_db) == {**before, "source_files": before["source_files"] + 1}

@@ -57,8 +57,8 @@ def test_each_run_replaces_findings_and_keeps_history(demo_db, tmp_path):
     for _ in range(2):
         CliRunner().invoke(cli, ["check", "--db", str(copy), "--no-gx", "--fail-on", "never"])
     conn = sqlite3.connect(copy)
-    runs = [r[0] for r in conn.execute("SELECT run_id FROM check_runs ORDER BY run_id")]
-    assert len(runs) == 2
+    runs = [r[0] for r in conn.execute("SELECT run_id FROM check_runs ORDER BY run_id")][-2:]
+    assert len(runs) == 2 and runs[1] == runs[0] + 1
     assert [r[0] for r in conn.execute("SELECT DISTINCT run_id FROM findings")] == [runs[-1]]
     per_run = dict(conn.execute("SELECT run_id, count(*) FROM findings_history GROUP BY run_id"))
     assert per_run[runs[0]] == per_run[runs[1]] == conn.execute("SELECT count(*) FROM findings").fetchone()[0]

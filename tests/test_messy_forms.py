@@ -7,6 +7,7 @@ import sqlite3
 import openpyxl
 import pytest
 
+from fangyi.checks.run import materialise
 from fangyi.ingest.load import ingest
 
 REGISTRY = [
@@ -34,6 +35,7 @@ def registry(tmp_path):
 def load(tmp_path, *paths, **kw):
     db_path = tmp_path / "w.db"
     reports = ingest(db_path, list(paths), **kw)
+    materialise(db_path)
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
     return reports, conn

@@ -58,7 +58,7 @@ def test_top_level(metadata):
 
 def test_schema_is_what_we_expect(schema):
     expected = {"source_files", "rejected_rows", "non_data_rows", "units", "units_current",
-                "unit_keys", "daily_reports", "daily_reports_resolved", "daily_report_versions",
+                "unit_resolutions", "daily_reports", "daily_reports_resolved", "daily_report_versions",
                 "daily_reports_current"}
     assert expected <= set(schema)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from fangyi.checks.run import materialise
 from fangyi.ingest.load import ingest
 
 
@@ -11,12 +12,21 @@ def test_registry_versions(tmp_path):
     (tmp_path / "v1.csv").write_text(header + "440100001001,柳岸社區,社區,440100001000,,\n", encoding="utf-8")
     (tmp_path / "v2.csv").write_text(header + "440100001001,柳岸社區,社區,440100001000,2021/1/24,柳岸居委會\n",
                                      encoding="utf-8")
-    ingest(tmp_path / "w.db", [tmp_path / "v1.csv"])
+    (tmp_path / "d.csv").write_text("日期,單位,新增確診,密接\n2021-01-20,柳岸居委会,0,0\n", encoding="utf-8")
+    ingest(tmp_path / "w.db", [tmp_path / "v1.csv", tmp_path / "d.csv"])
+    materialise(tmp_path / "w.db")
+    conn = sqlite3.connect(tmp_path / "w.db")
+    assert conn.execute("SELECT unit_code, matched_by FROM daily_reports_current").fetchone() == (
+        "440100001001", "short_name")
+    conn.close()       # ingest writes through ADBC's own SQLite: never hold a connection across it in-process
     ingest(tmp_path / "w.db", [tmp_path / "v2.csv"])
+    materialise(tmp_path / "w.db")
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT count(*) FROM units").fetchone()[0] == 2
     assert conn.execute("SELECT closed_on, aliases FROM units_current").fetchone() == ("2021-01-24", '["柳岸居委會"]')
-    assert conn.execute("SELECT unit_code FROM unit_keys WHERE key = '柳岸居委会'").fetchone() == ("440100001001",)
+    # the alias of the version in force resolves (simplified, as written on the report)
+    assert conn.execute("SELECT unit_code, matched_by FROM daily_reports_current").fetchone() == (
+        "440100001001", "alias")
 
 
 def test_registry_rows_that_cannot_be_read(tmp_path):

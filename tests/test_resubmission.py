@@ -32,8 +32,10 @@ def test_resubmission_history_and_current(demo_conn, demo_data):
 
 def test_without_submitted_at_the_later_ingest_wins(tmp_path):
     """Same unit and day in two files with no 報送時間: the file ingested later is current."""
-    from fangyi.ingest.load import ingest
     import sqlite3
+
+    from fangyi.checks.run import materialise
+    from fangyi.ingest.load import ingest
 
     header = "日期,單位,新增確診,密接,核酸檢測人數\n"
     first = tmp_path / "a.csv"
@@ -43,6 +45,7 @@ def test_without_submitted_at_the_later_ingest_wins(tmp_path):
     db_path = tmp_path / "w.db"
     ingest(db_path, [first])
     ingest(db_path, [second])
+    materialise(db_path)
     conn = sqlite3.connect(db_path)
     rows = conn.execute("SELECT tests_done, version_rank FROM daily_report_versions ORDER BY version_rank").fetchall()
     assert rows == [(12, 1), (10, 2)]

@@ -1,17 +1,67 @@
-"""The schema: created on connect, views renewed in older databases."""
+"""The schema: versioned with PRAGMA user_version, created or migrated once, never rewritten
+by opening; readers open it read-only."""
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 
-def test_views_are_renewed_in_an_older_database(tmp_path):
-    """A database whose views were made by an older version gets the current definitions."""
-    from fangyi import db
+import pytest
 
-    path = tmp_path / "w.db"
-    conn = db.connect(path)
-    conn.executescript("DROP VIEW calendar; CREATE VIEW calendar AS SELECT 'old' AS day;")
+from fangyi import db
+
+
+def _versions(path) -> tuple[int, int]:
+    conn = sqlite3.connect(path)
+    try:
+        return (conn.execute("PRAGMA schema_version").fetchone()[0],
+                conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_opening_ten_times_changes_nothing(demo_db):
+    before = _versions(demo_db)
+    assert before[1] == db.SCHEMA_VERSION
+    for _ in range(10):
+        db.connect(demo_db).close()
+        db.connect(demo_db, readonly=True).close()
+    assert _versions(demo_db) == before
+
+
+def test_readonly_writes_nothing(demo_db):
+    conn = db.connect(demo_db, readonly=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        conn.execute("DELETE FROM workbench_settings")
     conn.close()
+
+
+def test_a_first_release_database_is_migrated_once(tmp_path):
+    """A database made before the schema had a version keeps its rows and gains what is new."""
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript((Path(__file__).parent / "data" / "schema_v1.sql").read_text(encoding="utf-8"))
+    conn.execute("INSERT INTO source_files VALUES (1, 'a.csv', 'abc', 'daily', '[\"\"]', 2, 1, 1, 0, '2021-01-01')")
+    conn.execute("INSERT INTO daily_reports (report_date, unit_raw, file_id, sheet, row_number) "
+                 "VALUES ('2021-01-20', '柳岸社區', 1, '', 2)")
+    conn.commit()
+    conn.close()
+    assert _versions(path)[1] == 0
     conn = db.connect(path)
-    assert "iso_week" in [c[1] for c in conn.execute("PRAGMA table_info(calendar)")]
+    assert conn.execute("SELECT path, status, error FROM source_files").fetchall() == [("a.csv", "loaded", None)]
+    assert conn.execute("SELECT unit_raw, parent_raw FROM daily_reports").fetchall() == [("柳岸社區", None)]
+    assert "unit_keys" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    migrated = _versions(path)
+    assert migrated[1] == db.SCHEMA_VERSION
+    db.connect(path).close()
+    assert _versions(path) == migrated
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    path = tmp_path / "new.db"
+    sqlite3.connect(path).execute(f"PRAGMA user_version = {db.SCHEMA_VERSION + 1}").close()
+    with pytest.raises(db.DatabaseError, match="newer"):
+        db.connect(path)
 
 
 def test_calendar_iso_weeks_across_year_ends(tmp_path):

@@ -38,6 +38,8 @@ def test_foreign_headers_and_alias_from_settings(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["ingest", "--db", "w.db", "units.csv", "foreign.csv"])
     assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["check", "--db", "w.db", "--no-gx"])
+    assert result.exit_code == 0, result.output
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT unit_code, report_date, close_contacts FROM daily_reports_current").fetchone() == (
         "440100001001", "2021-01-20", 3)

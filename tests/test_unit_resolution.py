@@ -6,7 +6,9 @@ import sqlite3
 import openpyxl
 
 from conftest import file_id
+from fangyi.checks.run import materialise
 from fangyi.ingest.load import ingest
+from fangyi.settings import Settings
 
 
 def test_every_alias_and_variant_resolves(demo_conn, demo_data):
@@ -58,20 +60,26 @@ def test_resolution_rules(tmp_path):
         "2021-01-20, 东 山 社 区 ,,0,0\n",   # spaces
         encoding="utf-8")
     ingest(tmp_path / "w.db", [tmp_path / "units.xlsx", tmp_path / "daily.csv"])
+    materialise(tmp_path / "w.db")
     conn = sqlite3.connect(tmp_path / "w.db")
-    got = conn.execute("SELECT unit_code FROM daily_reports_resolved ORDER BY row_number").fetchall()
+    got = conn.execute("SELECT unit_code, resolution, matched_by, candidates FROM daily_reports_resolved "
+                       "ORDER BY row_number").fetchall()
     assert [g[0] for g in got] == ["440100001001", "440100001002", "440100001003", "440100001003",
                                    "440100001004", None, "440100001003"]
+    assert [g[2] for g in got] == ["name", "name", "short_name", "alias", "code", None, "name"]
+    assert got[5][1:] == ("ambiguous", None, '["440100001004", "440100002004"]')
 
 
 def test_settings_alias_resolves(tmp_path):
     _registry(tmp_path / "units.xlsx", [["440100001001", "新村社區", "社區", "440100001000", None]])
     (tmp_path / "daily.csv").write_text("日期,單位,新增確診,密接\n2021-01-20,老新村居委,0,0\n", encoding="utf-8")
     ingest(tmp_path / "w.db", [tmp_path / "units.xlsx", tmp_path / "daily.csv"])
+    materialise(tmp_path / "w.db")
     conn = sqlite3.connect(tmp_path / "w.db")
-    assert conn.execute("SELECT unit_code FROM daily_reports_resolved").fetchone()[0] is None
-    ingest(tmp_path / "w.db", [], unit_aliases={"440100001001": ["老新村居委"]})
-    assert conn.execute("SELECT unit_code FROM daily_reports_resolved").fetchone()[0] == "440100001001"
+    assert conn.execute("SELECT unit_code, resolution FROM daily_reports_resolved").fetchone() == (None, "unknown")
+    materialise(tmp_path / "w.db", Settings(unit_aliases={"440100001001": ["老新村居委"]}))
+    assert conn.execute("SELECT unit_code, matched_by FROM daily_reports_resolved").fetchone() == (
+        "440100001001", "settings_alias")
 
 
 def test_registry_loaded_after_reports_still_resolves(tmp_path):
@@ -79,6 +87,7 @@ def test_registry_loaded_after_reports_still_resolves(tmp_path):
     ingest(tmp_path / "w.db", [tmp_path / "daily.csv"])
     _registry(tmp_path / "units.xlsx", [["440100001001", "新村社區", "社區", "440100001000", None]])
     ingest(tmp_path / "w.db", [tmp_path / "units.xlsx"])
+    materialise(tmp_path / "w.db")
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT unit_code FROM daily_reports_current").fetchone()[0] == "440100001001"
 

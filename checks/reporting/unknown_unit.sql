@@ -2,7 +2,8 @@
 -- severity: error
 -- meaning: a report names a unit that matches no registry entry
 -- Matching tries the code, the name, its traditional/simplified form, the name without its
--- suffix and every alias (view daily_reports_resolved); what is left is unknown.
+-- suffix and every alias (unit_resolutions, written by the check run); a name that fits no
+-- unit is unknown (one that fits several is ambiguous_unit).
 SELECT NULL AS unit_code,
        r.report_date AS date,
        r.unit_raw AS subject_key,
@@ -13,4 +14,4 @@ SELECT NULL AS unit_code,
        json_object('unit_code_raw', r.unit_code_raw, 'file_id', r.file_id, 'sheet', r.sheet,
                    'row', r.row_number) AS evidence
 FROM daily_reports_current r
-WHERE r.unit_code IS NULL
+WHERE r.resolution = 'unknown'

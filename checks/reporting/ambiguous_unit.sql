@@ -1,0 +1,18 @@
+-- check: ambiguous_unit
+-- severity: error
+-- meaning: a report names a unit that fits several registry entries (the candidates in the message)
+-- Names are unique only within their parent: the check run narrows by the parent column, the
+-- towns the sheet names, the strength of the match and units that report (unit_resolutions);
+-- what still fits several units is ambiguous, never guessed.
+SELECT NULL AS unit_code,
+       r.report_date AS date,
+       r.unit_raw AS subject_key,
+       'report for ' || r.report_date || ' names ''' || r.unit_raw || ''', which fits '
+           || (SELECT count(*) FROM json_each(r.candidates)) || ' units: '
+           || (SELECT group_concat(c.value || ' ' || COALESCE(u.name, '?'), ', ')
+               FROM json_each(r.candidates) c LEFT JOIN units_current u ON u.unit_code = c.value)
+           || ' (單位不明確)' AS message,
+       json_object('candidates', json(r.candidates), 'parent_raw', r.parent_raw, 'file_id', r.file_id,
+                   'sheet', r.sheet, 'row', r.row_number) AS evidence
+FROM daily_reports_current r
+WHERE r.resolution = 'ambiguous'

@@ -1,0 +1,285 @@
+-- The one place where the workbench's tables and views are defined.
+-- Dates are ISO 8601 text, codes are text. Loaded rows are never updated or deleted:
+-- history stays in the tables, and the *_current views pick the version in force.
+
+CREATE TABLE IF NOT EXISTS source_files (
+    file_id       INTEGER PRIMARY KEY,
+    path          TEXT NOT NULL,
+    sha256        TEXT NOT NULL UNIQUE,
+    kind          TEXT NOT NULL,          -- kinds found in the file, comma-separated
+    sheets        TEXT NOT NULL,          -- JSON list of sheet names ("" for a CSV)
+    rows_read     INTEGER NOT NULL,
+    rows_loaded   INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    rows_not_data INTEGER NOT NULL,
+    ingested_at   TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS rejected_rows (
+    rejected_id INTEGER PRIMARY KEY,
+    file_id     INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet       TEXT NOT NULL,
+    row_number  INTEGER NOT NULL,
+    kind        TEXT NOT NULL,
+    column_name TEXT,                     -- the header of the offending cell, if one cell is to blame
+    raw         TEXT NOT NULL,            -- JSON object: header -> cell text
+    reason      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rejected_rows_file ON rejected_rows(file_id);
+
+-- Rows that are read but are not data: titles, headers, totals, footers, blank lines.
+CREATE TABLE IF NOT EXISTS non_data_rows (
+    file_id    INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet      TEXT NOT NULL,
+    row_number INTEGER NOT NULL,
+    role       TEXT NOT NULL,             -- title | header | total | footer | blank | unrecognised_sheet
+    raw        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS non_data_rows_file ON non_data_rows(file_id);
+
+CREATE TABLE IF NOT EXISTS units (
+    unit_row_id   INTEGER PRIMARY KEY,
+    unit_code     TEXT NOT NULL,
+    name          TEXT NOT NULL,
+    level         TEXT NOT NULL,          -- district | town | community
+    parent_code   TEXT,
+    reports_daily INTEGER NOT NULL,       -- 1 / 0
+    opened_on     TEXT,
+    closed_on     TEXT,
+    aliases       TEXT,                   -- JSON list
+    extra         TEXT,                   -- JSON object of columns the workbench does not know
+    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet         TEXT NOT NULL,
+    row_number    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS units_code ON units(unit_code);
+
+-- The registry in force: the last loaded row for each code.
+CREATE VIEW IF NOT EXISTS units_current AS
+SELECT unit_code, name, level, parent_code, reports_daily, opened_on, closed_on, aliases,
+       file_id, sheet, row_number
+FROM (
+    SELECT u.*, ROW_NUMBER() OVER (
+        PARTITION BY unit_code ORDER BY file_id DESC, row_number DESC) AS version_rank
+    FROM units u
+)
+WHERE version_rank = 1;
+
+-- Derived lookup from a normalised name, alias or code to a unit; rebuilt from units_current
+-- and the settings file on every ingest and check. Keys that name two units are left out.
+CREATE TABLE IF NOT EXISTS unit_keys (
+    key       TEXT PRIMARY KEY,
+    unit_code TEXT NOT NULL,
+    source    TEXT NOT NULL               -- code | name | short_name | alias | settings_alias
+);
+
+CREATE TABLE IF NOT EXISTS daily_reports (
+    report_id            INTEGER PRIMARY KEY,
+    report_date          TEXT NOT NULL,
+    unit_raw             TEXT,            -- the unit as written
+    unit_code_raw        TEXT,            -- the code as written, if the sheet has a code column
+    unit_key             TEXT,            -- normalised name, for matching to unit_keys
+    unit_key_short       TEXT,            -- the same without its 社区/村/... suffix
+    new_confirmed        INTEGER,
+    new_suspected        INTEGER,
+    new_asymptomatic     INTEGER,
+    close_contacts       INTEGER,
+    returnees_registered INTEGER,
+    home_isolation       INTEGER,
+    central_isolation    INTEGER,
+    fever_cases          INTEGER,
+    tests_done           INTEGER,
+    zero_report          INTEGER,         -- 1 marked, 0 marked no, NULL left blank
+    reporter             TEXT,
+    duty_leader          TEXT,
+    submitted_at         TEXT,
+    extra                TEXT,            -- JSON object of columns the workbench does not know
+    file_id              INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet                TEXT NOT NULL,
+    row_number           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
+
+-- Every report with its unit resolved: by code, then by name/alias, then by short name.
+CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
+SELECT d.*, COALESCE(by_code.unit_code, by_name.unit_code, by_short.unit_code) AS unit_code
+FROM daily_reports d
+LEFT JOIN unit_keys by_code ON by_code.key = d.unit_code_raw AND by_code.source = 'code'
+LEFT JOIN unit_keys by_name ON by_name.key = d.unit_key
+LEFT JOIN unit_keys by_short ON by_short.key = d.unit_key_short;
+
+-- All versions of every unit-day with their rank: 1 is the one in force. A later
+-- submitted_at wins; without one (or on a tie) the later ingest wins.
+CREATE VIEW IF NOT EXISTS daily_report_versions AS
+SELECT r.*,
+       ROW_NUMBER() OVER w AS version_rank,
+       COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS versions
+FROM daily_reports_resolved r
+WINDOW w AS (
+    PARTITION BY COALESCE(r.unit_code, '?' || r.unit_key), r.report_date
+    ORDER BY r.submitted_at IS NULL, r.submitted_at DESC, r.file_id DESC, r.row_number DESC
+);
+
+CREATE VIEW IF NOT EXISTS daily_reports_current AS
+SELECT * FROM daily_report_versions WHERE version_rank = 1;
+
+-- The header of every loaded sheet: which columns it had, so that a blank cell can be told
+-- from a column the form never had.
+CREATE TABLE IF NOT EXISTS source_sheets (
+    file_id     INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    header_row  INTEGER NOT NULL,         -- 1-based row of the (first) header row
+    header_rows INTEGER NOT NULL,         -- 1, or 2 for a parent/child header
+    fields      TEXT NOT NULL,            -- JSON object: field -> header text as written
+    PRIMARY KEY (file_id, sheet)
+);
+
+-- ---------------------------------------------------------------------------------------
+-- Reporting: the expected calendar, timeliness, rates. Settings in force are written to
+-- workbench_settings by `fangyi check`; without them the contract's defaults apply.
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS workbench_settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT
+);
+
+CREATE VIEW IF NOT EXISTS reporting_period AS
+SELECT COALESCE((SELECT value FROM workbench_settings WHERE key = 'period_start'),
+                (SELECT min(report_date) FROM daily_reports)) AS start_date,
+       COALESCE((SELECT value FROM workbench_settings WHERE key = 'period_end'),
+                (SELECT max(report_date) FROM daily_reports)) AS end_date,
+       CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'deadline_days_after'), 1) AS INTEGER)
+           AS deadline_days_after,
+       COALESCE((SELECT value FROM workbench_settings WHERE key = 'deadline_time'), '09:00') AS deadline_time,
+       CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'silent_streak_min_days'), 3) AS INTEGER)
+           AS silent_streak_min_days;
+
+-- Every day of the reporting period with its ISO week (YYYY-Www; the week's Thursday gives the year).
+CREATE VIEW IF NOT EXISTS calendar AS
+WITH RECURSIVE days(day) AS (
+    SELECT start_date FROM reporting_period WHERE start_date IS NOT NULL
+    UNION ALL
+    SELECT date(day, '+1 day') FROM days WHERE day < (SELECT end_date FROM reporting_period)
+),
+thursdays AS (
+    SELECT day, date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days', '+3 days') AS thu
+    FROM days
+)
+SELECT day,
+       strftime('%Y', thu) || '-W' || printf('%02d', (CAST(strftime('%j', thu) AS INTEGER) - 1) / 7 + 1) AS iso_week
+FROM thursdays;
+
+-- Each unit with its town and district (for communities: parent and grandparent).
+CREATE VIEW IF NOT EXISTS unit_hierarchy AS
+SELECT u.unit_code, u.name, u.level,
+       CASE u.level WHEN 'community' THEN u.parent_code WHEN 'town' THEN u.unit_code END AS town_code,
+       CASE u.level WHEN 'community' THEN t.parent_code WHEN 'town' THEN u.parent_code ELSE u.unit_code END
+           AS district_code
+FROM units_current u LEFT JOIN units_current t ON t.unit_code = u.parent_code;
+
+-- The expected calendar: every unit marked to report daily, on every day of the period inside
+-- its opened_on .. closed_on (both inclusive).
+CREATE VIEW IF NOT EXISTS expected_reports AS
+SELECT u.unit_code, c.day AS report_date, c.iso_week
+FROM units_current u
+JOIN calendar c ON c.day >= COALESCE(u.opened_on, c.day) AND c.day <= COALESCE(u.closed_on, c.day)
+WHERE u.reports_daily = 1;
+
+-- Each current report with its deadline (report_date + N days at HH:MM) and whether it was late:
+-- 1 late, 0 on time, NULL unknown (no submitted_at, or only the deadline's date).
+CREATE VIEW IF NOT EXISTS report_timeliness AS
+SELECT t.*,
+       CASE WHEN t.submitted_at IS NULL THEN NULL
+            WHEN length(t.submitted_at) = 10 THEN
+                CASE WHEN t.submitted_at > substr(t.deadline, 1, 10) THEN 1
+                     WHEN t.submitted_at < substr(t.deadline, 1, 10) THEN 0 END
+            ELSE t.submitted_at > t.deadline END AS late
+FROM (
+    SELECT r.report_id, r.unit_code, r.unit_raw, r.report_date, r.submitted_at, r.file_id, r.sheet,
+           r.row_number,
+           strftime('%Y-%m-%dT%H:%M:%S', r.report_date, '+' || p.deadline_days_after || ' days',
+                    '+' || (CAST(substr(p.deadline_time, 1, 2) AS INTEGER) * 60
+                            + CAST(substr(p.deadline_time, 4, 2) AS INTEGER)) || ' minutes') AS deadline
+    FROM daily_reports_current r, reporting_period p
+) t;
+
+-- Every expected unit-day: reported (a current report exists) and on time (known not late).
+CREATE VIEW IF NOT EXISTS expected_report_status AS
+SELECT e.unit_code, e.report_date, e.iso_week, t.report_id, t.submitted_at, t.deadline,
+       t.report_id IS NOT NULL AS reported,
+       COALESCE(t.late = 0, 0) AS on_time
+FROM expected_reports e
+LEFT JOIN report_timeliness t ON t.unit_code = e.unit_code AND t.report_date = e.report_date;
+
+-- DHIS2-style completeness: expected, actual and on-time reports and their rates (percent),
+-- by unit / town / district and by day / ISO week.
+CREATE VIEW IF NOT EXISTS reporting_rates AS
+WITH s AS (
+    SELECT s.*, h.town_code, h.district_code
+    FROM expected_report_status s JOIN unit_hierarchy h USING (unit_code)
+),
+levels(level) AS (VALUES ('unit'), ('town'), ('district')),
+period_types(period_type) AS (VALUES ('day'), ('week')),
+grouped AS (
+    SELECT l.level,
+           CASE l.level WHEN 'unit' THEN s.unit_code WHEN 'town' THEN s.town_code ELSE s.district_code END
+               AS org_code,
+           p.period_type,
+           CASE p.period_type WHEN 'day' THEN s.report_date ELSE s.iso_week END AS period,
+           count(*) AS expected, sum(s.reported) AS actual, sum(s.on_time) AS on_time
+    FROM s, levels l, period_types p
+    GROUP BY l.level, org_code, p.period_type, period
+)
+SELECT g.level, g.org_code, u.name AS org_name, g.period_type, g.period, g.expected, g.actual, g.on_time,
+       100.0 * g.actual / g.expected AS reporting_rate,
+       100.0 * g.on_time / g.expected AS on_time_rate
+FROM grouped g LEFT JOIN units_current u ON u.unit_code = g.org_code;
+
+-- 一周一排名: towns ranked each ISO week by reporting rate, then on-time rate.
+CREATE VIEW IF NOT EXISTS town_weekly_ranking AS
+SELECT period AS iso_week, org_code AS town_code, org_name AS town_name, expected, actual, on_time,
+       reporting_rate, on_time_rate,
+       RANK() OVER (PARTITION BY period ORDER BY reporting_rate DESC, on_time_rate DESC) AS rank
+FROM reporting_rates
+WHERE level = 'town' AND period_type = 'week';
+
+-- ---------------------------------------------------------------------------------------
+-- Checks: one row per run, and its findings. `findings_history` keeps every run's findings,
+-- queryable by run_id; the view `findings` shows the latest finished run's.
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS check_runs (
+    run_id       INTEGER PRIMARY KEY,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    data_files   INTEGER NOT NULL,        -- source files in the database at the run
+    data_sha256  TEXT NOT NULL,           -- SHA-256 over their sha256s, in file_id order
+    period_start TEXT,
+    period_end   TEXT,
+    settings     TEXT NOT NULL,           -- JSON: the settings in force
+    counts       TEXT,                    -- JSON: check_id -> findings
+    errors       INTEGER,
+    warnings     INTEGER,
+    infos        INTEGER,
+    gx_success   INTEGER,                 -- 1/0 when Great Expectations ran, else NULL
+    gx_counts    TEXT                     -- JSON: check_id -> GX unexpected rows
+);
+
+CREATE TABLE IF NOT EXISTS findings_history (
+    finding_id  INTEGER PRIMARY KEY,
+    run_id      INTEGER NOT NULL REFERENCES check_runs(run_id),
+    check_id    TEXT NOT NULL,
+    severity    TEXT NOT NULL CHECK (severity IN ('error', 'warning', 'info')),
+    unit_code   TEXT,
+    date        TEXT,
+    subject_key TEXT,
+    message     TEXT NOT NULL,
+    evidence    TEXT                      -- JSON: source file, sheet, row and values behind it
+);
+CREATE INDEX IF NOT EXISTS findings_history_run ON findings_history(run_id, check_id);
+
+CREATE VIEW IF NOT EXISTS findings AS
+SELECT * FROM findings_history
+WHERE run_id = (SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL);
