@@ -172,6 +172,25 @@ def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("kind")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def template(kind: str, out: Path) -> None:
+    """Write an empty form for a kind (units, daily, ...) as XLSX: the headers the ingest
+    recognises, one example row marked 示例, and a 說明 sheet explaining every column.
+
+    Example: fangyi template daily 日報模板.xlsx
+    """
+    from fangyi.ingest import kinds as registry
+
+    from .template import write_template
+
+    if kind not in registry.all_kinds():
+        raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(registry.all_kinds())}",
+                                 param_hint="KIND")
+    click.echo(f"wrote {write_template(kind, out)}")
+
+
+@cli.command()
 @DB_OPTION
 @click.option("--port", default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)

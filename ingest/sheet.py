@@ -9,6 +9,7 @@ from .headers import Header
 from .kinds import PARSERS, Kind, SheetContext
 
 TOTAL = r"^(合[计計]|[总總][计計]|小[计計]|累[计計])"
+EXAMPLE = r"^(示例|示範|示范|样例|樣例)[:：]"          # the example row of a form from `fangyi template`
 FOOTER = (r"^(填表人|填报人|填報人|审核人|審核人|制表人|製表人|负责人|負責人|单位负责人|單位負責人|"
           r"报送人|報送人|联系人|聯系人|聯繫人|联系电话|聯系電話|聯繫電話|填表日期|填报日期|填報日期|"
           r"备注|備註|说明|說明|注|註|审核|審核|领导签字|領導簽字)\s*[:：]")
@@ -47,7 +48,7 @@ def raw_json(header: Header, width: int) -> pl.Expr:
 
 
 def row_roles(header: Header, width: int, label_field: str) -> pl.Expr:
-    """'blank', 'total', 'footer', 'header' or null (data) for each row."""
+    """'blank', 'total', 'footer', 'example', 'header' or null (data) for each row."""
     cells = [pl.col(f"c{i}") for i in range(width)]
     first = pl.coalesce(cells).str.normalize("NFKC").str.strip_chars()
     label_col = header.column_of(label_field)
@@ -58,6 +59,7 @@ def row_roles(header: Header, width: int, label_field: str) -> pl.Expr:
         .when(label.str.contains(TOTAL) | first.str.replace_all(r"\s", "").str.contains(TOTAL))
         .then(pl.lit("total"))
         .when(first.str.contains(FOOTER)).then(pl.lit("footer"))
+        .when(label.str.contains(EXAMPLE) | first.str.contains(EXAMPLE)).then(pl.lit("example"))
     )
     if header_text:
         role = role.when(pl.col(f"c{label_col}").str.strip_chars() == header_text.strip()).then(pl.lit("header"))

@@ -1,0 +1,62 @@
+"""The package as users install it: a wheel (not the editable install) in a fresh virtual
+environment runs every check on the demo and finds what the development install finds."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """A fresh venv with the built wheel; third-party packages come from the test's own
+    environment through a .pth line (no network, no editable finder)."""
+    tmp = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(ROOT)],
+                   check=True, capture_output=True)
+    [wheel] = (tmp / "dist").glob("fangyi-*.whl")
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    return venv
+
+
+def test_installed_names(installed, tmp_path):
+    py = str(installed / "bin" / "python")
+    out = subprocess.run([py, "-c", "import fangyi, fangyi.db, fangyi.checks, fangyi.ingest; print(fangyi.__file__)"],
+                         cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+    assert str(installed) in out
+    for generic in ("db", "checks", "ingest"):
+        assert subprocess.run([py, "-c", f"import {generic}"], cwd=tmp_path, capture_output=True).returncode == 1
+
+
+def test_installed_check_finds_what_the_development_install_finds(installed, tmp_path, checked_db):
+    fangyi = str(installed / "bin" / "fangyi")
+    subprocess.run([str(installed / "bin" / "python"), "-m", "fangyi.demo", "data"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    subprocess.run([fangyi, "ingest", "--db", "w.db", "data"], cwd=tmp_path, check=True, capture_output=True)
+    result = subprocess.run([fangyi, "check", "--db", "w.db", "--docs", "docs"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "agrees with the findings" in result.stdout
+    assert (tmp_path / "docs" / "index.html").is_file()
+
+    def findings(path):
+        conn = sqlite3.connect(path)
+        try:
+            return sorted(conn.execute("SELECT check_id, unit_code, date, subject_key, message FROM findings"),
+                          key=repr)
+        finally:
+            conn.close()
+    installed_findings = findings(tmp_path / "w.db")
+    assert installed_findings and installed_findings == findings(checked_db)
