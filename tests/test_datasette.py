@@ -4,16 +4,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import yaml
-from datasette.app import Datasette
-
-from fangyi.serve import METADATA, datasette_args
+from fangyi.serve import make_datasette
 
 
 def _get(db_path: Path, url: str):
     async def go():
-        ds = Datasette([str(db_path)], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")))
-        return await ds.client.get(url)
+        return await make_datasette(db_path).client.get(url, follow_redirects=True)
     return asyncio.run(go())
 
 
@@ -32,7 +28,11 @@ def test_daily_reports_page_has_facets_and_description(demo_db):
     assert "report_date" in resp.text and "facet" in resp.text
 
 
-def test_serve_command_line():
-    args = datasette_args(Path("db/workbench.db"), port=8001)
-    assert args[1:4] == ["-m", "datasette", "serve"]
-    assert "--metadata" in args and str(METADATA) in args and "8001" in args
+def test_metadata_follows_the_database_whatever_its_file_name(demo_db, tmp_path):
+    import shutil
+
+    other = tmp_path / "清河區2021.db"
+    shutil.copy(demo_db, other)
+    resp = _get(other, f"/{other.stem}/daily_reports_current")
+    assert resp.status_code == 200
+    assert "現行日報" in resp.text          # the table's description from metadata.yml
