@@ -2,6 +2,7 @@
 environment runs every check on the demo and finds what the development install finds."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +19,11 @@ def installed(tmp_path_factory) -> Path:
     """A fresh venv with the built wheel; third-party packages come from the test's own
     environment through a .pth line (no network, no editable finder)."""
     tmp = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(ROOT)],
+    # build from a clean copy: a build/ folder left in the checkout could smuggle stale files in
+    source = tmp / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "build", "*.egg-info", "__pycache__", "demo", "gx", "*.db", "*.db-*", ".pytest_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],
                    check=True, capture_output=True)
     [wheel] = (tmp / "dist").glob("fangyi-*.whl")
     venv = tmp / "venv"
