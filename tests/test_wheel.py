@@ -21,8 +21,10 @@ def installed(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     # build from a clean copy: a build/ folder left in the checkout could smuggle stale files in
     source = tmp / "source"
-    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "build", "*.egg-info", "__pycache__", "demo", "gx", "*.db", "*.db-*", ".pytest_cache"))
+    generated = shutil.ignore_patterns(".venv", ".git", "build", "*.egg-info", "__pycache__", "*.db", "*.db-*",
+                                       ".pytest_cache")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=lambda folder, names: set(generated(folder, names)) | (
+        {"demo", "gx"} & set(names) if Path(folder) == ROOT else set()))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp / "dist"), str(source)],
                    check=True, capture_output=True)
     [wheel] = (tmp / "dist").glob("fangyi-*.whl")
