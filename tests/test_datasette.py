@@ -127,25 +127,34 @@ def _fangyi_serve(db_path: Path):
         proc.stdout.close()
 
 
-def test_fangyi_serve_answers_with_metadata_and_exits(demo_db):
-    metadata = _metadata()
+@pytest.fixture(scope="module")
+def served(demo_db) -> dict:
+    """Start `fangyi serve`, fetch its index page, terminate it: what was seen on the way."""
     with _fangyi_serve(demo_db) as (proc, port, (status, page)):
-        assert status == 200
-        page = html.unescape(page)
-        assert f"<h1>{metadata['title']}</h1>" in page
-        assert metadata["description"] in page
+        seen = {"status": status, "page": html.unescape(page), "listening": _accepts(port)}
         proc.terminate()
-        assert proc.wait(10) is not None
+        try:
+            seen["exit_code"] = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            seen["exit_code"] = None
+        deadline = time.monotonic() + 1
+        while _accepts(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        seen["port_after_exit"] = port if _accepts(port) else None
+    return seen
+
+
+def test_fangyi_serve_answers_with_metadata_and_exits(served):
+    metadata = _metadata()
+    assert served["status"] == 200 and served["listening"]
+    assert f"<h1>{metadata['title']}</h1>" in served["page"]
+    assert metadata["description"] in served["page"]
+    assert served["exit_code"] is not None, "fangyi serve did not exit within 10 s of SIGTERM"
 
 
 @pytest.mark.xfail(strict=True, reason="fangyi serve runs Datasette with subprocess.call and does not pass "
                                        "SIGTERM on: the fangyi process exits, its Datasette child keeps the port")
-def test_terminated_fangyi_serve_frees_its_port(demo_db):
-    with _fangyi_serve(demo_db) as (proc, port, (status, _)):
-        assert status == 200 and _accepts(port)
-        proc.terminate()
-        assert proc.wait(10) is not None
-        deadline = time.monotonic() + 1
-        while _accepts(port) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not _accepts(port), f"port {port} still accepts connections after fangyi serve exited"
+def test_terminated_fangyi_serve_frees_its_port(served):
+    assert served["exit_code"] is not None
+    assert served["port_after_exit"] is None, \
+        f"port {served['port_after_exit']} still accepts connections after fangyi serve exited"
