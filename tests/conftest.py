@@ -1,7 +1,14 @@
-"""Shared fixtures: the demo district generated and ingested once per test session."""
+"""Shared fixtures: the demo district (and its defect-free --clean variant) generated and
+ingested once per test session.
+
+demo_db, clean_demo_db and checked_db are shared: a test that writes to a database takes a
+copy (demo_db_copy, clean_demo_db_copy, checked_db_copy). At the end of the session each shared
+database is checked to be byte-for-byte what its fixture built."""
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -9,6 +16,28 @@ import pytest
 
 from fangyi import demo
 from fangyi.ingest.load import ingest
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _ingested(data: Path, path: Path) -> Path:
+    """Ingested and checked once: the check run resolves units and writes what the views read."""
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+
+    reports = ingest(path, [data])
+    assert all(r.status == "loaded" for r in reports), [r.error for r in reports if r.error]
+    run_checks(path, Settings())
+    return path
+
+
+def _read_only(path: Path):
+    """Build a shared database once and fail the session if any test writes to it."""
+    digest = _sha256(path)
+    yield path
+    assert _sha256(path) == digest, f"{path}: a test wrote to a shared database; copy it first"
 
 
 @pytest.fixture(scope="session")
@@ -19,17 +48,40 @@ def demo_data(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="session")
-def demo_db(demo_data, tmp_path_factory) -> Path:
-    """The demo database, ingested and checked once (the check run resolves units and writes
-    what the views read); tests must not write to it."""
-    from fangyi.checks.run import run_checks
-    from fangyi.settings import Settings
+def clean_demo_data(tmp_path_factory) -> tuple[Path, dict]:
+    """The same district generated with --clean: no injected defect."""
+    out = tmp_path_factory.mktemp("clean_demo_data")
+    manifest = demo.generate(out, clean=True)
+    return out, manifest
 
+
+@pytest.fixture(scope="session")
+def demo_db(demo_data, tmp_path_factory) -> Path:
+    """The demo database, built once; tests must not write to it (use demo_db_copy)."""
     out, _ = demo_data
-    path = tmp_path_factory.mktemp("demo_db") / "workbench.db"
-    reports = ingest(path, [out])
-    assert all(r.status == "loaded" for r in reports), [r.error for r in reports if r.error]
-    run_checks(path, Settings())
+    yield from _read_only(_ingested(out, tmp_path_factory.mktemp("demo_db") / "workbench.db"))
+
+
+@pytest.fixture(scope="session")
+def clean_demo_db(clean_demo_data, tmp_path_factory) -> Path:
+    """The --clean demo database, built once; tests must not write to it (use clean_demo_db_copy)."""
+    out, _ = clean_demo_data
+    yield from _read_only(_ingested(out, tmp_path_factory.mktemp("clean_demo_db") / "workbench.db"))
+
+
+@pytest.fixture
+def demo_db_copy(demo_db, tmp_path) -> Path:
+    """A private copy of the demo database, for a test that writes to it."""
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_db, path)
+    return path
+
+
+@pytest.fixture
+def clean_demo_db_copy(clean_demo_db, tmp_path) -> Path:
+    """A private copy of the --clean demo database, for a test that writes to it."""
+    path = tmp_path / "clean.db"
+    shutil.copy(clean_demo_db, path)
     return path
 
 
@@ -65,15 +117,22 @@ def load_json(text):
 
 @pytest.fixture(scope="session")
 def checked_db(demo_db, tmp_path_factory) -> Path:
-    """A copy of the demo database on which every check has run once (without GX)."""
-    import shutil
-
+    """A copy of the demo database on which every check has run once (without GX); tests must
+    not write to it (use checked_db_copy; `fangyi bulletin` writes the settings it reads)."""
     from fangyi.checks.run import run_checks
     from fangyi.settings import Settings
 
     path = tmp_path_factory.mktemp("checked_db") / "workbench.db"
     shutil.copy(demo_db, path)
     run_checks(path, Settings())
+    yield from _read_only(path)
+
+
+@pytest.fixture
+def checked_db_copy(checked_db, tmp_path) -> Path:
+    """A private copy of the checked demo database, for a test that writes to it."""
+    path = tmp_path / "checked.db"
+    shutil.copy(checked_db, path)
     return path
 
 

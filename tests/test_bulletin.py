@@ -1,6 +1,7 @@
 """The weekly bulletin's numbers are the views' numbers."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import sqlite3
 
@@ -18,12 +19,12 @@ def _rows(text: str, section: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip("|").split("|")] for line in lines]
 
 
-def test_bulletin_matches_views(checked_db, tmp_path, demo_data):
+def test_bulletin_matches_views(checked_db_copy, tmp_path, demo_data):
     out = tmp_path / "b.md"
-    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", WEEK, "--out", str(out)])
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", WEEK, "--out", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    conn = sqlite3.connect(checked_db)
+    conn = sqlite3.connect(checked_db_copy)
 
     e, a, o, r, t = conn.execute(
         "SELECT expected, actual, on_time, reporting_rate, on_time_rate FROM reporting_rates "
@@ -40,6 +41,7 @@ def test_bulletin_matches_views(checked_db, tmp_path, demo_data):
     first, last = conn.execute("SELECT min(day), max(day) FROM calendar WHERE iso_week = ?", (WEEK,)).fetchone()
     missed = {(c, d) for c, d in conn.execute(
         "SELECT unit_code, report_date FROM expected_report_status WHERE NOT reported AND iso_week = ?", (WEEK,))}
+    assert missed
     assert {(row[1], row[2]) for row in _rows(text, "漏報")} == missed
     _, manifest = demo_data
     assert missed == {(m["unit_code"], m["date"]) for m in manifest["defects"]["missing_report"]
@@ -51,18 +53,34 @@ def test_bulletin_matches_views(checked_db, tmp_path, demo_data):
     assert {(row[1], row[2]) for row in _rows(text, "遲報")} == late
 
 
-def test_bulletin_lists_the_streak_in_its_week(checked_db, demo_data):
+def test_bulletin_lists_the_streak_in_its_week(checked_db_copy, demo_data):
     _, manifest = demo_data
     streak = manifest["defects"]["silent_streak"][0]
-    conn = sqlite3.connect(checked_db)
+    conn = sqlite3.connect(checked_db_copy)
     (week,) = conn.execute("SELECT iso_week FROM calendar WHERE day = ?", (streak["start"],)).fetchone()
-    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", week])
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", week])
     rows = _rows(result.output, "連續未報")
     assert [r[1:] for r in rows] == [[streak["unit_code"], streak["start"], streak["end"], str(streak["days"])]]
 
 
-def test_bulletin_rejects_bad_weeks(checked_db):
+def test_bulletin_rejects_bad_weeks(checked_db_copy):
     for week, why in (("2021-3", "expected an ISO week"), ("2021-W30", "outside the reporting period")):
-        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db), "--week", week])
+        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", week])
         assert result.exit_code == 1 and why in result.output
-    assert re.match(r"^\d{4}-W\d{2}$", WEEK)
+
+
+def test_bulletin_heading_names_the_week_and_its_days(checked_db_copy):
+    """The printed bulletin opens with the ISO week asked for and that week's first and last day."""
+    conn = sqlite3.connect(checked_db_copy)
+    for week in ("2021-W02", WEEK):
+        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", week])
+        assert result.exit_code == 0, result.output
+        m = re.match(r"# 疫情防控日報週通報 Weekly bulletin (\d{4}-W\d{2})\n\n"
+                     r"(\d{4}-\d{2}-\d{2}) 至 (\d{4}-\d{2}-\d{2})（(\d+) 天 days）", result.output)
+        assert m, result.output[:300]
+        first, last, days = conn.execute(
+            "SELECT min(day), max(day), count(*) FROM calendar WHERE iso_week = ?", (week,)).fetchone()
+        assert m.groups() == (week, first, last, str(days))
+        assert days == 7
+        year, number, weekday = dt.date.fromisoformat(first).isocalendar()
+        assert (f"{year}-W{number:02d}", weekday) == (week, 1)      # a Monday of that ISO week

@@ -1,59 +1,50 @@
 """`fangyi check`: runs, history by run_id, thresholds and exit codes on the demo and a clean copy."""
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import pytest
 from click.testing import CliRunner
 
-from fangyi import demo
 from fangyi.cli import cli
 from fangyi.ingest.load import ingest
 
 
-@pytest.fixture(scope="module")
-def clean_db(tmp_path_factory):
-    root = tmp_path_factory.mktemp("clean")
-    demo.generate(root / "data", clean=True)
-    ingest(root / "workbench.db", [root / "data"])
-    return root / "workbench.db"
-
-
-def test_exit_1_on_demo_and_0_on_clean_copy(demo_db, clean_db, tmp_path):
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
+def test_exit_1_on_demo_and_0_on_clean_copy(demo_db_copy, clean_demo_db_copy, tmp_path):
     docs = tmp_path / "docs"
-    result = CliRunner().invoke(cli, ["check", "--db", str(copy), "--fail-on", "error", "--docs", str(docs)])
+    result = CliRunner().invoke(cli, ["check", "--db", str(demo_db_copy), "--fail-on", "error", "--docs", str(docs)])
     assert result.exit_code == 1, result.output
     assert "agrees with the findings" in result.output and (docs / "index.html").exists()
-    clean = CliRunner().invoke(cli, ["check", "--db", str(clean_db), "--fail-on", "error", "--no-gx"])
+    clean = CliRunner().invoke(cli, ["check", "--db", str(clean_demo_db_copy), "--fail-on", "error", "--no-gx"])
     assert clean.exit_code == 0, clean.output
     assert "0 errors, 0 warnings" in clean.output
 
 
 @pytest.mark.parametrize("fail_on,code", [("error", 1), ("warning", 1), ("never", 0)])
-def test_thresholds(demo_db, tmp_path, fail_on, code):
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
-    result = CliRunner().invoke(cli, ["check", "--db", str(copy), "--no-gx", "--fail-on", fail_on])
-    assert result.exit_code == code
+def test_thresholds(demo_db_copy, demo_data, fail_on, code):
+    result = CliRunner().invoke(cli, ["check", "--db", str(demo_db_copy), "--no-gx", "--fail-on", fail_on])
+    assert result.exit_code == code, result.output
+    # the exit code is the threshold's, not a crash's: the run finished and found the defects
+    defects = demo_data[1]["defects"]
+    errors = sum(len(defects[k]) for k in ("missing_report", "zero_report_contradiction", "unknown_unit"))
+    warnings = sum(len(defects[k]) for k in ("late_report", "blank_count", "silent_streak"))
+    assert f"{errors} errors, {warnings} warnings, 0 info" in result.output
 
 
-def test_warning_threshold_without_errors(clean_db, tmp_path):
+def test_warning_threshold_without_errors(clean_demo_db_copy, tmp_path):
     """Only warnings: --fail-on error passes, --fail-on warning fails."""
-    db_path = tmp_path / "w.db"
-    shutil.copy(clean_db, db_path)
+    db_path = clean_demo_db_copy
     late = tmp_path / "late.csv"
     late.write_text("日期,單位,新增確診,密接,報送時間\n2021-01-20,柳岸社區,0,0,2021-01-22 10:00\n", encoding="utf-8")
     ingest(db_path, [late])
-    assert CliRunner().invoke(cli, ["check", "--db", str(db_path), "--no-gx"]).exit_code == 0
-    assert CliRunner().invoke(cli, ["check", "--db", str(db_path), "--no-gx", "--fail-on", "warning"]).exit_code == 1
+    for threshold, code in (([], 0), (["--fail-on", "warning"], 1)):      # the default is --fail-on error
+        result = CliRunner().invoke(cli, ["check", "--db", str(db_path), "--no-gx", *threshold])
+        assert result.exit_code == code, result.output
+        assert "0 errors, 1 warnings, 0 info" in result.output
 
 
-def test_each_run_replaces_findings_and_keeps_history(demo_db, tmp_path):
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
+def test_each_run_replaces_findings_and_keeps_history(demo_db_copy):
+    copy = demo_db_copy
     for _ in range(2):
         CliRunner().invoke(cli, ["check", "--db", str(copy), "--no-gx", "--fail-on", "never"])
     conn = sqlite3.connect(copy)
@@ -71,14 +62,18 @@ def test_missing_database(tmp_path):
     assert result.exit_code == 1 and "no such database" in result.output
 
 
-def test_check_does_not_import_gx_without_gx(demo_db, tmp_path):
+def test_check_does_not_import_gx_without_gx(demo_db_copy):
     import subprocess
     import sys
 
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_db, copy)
+    copy = demo_db_copy
+    runs_before = sqlite3.connect(copy).execute("SELECT count(*) FROM check_runs").fetchone()[0]
     code = ("import sys; from fangyi.cli import cli; "
             "sys.argv=['fangyi','check','--db',sys.argv[1],'--no-gx','--fail-on','never']\n"
             "try: cli()\nexcept SystemExit: pass\n"
             "assert 'great_expectations' not in sys.modules")
     subprocess.run([sys.executable, "-c", code, str(copy)], check=True, capture_output=True)
+    # the check did run (a command that stopped early would not import GX either)
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT count(*) FROM check_runs").fetchone()[0] == runs_before + 1
+    assert conn.execute("SELECT count(*) FROM findings").fetchone()[0] > 0

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fangyi import demo
-
 WORKFLOW = Path(__file__).parent.parent / "examples" / "github-actions" / "fangyi-check.yml"
 FANGYI = Path(sys.executable).parent / "fangyi"
 
@@ -33,9 +31,8 @@ def run_workflow(repo: Path) -> list[int]:
     return codes
 
 
-def data_repo(root: Path, clean: bool) -> Path:
-    data = root / "generated"
-    demo.generate(data, clean=clean)
+def data_repo(root: Path, data: Path) -> Path:
+    """A data repository laid out as the workflow expects, from a generated demo drop."""
     repo = root / "repo"
     shutil.copytree(data / "units", repo / "registry")
     shutil.copytree(data / "daily", repo / "drops")
@@ -48,8 +45,9 @@ def test_workflow_steps_are_the_documented_commands():
                     "fangyi check --db workbench.db --fail-on error --docs data-docs"]
 
 
-@pytest.mark.parametrize("clean,expected", [(False, [0, 1]), (True, [0, 0])])
-def test_workflow_on_a_drop(tmp_path, clean, expected):
-    repo = data_repo(tmp_path, clean)
+@pytest.mark.parametrize("drop,expected", [("demo_data", [0, 1]), ("clean_demo_data", [0, 0])])
+def test_workflow_on_a_drop(request, tmp_path, drop, expected):
+    data, _ = request.getfixturevalue(drop)
+    repo = data_repo(tmp_path, data)
     assert run_workflow(repo) == expected
     assert (repo / "data-docs" / "index.html").exists()

@@ -1,31 +1,158 @@
-"""The demo database served in-process by Datasette with metadata.yml."""
+"""The demo database served by Datasette with metadata.yml: in-process, and by `fangyi serve`
+as a real server on a free local port."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import html
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-from fangyi.serve import make_datasette
+import pytest
+import yaml
+
+from fangyi.serve import METADATA, make_datasette
+
+FANGYI = Path(sys.executable).parent / "fangyi"
 
 
-def _get(db_path: Path, url: str):
+def _metadata() -> dict:
+    return yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+
+
+def _get(db_path: Path, *urls: str):
     async def go():
-        return await make_datasette(db_path).client.get(url, follow_redirects=True)
+        ds = make_datasette(db_path)
+        return [await ds.client.get(url, follow_redirects=True) for url in urls]
     return asyncio.run(go())
 
 
 def test_daily_reports_served(demo_db, demo_conn):
     name = demo_db.stem
-    resp = _get(demo_db, f"/{name}/daily_reports_current.json?_shape=array&_size=max")
+    (resp,) = _get(demo_db, f"/{name}/daily_reports_current.json?_shape=array&_size=max")
     assert resp.status_code == 200
     rows = resp.json()
     assert len(rows) == demo_conn.execute("SELECT count(*) FROM daily_reports_current").fetchone()[0]
     assert {"report_date", "unit_code", "unit_raw", "new_confirmed", "zero_report"} <= set(rows[0])
 
 
-def test_daily_reports_page_has_facets_and_description(demo_db):
-    resp = _get(demo_db, f"/{demo_db.stem}/daily_reports_current")
-    assert resp.status_code == 200
-    assert "report_date" in resp.text and "facet" in resp.text
+def test_configured_facets_are_served_with_true_counts(checked_db):
+    """Every table and view with facets in metadata.yml shows exactly those facets (none asked
+    for in the URL), and on a table with rows each facet's counts are the database's counts."""
+    tables = _metadata()["databases"]["workbench"]["tables"]
+    faceted = {name: meta["facets"] for name, meta in tables.items() if meta.get("facets")}
+    assert {"daily_reports_current", "findings", "source_files"} <= set(faceted)
+    assert checked_db.stem == "workbench"
+    # _nocount and _nosuggest skip work that has nothing to do with the configured facets.
+    responses = _get(checked_db, *(f"/workbench/{name}.json?_size=0&_nocount=1&_nosuggest=1" for name in faceted))
+    conn = sqlite3.connect(f"file:{checked_db}?mode=ro", uri=True)
+    counted = 0
+    for (name, facets), resp in zip(faceted.items(), responses):
+        assert resp.status_code == 200, (name, resp.text[:500])
+        data = resp.json()
+        assert data.get("facets_timed_out", []) == [], name
+        results = data["facet_results"]
+        assert set(results) == set(facets), name
+        for column in facets:
+            facet = results[column]
+            assert facet["hideable"] is False, (name, column)      # configured, not requested
+            truth = conn.execute(f'SELECT "{column}", count(*) FROM "{name}" WHERE "{column}" IS NOT NULL '
+                                 f'GROUP BY 1').fetchall()
+            served = {r["value"]: r["count"] for r in facet["results"]}
+            assert len(served) == min(len(truth), 30), (name, column)
+            assert served.items() <= dict(truth).items(), (name, column)
+            counted += bool(served)
+    assert counted >= 20            # most facets of the checked demo have values to count
+
+    (page,) = _get(checked_db, "/workbench/daily_reports_current?_nosuggest=1")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert tables["daily_reports_current"]["description"] in text
+    for column in faceted["daily_reports_current"]:
+        assert f'id="facet-{column}" data-column="{column}"' in text, column
+
+
+# ---------------------------------------------------------------------------------------------
+# `fangyi serve` as a real process.
+# ---------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _fangyi_serve(db_path: Path):
+    """`fangyi serve --db db_path --port P` on a free port, in a session of its own so that
+    whatever it started can be stopped at the end. Yields (process, port, index page)."""
+    port = _free_port()
+    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    index = (resp.status, resp.read().decode("utf-8"))
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "fangyi serve did not answer within 20 s"
+                time.sleep(0.1)
+        yield proc, port, index
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)          # the group this test started, and only it
+        proc.wait(10)
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def served(demo_db) -> dict:
+    """Start `fangyi serve`, fetch its index page, terminate it: what was seen on the way."""
+    with _fangyi_serve(demo_db) as (proc, port, (status, page)):
+        seen = {"status": status, "page": html.unescape(page), "listening": _accepts(port)}
+        proc.terminate()
+        try:
+            seen["exit_code"] = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            seen["exit_code"] = None
+        deadline = time.monotonic() + 1
+        while _accepts(port) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        seen["port_after_exit"] = port if _accepts(port) else None
+    return seen
+
+
+def test_fangyi_serve_answers_with_metadata_and_exits(served):
+    metadata = _metadata()
+    assert served["status"] == 200 and served["listening"]
+    assert f"<h1>{metadata['title']}</h1>" in served["page"]
+    assert metadata["description"] in served["page"]
+    assert served["exit_code"] is not None, "fangyi serve did not exit within 10 s of SIGTERM"
+
+
+def test_terminated_fangyi_serve_frees_its_port(served):
+    assert served["exit_code"] is not None
+    assert served["port_after_exit"] is None, \
+        f"port {served['port_after_exit']} still accepts connections after fangyi serve exited"
 
 
 def test_metadata_follows_the_database_whatever_its_file_name(demo_db, tmp_path):
@@ -33,6 +160,6 @@ def test_metadata_follows_the_database_whatever_its_file_name(demo_db, tmp_path)
 
     other = tmp_path / "清河區2021.db"
     shutil.copy(demo_db, other)
-    resp = _get(other, f"/{other.stem}/daily_reports_current")
+    (resp,) = _get(other, f"/{other.stem}/daily_reports_current")
     assert resp.status_code == 200
     assert "現行日報" in resp.text          # the table's description from metadata.yml

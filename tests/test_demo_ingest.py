@@ -35,6 +35,7 @@ def test_rows_conserved_per_file(demo_conn, demo_data):
 def test_rejected_rows_name_file_sheet_row_and_column(demo_conn, demo_data):
     _, manifest = demo_data
     expected = {(e["file"], e["sheet"], e["row"]): e for e in manifest["defects"]["rejected"]}
+    assert expected
     rows = demo_conn.execute(
         "SELECT s.path, r.sheet, r.row_number, r.column_name, r.raw, r.reason "
         "FROM rejected_rows r JOIN source_files s USING (file_id)").fetchall()
@@ -57,6 +58,12 @@ def test_totals_and_footers_are_never_loaded(demo_conn):
         "SELECT unit_raw FROM daily_reports WHERE unit_raw LIKE '%合計%' OR unit_raw LIKE '%合计%' "
         "OR unit_raw LIKE '%填表人%' OR unit_raw LIKE '%審核人%'").fetchall()
     assert bad == []
+    # no loaded row sits where a total or footer row was recognised
+    totals = demo_conn.execute("SELECT count(*) FROM non_data_rows WHERE role IN ('total', 'footer')").fetchone()[0]
+    assert totals > 0
+    loaded = demo_conn.execute(
+        "SELECT count(*) FROM daily_reports d JOIN non_data_rows n USING (file_id, sheet, row_number)").fetchone()[0]
+    assert loaded == 0
 
 
 def test_every_expected_unit_day_has_one_current_report(demo_conn, demo_data):
@@ -86,6 +93,7 @@ def test_every_expected_unit_day_has_one_current_report(demo_conn, demo_data):
 
 def test_report_values_and_provenance(demo_conn):
     rows = demo_conn.execute("SELECT * FROM daily_reports").fetchall()
+    assert len(rows) > 500 and sum(bool(r["submitted_at"]) for r in rows) > 500
     for r in rows:
         assert r["file_id"] and r["sheet"] is not None and r["row_number"] >= 1
         assert len(r["report_date"]) == 10 and r["report_date"][4] == "-"

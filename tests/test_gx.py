@@ -9,6 +9,7 @@ import pytest
 
 from fangyi.checks import CHECKS
 from fangyi.checks.run import run_checks
+from fangyi.ingest.daily import COUNT_FIELDS
 from fangyi.settings import Settings
 
 
@@ -34,7 +35,12 @@ def test_gx_agrees_with_findings(gx_run):
 def test_value_rules_hold_on_the_demo(gx_run):
     _, result = gx_run
     assert result.gx_success is False                       # the reporting suite finds the defects
-    assert all(result_ok for result_ok in result.value_rules_ok.values())
+    rules = result.value_rules_ok
+    assert {rule.split(":")[0] for rule in rules} == {"values_daily", "values_units", "registry"}
+    assert all(any(r.startswith("values_daily:") and r.endswith(f"({c})") for r in rules) for c in COUNT_FIELDS)
+    assert any(r.startswith("values_units:") and r.endswith("(opened_on)") for r in rules)
+    assert any(r.startswith("registry:") and r.endswith("(unit_code)") for r in rules)
+    assert [rule for rule, ok in rules.items() if not ok] == []
 
 
 def test_data_docs_written(gx_run):

@@ -130,22 +130,6 @@ QUERIES = ("missed_on_day", "completeness_by_town", "late_reports", "silent_stre
            "unit_report_history", "weekly_ranking")
 
 
-@pytest.fixture(scope="module")
-def demo_checked(tmp_path_factory) -> tuple[Path, dict]:
-    """The demo district generated, ingested and checked once: (workbench.db, manifest)."""
-    from fangyi.checks.run import run_checks
-    from fangyi import demo
-    from fangyi.settings import Settings
-    from fangyi.ingest.load import ingest
-
-    tmp = tmp_path_factory.mktemp("metadata_demo")
-    manifest = demo.generate(tmp / "data")
-    reports = ingest(tmp / "workbench.db", [tmp / "data"])
-    assert all(r.status == "loaded" for r in reports), [r.error for r in reports if r.error]
-    run_checks(tmp / "workbench.db", Settings())
-    return tmp / "workbench.db", manifest
-
-
 def _sql(path: Path, sql: str, *args) -> list[tuple]:
     conn = sqlite3.connect(path)
     try:
@@ -166,8 +150,9 @@ def test_canned_queries_described(metadata):
         assert set(query.get("params", [])) == named, name
 
 
-def test_canned_queries_on_demo(metadata, demo_checked):
-    path, manifest = demo_checked
+def test_canned_queries_on_demo(metadata, checked_db, demo_data):
+    path, (_, manifest) = checked_db, demo_data
+    assert path.stem == "workbench"                     # the database name metadata.yml describes
     defects = manifest["defects"]
 
     async def run():

@@ -28,6 +28,7 @@ def test_unknown_units_are_kept_with_their_raw_name(demo_conn, demo_data):
     unresolved = demo_conn.execute(
         "SELECT unit_raw, report_date FROM daily_reports_current WHERE unit_code IS NULL").fetchall()
     expected = {(u["raw_name"], u["date"]) for u in manifest["defects"]["unknown_unit"]}
+    assert expected
     assert {tuple(r) for r in unresolved} == expected
 
 
