@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from fangyi import db
@@ -47,14 +48,29 @@ def settings_rows(settings) -> dict[str, str | None]:
     }
 
 
+MATERIALISE = "_materialise"       # checks/_materialise/NNN_name.sql, run in name order
+
+
+def materialise_steps() -> list[tuple[str, str]]:
+    """(name, SQL script) of each materialisation step: plain SQL that empties and refills a
+    derived table defined in db/schema.sql (DELETE, then INSERT ... SELECT)."""
+    folder = resources.files(__package__).joinpath(MATERIALISE)
+    if not folder.is_dir():
+        return []
+    return sorted((p.name[:-4], p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql"))
+
+
 def prepare(conn, settings) -> None:
     """Write the derived state every check and page reads, inside the caller's transaction:
-    the settings in force and the units that sheets name, resolved."""
+    the settings in force, the units that sheets name, resolved, then each materialisation step."""
     rows = settings_rows(settings)
     conn.execute("DELETE FROM workbench_settings")
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
                      [(k, v) for k, v in rows.items() if v is not None])
     resolve_units(conn, settings.unit_aliases)
+    for _, script in materialise_steps():
+        for statement in db.statements(script):
+            conn.execute(statement)
 
 
 def materialise(db_path: Path | str, settings=None) -> None:

@@ -69,9 +69,9 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
                 # The first release had no version: views are replaced, tables altered in place.
                 for (view,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
                     conn.execute(f"DROP VIEW [{view}]")
-                for statement in _statements(_sql("migrations/002_versioned.sql")):
+                for statement in statements(_sql("migrations/002_versioned.sql")):
                     conn.execute(statement)
-            for statement in _statements(schema_sql()):
+            for statement in statements(schema_sql()):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             broken = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -85,7 +85,7 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
         conn.execute("PRAGMA foreign_keys = ON")
 
 
-def _statements(script: str) -> list[str]:
+def statements(script: str) -> list[str]:
     """Split a script into statements (executescript would commit our transaction)."""
     out, current = [], ""
     for line in script.splitlines(keepends=True):
