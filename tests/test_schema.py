@@ -48,7 +48,9 @@ def test_a_first_release_database_is_migrated_once(tmp_path):
     assert _versions(path)[1] == 0
     conn = db.connect(path)
     assert conn.execute("SELECT path, status, error FROM source_files").fetchall() == [("a.csv", "loaded", None)]
-    assert conn.execute("SELECT unit_raw, parent_raw FROM daily_reports").fetchall() == [("柳岸社區", None)]
+    assert conn.execute("SELECT unit_raw, parent_raw, name_id FROM daily_reports").fetchall() == [("柳岸社區", None, 1)]
+    assert conn.execute("SELECT name_id, source_table, unit_raw FROM unit_names").fetchall() == [
+        (1, "daily_reports", "柳岸社區")]
     assert "unit_keys" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     migrated = _versions(path)
