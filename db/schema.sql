@@ -146,6 +146,7 @@ CREATE TABLE IF NOT EXISTS current_reports (
     PRIMARY KEY (report_date, unit_group)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS current_reports_unit ON current_reports(unit_code, report_date);
+CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
 SELECT r.*, 1 AS version_rank, c.versions
@@ -244,9 +245,10 @@ WHERE u.reports_daily = 1;
 -- Derived by `fangyi check`: every day of the period with its week and deadline (report_date +
 -- N days at HH:MM, from the settings).
 CREATE TABLE IF NOT EXISTS calendar_days (
-    day      TEXT PRIMARY KEY,
-    iso_week TEXT NOT NULL,
-    deadline TEXT NOT NULL
+    day        TEXT PRIMARY KEY,
+    day_number INTEGER NOT NULL,           -- 0 for the first day of the period, 1 for the next ...
+    iso_week   TEXT NOT NULL,
+    deadline   TEXT NOT NULL
 ) WITHOUT ROWID;
 
 -- Each current report with its deadline and whether it was late: 1 late, 0 on time, NULL
