@@ -132,17 +132,12 @@ LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
 -- Derived by `fangyi check`: the report in force per unit-day. A later submitted_at wins;
 -- without one (or on a tie) the later ingest wins.
 CREATE TABLE IF NOT EXISTS current_reports (
-    report_date  TEXT NOT NULL,
-    unit_group   TEXT NOT NULL,           -- unit_code, or '?' + normalised name when unresolved
-    unit_code    TEXT,
-    report_id    INTEGER NOT NULL,        -- daily_reports: the version in force
-    versions     INTEGER NOT NULL,        -- how many reports this unit-day has
-    rank_key     TEXT NOT NULL,           -- orders the versions: submitted_at, then file, row, report id
-    submitted_at TEXT,                    -- of the version in force
-    file_id      INTEGER NOT NULL,
-    row_number   INTEGER NOT NULL,
-    deadline     TEXT,                    -- from calendar_days; NULL outside the reporting period
-    late         INTEGER,                 -- 1 late, 0 on time, NULL unknown (see report_timeliness)
+    report_date TEXT NOT NULL,
+    unit_group  TEXT NOT NULL,            -- unit_code, or '?' + normalised name when unresolved
+    unit_code   TEXT,
+    report_id   INTEGER NOT NULL,         -- daily_reports: the version in force
+    versions    INTEGER NOT NULL,         -- how many reports this unit-day has
+    late        INTEGER,                  -- 1 late, 0 on time, NULL unknown
     PRIMARY KEY (report_date, unit_group)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS current_reports_unit ON current_reports(unit_code, report_date);
@@ -251,13 +246,27 @@ CREATE TABLE IF NOT EXISTS calendar_days (
     deadline   TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- Every daily report with the deadline of its day and whether it was late: 1 late, 0 on time,
+-- NULL unknown (no submitted_at, a date only that equals the deadline's date, or a day outside
+-- the reporting period). The one definition of lateness.
+CREATE VIEW IF NOT EXISTS daily_report_deadlines AS
+SELECT d.report_id, d.name_id, d.report_date, d.submitted_at, d.file_id, d.row_number, k.deadline,
+       CASE WHEN d.submitted_at IS NULL OR k.deadline IS NULL THEN NULL
+            WHEN length(d.submitted_at) = 10 THEN
+                CASE WHEN d.submitted_at > substr(k.deadline, 1, 10) THEN 1
+                     WHEN d.submitted_at < substr(k.deadline, 1, 10) THEN 0 END
+            ELSE d.submitted_at > k.deadline END AS late
+FROM daily_reports d
+LEFT JOIN calendar_days k ON k.day = d.report_date;
+
 -- Each current report with its deadline and whether it was late: 1 late, 0 on time, NULL
 -- unknown (no submitted_at, only the deadline's date, or a date outside the period).
 CREATE VIEW IF NOT EXISTS report_timeliness AS
-SELECT c.report_id, c.unit_code, d.unit_raw, c.report_date, c.submitted_at, c.file_id, d.sheet, c.row_number,
-       c.deadline, c.late
+SELECT c.report_id, c.unit_code, d.unit_raw, c.report_date, d.submitted_at, d.file_id, d.sheet, d.row_number,
+       k.deadline, c.late
 FROM current_reports c
-JOIN daily_reports d ON d.report_id = c.report_id;
+JOIN daily_reports d ON d.report_id = c.report_id
+LEFT JOIN calendar_days k ON k.day = c.report_date;
 
 -- Derived by `fangyi check`: every expected unit-day, reported (a current report exists) and on
 -- time (known not late).

@@ -1,29 +1,31 @@
--- The report in force per unit-day: one pass over daily_reports that keeps, per unit-day, the
--- version with the highest rank key: a submitted_at first (the latest wins), then the latest
--- ingest (file, row, report id). An upsert rather than a window: no sort of every report.
--- Lateness is decided here, once: 1 late, 0 on time, NULL unknown (no submitted_at, a date
--- only that equals the deadline's date, or a day outside the reporting period).
+-- The report in force per unit-day: the one with the latest submitted_at (one without comes
+-- last), then the latest ingest (file, row, report id). Most unit-days have one report, so one
+-- pass keeps the first report of each unit-day and counts them, and only the unit-days with
+-- several are ranked. Lateness comes from daily_report_deadlines.
 DELETE FROM current_reports;
-INSERT INTO current_reports (report_date, unit_group, unit_code, report_id, versions, rank_key, submitted_at,
-                             file_id, row_number, deadline, late)
-SELECT d.report_date, r.unit_group, r.unit_code, d.report_id, 1,
-       printf('%d|%-19s|%012d|%09d|%012d', d.submitted_at IS NOT NULL, COALESCE(d.submitted_at, ''), d.file_id,
-              d.row_number, d.report_id),
-       d.submitted_at, d.file_id, d.row_number, k.deadline,
-       CASE WHEN d.submitted_at IS NULL OR k.deadline IS NULL THEN NULL
-            WHEN length(d.submitted_at) = 10 THEN
-                CASE WHEN d.submitted_at > substr(k.deadline, 1, 10) THEN 1
-                     WHEN d.submitted_at < substr(k.deadline, 1, 10) THEN 0 END
-            ELSE d.submitted_at > k.deadline END
-FROM daily_reports d
+
+INSERT INTO current_reports (report_date, unit_group, unit_code, report_id, versions, late)
+SELECT d.report_date, r.unit_group, r.unit_code, d.report_id, 1, d.late
+FROM daily_report_deadlines d
 JOIN unit_resolutions r ON r.name_id = d.name_id
-LEFT JOIN calendar_days k ON k.day = d.report_date
 WHERE true
-ON CONFLICT (report_date, unit_group) DO UPDATE SET
-    versions = versions + 1,
-    rank_key = max(rank_key, excluded.rank_key),
-    report_id = CASE WHEN excluded.rank_key > rank_key THEN excluded.report_id ELSE report_id END,
-    submitted_at = CASE WHEN excluded.rank_key > rank_key THEN excluded.submitted_at ELSE submitted_at END,
-    file_id = CASE WHEN excluded.rank_key > rank_key THEN excluded.file_id ELSE file_id END,
-    row_number = CASE WHEN excluded.rank_key > rank_key THEN excluded.row_number ELSE row_number END,
-    late = CASE WHEN excluded.rank_key > rank_key THEN excluded.late ELSE late END;
+ON CONFLICT (report_date, unit_group) DO UPDATE SET versions = versions + 1;
+
+CREATE TEMP TABLE IF NOT EXISTS ranked_versions (report_date TEXT, unit_group TEXT, report_id INTEGER,
+                                                 late INTEGER, rank INTEGER);
+DELETE FROM ranked_versions;
+INSERT INTO ranked_versions (report_date, unit_group, report_id, late, rank)
+SELECT d.report_date, r.unit_group, d.report_id, d.late,
+       ROW_NUMBER() OVER (PARTITION BY d.report_date, r.unit_group
+                          ORDER BY d.submitted_at IS NULL, d.submitted_at DESC, d.file_id DESC, d.row_number DESC,
+                                   d.report_id DESC)
+FROM daily_report_deadlines d
+JOIN unit_resolutions r ON r.name_id = d.name_id
+JOIN current_reports c ON c.report_date = d.report_date AND c.unit_group = r.unit_group
+WHERE c.versions > 1;
+
+UPDATE current_reports
+SET (report_id, late) = (SELECT v.report_id, v.late FROM ranked_versions v
+                         WHERE v.report_date = current_reports.report_date
+                           AND v.unit_group = current_reports.unit_group AND v.rank = 1)
+WHERE versions > 1;
