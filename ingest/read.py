@@ -423,6 +423,8 @@ def read_workbook(path: Path) -> list[Sheet]:
                 for row_index, cells in batch:
                     head.extend([] for _ in range(row_index - len(head)))
                     head.append(cells)
+            used = max((len(r) for r in head), default=0)       # as wide as the head's used range
+            head = [r + [None] * (used - len(r)) for r in head]
 
             def body(start: int, width: int, index=index, name=name) -> Iterator[pl.DataFrame]:
                 return _guarded(path, name, _fill(_sheet_rows(book, index, start, None), start, width))

@@ -176,7 +176,7 @@ def test_values_at_a1_and_xfd1048576_do_not_kill_the_process(tmp_path):
 def test_leading_empty_rows_and_columns_keep_coordinates(tmp_path):
     path = hf.offset_xlsx(tmp_path / "日报.xlsx")
     [sheet] = read_sheets(path)
-    assert sheet.head[:4] == [[], [], [], []]
+    assert sheet.head[:4] == [[None] * 6] * 4                    # padded to the used width, as before
     assert sheet.head[4] == [None, None, *hf.HEADER.split(",")]
     rows = body_rows(sheet, 5, 6)
     sheet.cleanup()
