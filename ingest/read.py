@@ -797,6 +797,39 @@ def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: i
             first_row += frame.height
 
 
+def _blank_frame(first_row: int, count: int, width: int) -> pl.DataFrame:
+    return pl.select(_row=pl.int_range(first_row, first_row + count, dtype=pl.Int64)).select(
+        *(pl.lit(None, pl.String).alias(f"c{i}") for i in range(width)), "_row")
+
+
+def _without_trailing_blank_rows(frames: Iterator[pl.DataFrame], width: int) -> Iterator[pl.DataFrame]:
+    """`frames` without the empty rows at the end (a CSV saved from a sheet formatted down to
+    row 1,048,576 ends in a million lines of commas); empty rows before a later row stay."""
+    held_from, held = 0, 0               # empty rows held back: first row number and count
+    for frame in frames:
+        if not frame.height:
+            continue
+        cols = [c for c in frame.columns if c.startswith("c")]
+        filled = frame.select(pl.any_horizontal([pl.col(c).is_not_null() for c in cols]).alias("f"))["f"]
+        if filled[-1]:
+            last = frame.height
+        else:
+            hits = filled.arg_true()
+            last = int(hits[-1]) + 1 if len(hits) else 0
+        if not last:
+            if not held:
+                held_from = frame["_row"][0]
+            held += frame.height
+            continue
+        while held:
+            count = min(held, CHUNK_ROWS)
+            yield _blank_frame(held_from, count, width)
+            held_from, held = held_from + count, held - count
+        yield frame.head(last) if last < frame.height else frame
+        if last < frame.height:
+            held_from, held = frame["_row"][last], frame.height - last
+
+
 def _raise_field_limit(size: int) -> None:
     """No field is longer than the file: let the csv module read any (its default is 128 KB)."""
     want = min(max(size + 1, 1 << 17), 2**31 - 1)
@@ -828,7 +861,8 @@ def read_csv(path: Path) -> list[Sheet]:
         if start > len(ends):
             return iter(())
         chunks = _skip_bytes(_utf8_chunks(text), ends[start - 1] if start else 0)
-        return _guarded(path, None, _polars_frames(path, chunks, start + 1, width, delimiter))
+        return _guarded(path, None, _without_trailing_blank_rows(
+            _polars_frames(path, chunks, start + 1, width, delimiter), width))
 
     return [Sheet("", head, body)]
 

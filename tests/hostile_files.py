@@ -241,3 +241,11 @@ def unclosed_quote_csv(path: Path, rows: int, quote_row: int) -> Path:
     lines[quote_row - 1] = ",".join([date, '"' + unit, *rest])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def trailing_comma_lines_csv(path: Path, rows: int = 1_000_000) -> Path:
+    """What Excel writes for a sheet formatted down to the last row: three data rows, an empty
+    line between them, then `rows` lines of nothing but commas."""
+    lines = [HEADER, *data_lines(2), ",,,", *data_lines(1, start=2)]
+    path.write_bytes(("\r\n".join(lines) + "\r\n" + ",,,\r\n" * rows).encode("utf-8"))
+    return path

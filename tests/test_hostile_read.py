@@ -222,6 +222,21 @@ def test_rows_of_empty_strings_below_and_beside_the_data(tmp_path):
     assert [r for f in frames for r in f["_row"]] == [2, 3, 4, 5]
 
 
+def test_csv_ending_in_a_million_lines_of_commas(tmp_path):
+    path = hf.trailing_comma_lines_csv(tmp_path / "日报.csv", rows=1_000_000)
+    [(head, rows)] = read_all(path)
+    lines = [hf.HEADER, *hf.data_lines(3)]
+    assert len(head) == HEAD_ROWS
+    assert rows == [*expected(lines[:3], 1), (4, []), (5, lines[3].split(","))]
+
+
+def test_csv_ending_in_lines_of_commas_in_the_csv_module_fallback(tmp_path):
+    path = hf.trailing_comma_lines_csv(tmp_path / "日报.csv", rows=300_000)
+    path.write_bytes(path.read_bytes().replace(b"0,0\r\n", b"0,0,,,x\r\n", 1))   # ragged
+    [(_, rows)] = read_all(path)
+    assert [n for n, _ in rows] == [1, 2, 3, 4, 5] and rows[1][1][-1] == "x"
+
+
 MEMORY_PROBE = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path
@@ -258,6 +273,7 @@ def test_files_up_to_10_mb_read_in_under_1_gb(tmp_path):
         hf.two_corners_xlsx(tmp_path / "corners.xlsx"),
         hf.giant_field_csv(tmp_path / "giant.csv", size=1_500_000, rows=20),
         hf.unclosed_quote_csv(tmp_path / "runaway.csv", rows=300_000, quote_row=2),
+        hf.trailing_comma_lines_csv(tmp_path / "commas.csv", rows=1_600_000),
     ]
     assert all(f.stat().st_size <= 10_000_000 for f in files), [f.stat().st_size for f in files]
     result = subprocess.run([sys.executable, "-c", MEMORY_PROBE, *map(str, files)],  # children: the largest
@@ -268,7 +284,7 @@ def test_files_up_to_10_mb_read_in_under_1_gb(tmp_path):
     assert out[str(files[2])].startswith("IngestError") and "memory" in out[str(files[2])]
     assert out[str(files[3])].startswith("IngestError") and "memory" in out[str(files[3])]
     assert out[str(files[4])].startswith("IngestError") and "XFD1048576" in out[str(files[4])]
-    assert out[str(files[5])] == 21 and out[str(files[6])] == 300_001
+    assert out[str(files[5])] == 21 and out[str(files[6])] == 300_001 and out[str(files[7])] == 5
     assert out["self_mb"] < 1024 and out["children_mb"] < 1024, out
 
 
