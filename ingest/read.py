@@ -765,9 +765,19 @@ def _suspect(piece: bytes, frame: pl.DataFrame, delimiter: str) -> bool:
 def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: int,
                    delimiter: str) -> Iterator[pl.DataFrame]:
     """Frames of the records in `chunks` (starting at a record boundary), parsed by polars a
-    piece at a time; the csv module takes over from a piece polars cannot read as it is."""
+    piece at a time and yielded about CHUNK_ROWS rows at a time; the csv module takes over from
+    a piece polars cannot read as it is."""
     schema = {f"c{i}": pl.String for i in range(width)}
     buf, done = b"", False
+    ready: list[pl.DataFrame] = []           # parsed, not yet yielded
+    ready_rows = 0
+
+    def flush() -> Iterator[pl.DataFrame]:
+        nonlocal ready, ready_rows
+        if ready:
+            yield ready[0] if len(ready) == 1 else pl.concat(ready, rechunk=False)
+        ready, ready_rows = [], 0
+
     while True:
         while len(buf) < PIECE_BYTES and not done:
             chunk = next(chunks, None)
@@ -776,9 +786,11 @@ def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: i
             else:
                 buf = buf + chunk if buf else chunk
         if not buf:
+            yield from flush()
             return
         cut = len(buf) if done else _record_cut(buf)
         if not cut:        # no record ends in the buffer outside quotes: a quote runs away
+            yield from flush()
             yield from _python_frames(path, itertools.chain([buf], chunks), first_row, width, delimiter)
             return
         piece, buf = buf[:cut], buf[cut:]
@@ -790,11 +802,15 @@ def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: i
         except pl.exceptions.PolarsError:
             ok = False
         if not ok:         # ragged rows, stray quotes: the csv module reads the rest
+            yield from flush()
             yield from _python_frames(path, itertools.chain([piece, buf], chunks), first_row, width, delimiter)
             return
         if frame.height:
-            yield frame.with_columns(_row=pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64))
+            ready.append(frame.with_columns(_row=pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64)))
+            ready_rows += frame.height
             first_row += frame.height
+            if ready_rows >= CHUNK_ROWS:
+                yield from flush()
 
 
 def _blank_frame(first_row: int, count: int, width: int) -> pl.DataFrame:
