@@ -26,7 +26,8 @@ module reads the rest of the file, streaming too, with no limit on the size of a
 Unclosed quotes. A quote that opens a field and is never closed makes a CSV parser swallow the
 following lines into one cell. A quoted field that spans line breaks and is longer than
 `RUNAWAY_CHARS` characters, or has two or more inner lines holding the delimiter (whole
-records), or runs over more than `RUNAWAY_LINES` lines, is taken to be such a runaway quote:
+records), or runs over more than `RUNAWAY_LINES` lines, or is still open at the end of the
+file, is taken to be such a runaway quote:
 its first line is read again with that quote as a literal character (the fields before it
 parse normally, the rest of the line is split at the delimiters), and the swallowed lines are
 read as their own rows with their own row numbers. This was chosen over refusing the file
@@ -116,9 +117,9 @@ def grid_frame(rows: list[list[str | None]], first_row_number: int, width: int) 
 
 # The child imports nothing of fangyi (and not polars): python_calamine, pickle, datetime.
 # Protocol (pickled tuples): child -> ("names", [sheet names]); then for each request
-# ("rows", sheet_index, first, stop) it sends ("meta", start, end), ("rows", [(index, cells)])
-# batches (0-based row index; only rows holding something; cells text or None, trailing
-# empty cells dropped), then ("end",). Any failure: ("error", row_index | None, type, message).
+# ("rows", sheet_index, first, stop) it sends ("rows", [(index, cells), ...]) batches (0-based
+# row index; only rows holding something; cells text or None, trailing empty cells dropped),
+# then ("end",). Any failure: ("error", row_index | None, type, message).
 _CHILD_SOURCE = r'''
 import datetime as dt
 import pickle
@@ -223,7 +224,6 @@ def main():
             if index not in sheets:
                 sheets[index] = book.get_sheet_by_index(index)
             sheet = sheets[index]
-            send("meta", sheet.start, sheet.end)
             lead = sheet.start[1] if sheet.start and sheet.start[1] <= LEADING_COLUMNS else 0
             batch = []
             for row_index, values in _rows(sheet, first, stop):
@@ -347,7 +347,7 @@ class _Workbook:
             raise self._crashed(sheet) from None
 
     def rows(self, index: int, first: int, stop: int | None) -> Iterator[tuple]:
-        """The child's ("meta", ...) then its row batches for one request, ending quietly."""
+        """The child's replies to one request, up to its end; errors raised as IngestError."""
         name = self.names[index]
         if self.busy or self.proc is None:       # an earlier request was left half read
             self.close()
@@ -374,13 +374,14 @@ class _Workbook:
                 if etype == "MemoryError":
                     self.close()
                     raise self._too_big(name)
-                if row is not None and etype == "PanicException":
+                where = None if row is None else row + 1
+                if etype == "PanicException":      # calamine cannot convert a cell value
                     raise IngestError(self.path, (
                         f"a cell cannot be read ({message}): usually a date-formatted cell holding a number "
                         "far outside the date range; clear the cell or format it as a number"),
-                        sheet=name, row=row + 1)
+                        sheet=name, row=where)
                 raise IngestError(self.path, f"not a readable spreadsheet ({etype}: {message})",
-                                  sheet=name, row=None if row is None else row + 1)
+                                  sheet=name, row=where)
             yield kind, rest
 
 
@@ -672,16 +673,16 @@ def _split_unclosed(line: str, delimiter: str) -> list[str]:
 class _Records:
     """csv records from physical lines, reading past a runaway quote (see the module docstring).
 
-    Iterating yields lists of fields; `consumed` is the bytes of lines used so far and `line`
-    the number of the last physical line read.
+    Iterating yields lists of fields; `consumed` is the bytes of the lines used so far. Errors
+    name the row (record) number, counted from `first_row`.
     """
 
-    def __init__(self, path: Path, lines: Iterator[bytes], delimiter: str):
+    def __init__(self, path: Path, lines: Iterator[bytes], delimiter: str, first_row: int = 1):
         self.path, self.source, self.delimiter = path, lines, delimiter
         self.pushback: list[bytes] = []          # lines to read again, last first
         self.current: list[bytes] = []           # lines of the record being read
         self.consumed = 0
-        self.line = 0
+        self.row = first_row                     # of the record being read
 
     def _feed(self) -> Iterator[str]:
         """The line feed of csv.reader."""
@@ -690,18 +691,27 @@ class _Records:
     def _next_line(self) -> str:
         line = self.pushback.pop() if self.pushback else next(self.source)
         self.current.append(line)
-        self.line += 1
         if len(self.current) > RUNAWAY_LINES:
             raise _Runaway
         try:
             return line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise IngestError(self.path, f"not valid UTF-8 on line {self.line}") from exc
+            raise IngestError(self.path, "not valid UTF-8 (the file changed while it was read?)", row=self.row) from exc
+
+    def _runaway(self, fields: list[str]) -> bool:
+        """Whether the record just read swallowed lines after a runaway quote, or ended inside
+        a quote that the file never closes."""
+        lines = self.current
+        if len(lines) > 1 and any(_runaway_field(v, self.delimiter) for v in fields):
+            return True
+        if len(lines) > 1 or (lines and b'"' in lines[-1] and (
+                not lines[-1].endswith(b"\n") or (fields and fields[-1].endswith(("\n", "\r"))))):
+            return _open_quote(b"".join(lines).decode("utf-8"), self.delimiter) is not None
+        return False
 
     def _resync(self) -> list[str]:
         first, rest = self.current[0], self.current[1:]
         self.pushback.extend(reversed(rest))
-        self.line -= len(rest)
         self.current = [first]
         return _split_unclosed(first.decode("utf-8"), self.delimiter)
 
@@ -717,19 +727,20 @@ class _Records:
                 fields = self._resync()
                 reader = csv.reader(self._feed(), delimiter=self.delimiter)   # a fresh state
             except csv.Error as exc:
-                raise IngestError(self.path, f"line {self.line}: {exc}") from None
+                raise IngestError(self.path, f"not readable as CSV ({exc})", row=self.row) from None
             else:
-                if len(self.current) > 1 and any(_runaway_field(v, self.delimiter) for v in fields):
+                if self._runaway(fields):
                     fields = self._resync()
                     reader = csv.reader(self._feed(), delimiter=self.delimiter)   # its feed may have ended
             self.consumed += sum(len(ln) for ln in self.current)
+            self.row += 1
             yield fields
 
 
 def _python_frames(path: Path, chunks: Iterable[bytes], first_row: int, width: int,
                    delimiter: str) -> Iterator[pl.DataFrame]:
     rows: list[list[str | None]] = []
-    for record in _Records(path, _lines(chunks), delimiter):
+    for record in _Records(path, _lines(chunks), delimiter, first_row):
         rows.append([v if v.strip() else None for v in record])
         if len(rows) >= CHUNK_ROWS:
             yield _frame(rows, first_row, width)
@@ -759,7 +770,8 @@ def _suspect(piece: bytes, frame: pl.DataFrame, delimiter: str) -> bool:
         return False
     cols = [c for c in frame.columns if c.startswith("c")]
     multi = frame.filter(pl.any_horizontal([pl.col(c).str.contains("\n", literal=True) for c in cols]))
-    return any(v is not None and _runaway_field(v, delimiter) for row in multi.select(cols).rows() for v in row)
+    return any(v is not None and (_runaway_field(v, delimiter) or v.endswith("\n"))   # open at the end?
+               for row in multi.select(cols).rows() for v in row)
 
 
 def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: int,

@@ -367,6 +367,20 @@ def test_unclosed_quote_that_a_later_quote_closes(tmp_path):
     assert rows[24][1][1] == lines[24].split(",")[1].strip('"') and rows[25] == (26, lines[25].split(","))
 
 
+@pytest.mark.parametrize("tail", ['2021-01-05,"华林村,0,4\n', '2021-01-05,"华林村,0,4',
+                                  '2021-01-05,"华林村,0\n2021-01-06,东门社区,1,1\n'])
+def test_unclosed_quote_near_the_end(tmp_path, tail):
+    """Short, so not a runaway by length: still open at the end of the file, so literal."""
+    path = tmp_path / "日报.csv"
+    lines = [hf.HEADER, *hf.data_lines(50)]
+    path.write_text("\n".join(lines) + "\n" + tail, encoding="utf-8")
+    [(_, rows)] = read_all(path)
+    assert rows[:51] == expected(lines, 1)
+    assert rows[51] == (52, ["2021-01-05", '"华林村', "0", "4"][:len(tail.split("\n")[0].split(","))])
+    if tail.count("\n") == 2:
+        assert rows[52] == (53, ["2021-01-06", "东门社区", "1", "1"])
+
+
 def test_a_real_multi_line_cell_stays_one_cell(tmp_path):
     path = tmp_path / "日报.csv"
     lines = [hf.HEADER + ",备注", *[line + "," for line in hf.data_lines(50)]]
