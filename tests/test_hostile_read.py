@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import openpyxl
-import polars as pl
 import pytest
 
 import hostile_files as hf
