@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 2            # 1: the first release (user_version 0); 2: versioned schema
+SCHEMA_VERSION = 3            # 1: the first release (user_version 0); 2: versioned schema; 3: cold chain
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 
 
