@@ -45,9 +45,10 @@ SELECT NULL AS unit_code,
        l.no AS subject_key,
        l.cert || ' ' || l.no || ' appears on unrelated batches: '
            || (SELECT group_concat(d, '; ') FROM (
-                   SELECT DISTINCT COALESCE(i.trace_code, i.batch) || ' ' || COALESCE(i.product, '?')
-                          || ' (importer ' || COALESCE(i.importer, '?') || ')' AS d
-                   FROM involved i WHERE i.cert = l.cert AND i.no = l.no ORDER BY d))
+                   SELECT i.batch || ' ' || group_concat(DISTINCT COALESCE(i.product, '?'))
+                          || ' (importer ' || COALESCE(group_concat(DISTINCT i.importer), '?') || ')' AS d
+                   FROM involved i WHERE i.cert = l.cert AND i.no = l.no
+                   GROUP BY i.batch ORDER BY i.batch))
            || ' (證明重複使用)' AS message,
        json_object('certificate', l.cert, 'number', l.no,
                    'receipts', (SELECT json_group_array(json_object(
