@@ -471,7 +471,7 @@ LEFT JOIN merchants mb ON mb.merchant_id = l.buyer_id;
 
 -- A batch's path, one row per receipt or sale: what, how much, when, from whom, to whom, which
 -- certificates (for a sale, those on the seller's receipts of the batch), and the balance at the
--- merchant. `fangyi trace` and the canned query coldchain_trace read this.
+-- merchant. `fangyi trace` and the canned query batch_trace read this.
 CREATE VIEW IF NOT EXISTS coldchain_trace AS
 SELECT r.trace_code, 'receipt' AS movement, r.received_date AS date, r.merchant_id,
        COALESCE(m.name, r.merchant) AS merchant_name, r.market,

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from fangyi import db
 
-# One row per receipt or sale of a trace code; the canned query coldchain_trace is this query.
+# One row per receipt or sale of a trace code; the canned query batch_trace is this query.
 TRACE_SQL = """
 SELECT trace_code, movement, date, merchant_id, merchant_name, market, from_name, from_id, to_name, to_id,
        phone, product, spec, quantity, qty_unit, quantity_kg, importer, origin_country, batch_no,
