@@ -5,8 +5,10 @@
 -- merchant whose receipt of the trace code does not follow on the sale day or within
 -- [coldchain] match_window_days. Receipt side: a receipt naming a registered supplier with no
 -- sale of the trace code to this merchant on the receipt day or the window before. Both read
--- coldchain_links, built with the window. Sales and receipts without a trace code are left to
--- sold_unknown_batch and cert_missing.
+-- coldchain_links, built with the window. A link needs the trace code and the dates only:
+-- quantities are not compared (coldchain_links.same_quantity shows whether they agree), so a
+-- sale and a receipt that might be the same delivery are never called a break. Sales and
+-- receipts without a trace code are left to sold_unknown_batch and cert_missing.
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        sb.trace_code AS subject_key,
