@@ -395,6 +395,7 @@ CREATE TABLE IF NOT EXISTS coldchain_sale_batches (
     kg_from     TEXT                      -- sale | receipt | NULL (weight unknown)
 );
 CREATE INDEX IF NOT EXISTS coldchain_sale_batches_trace ON coldchain_sale_batches(merchant_id, trace_code);
+CREATE INDEX IF NOT EXISTS coldchain_sale_batches_code ON coldchain_sale_batches(trace_code);
 
 -- Derived by `fangyi check`: every merchant keeping a cold-chain ledger here (a registered
 -- merchant), identified by merchant_id, with its name and market as its ledgers write them.

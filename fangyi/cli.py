@@ -196,7 +196,7 @@ def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer:
     Example: fangyi trace --from-merchant LA-A01 --db db/workbench.db
     """
     from fangyi.db import DatabaseError
-    from fangyi.trace import TraceError, trace_back, trace_batch, write_xlsx
+    from fangyi.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
 
     if not trace_code and not merchant_id and not buyer:
         raise click.UsageError("give a TRACE_CODE, --from-merchant ID or --from-buyer TEXT")
@@ -205,9 +205,7 @@ def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer:
             paths = trace_back(db_path, merchant_id=merchant_id, buyer=buyer, trace_code=trace_code)
             for path in paths:
                 click.echo(path.text(), nl=False)
-            rows = []
-            for code in dict.fromkeys(p.trace_code for p in paths):
-                rows += trace_batch(db_path, code).rows
+            rows = trace_rows(db_path, (p.trace_code for p in paths)) if xlsx else []
         else:
             result = trace_batch(db_path, trace_code)
             click.echo(result.text(), nl=False)

@@ -198,6 +198,15 @@ def _rows(conn, trace_code: str) -> list[dict]:
     return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+def trace_rows(db_path: Path | str, trace_codes) -> list[dict]:
+    """The coldchain_trace rows of several trace codes, in order (for a spreadsheet)."""
+    conn = _connect(db_path)
+    try:
+        return [row for code in dict.fromkeys(trace_codes) for row in _rows(conn, code)]
+    finally:
+        conn.close()
+
+
 def trace_batch(db_path: Path | str, trace_code: str) -> BatchTrace:
     """The forward trace of one trace code (written with or without spaces, any case)."""
     conn = _connect(db_path)

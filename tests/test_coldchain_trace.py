@@ -76,6 +76,16 @@ def test_trace_back_from_a_stall_and_from_a_buyer(checked_db, example):
         trace_back(checked_db, merchant_id="NOBODY")
 
 
+def test_trace_back_writes_the_spreadsheet_of_every_batch_it_names(checked_db, tmp_path):
+    out = tmp_path / "back.xlsx"
+    result = CliRunner().invoke(cli, ["trace", "--from-merchant", "LA-A01", "--db", str(checked_db), "--xlsx", str(out)])
+    assert result.exit_code == 0, result.output
+    codes = {line.split(":")[0].split()[1] for line in result.output.splitlines() if line.startswith("追溯碼 ")}
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(min_row=2, values_only=True))
+    assert codes and {r[0] for r in rows} == codes
+    assert len(rows) == sum(len(trace_batch(checked_db, c).rows) for c in codes)
+
+
 def test_xlsx_rows_are_the_canned_querys_rows(checked_db, example, tmp_path):
     out = tmp_path / "trace.xlsx"
     result = CliRunner().invoke(cli, ["trace", example["trace_code"], "--db", str(checked_db), "--xlsx", str(out)])

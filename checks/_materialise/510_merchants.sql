@@ -13,22 +13,37 @@ WITH rows AS (
     SELECT merchant_id, merchant, market, sale_date, 0, NULL, buyer_merchant_id
     FROM coldchain_sales
 ),
-ids AS (SELECT DISTINCT merchant_id FROM rows)
-SELECT i.merchant_id,
-       (SELECT merchant FROM rows r WHERE r.merchant_id = i.merchant_id AND merchant IS NOT NULL
-        GROUP BY merchant ORDER BY count(*) DESC, merchant LIMIT 1),
-       (SELECT market FROM rows r WHERE r.merchant_id = i.merchant_id AND market IS NOT NULL
-        GROUP BY market ORDER BY count(*) DESC, market LIMIT 1),
-       CASE WHEN EXISTS (SELECT 1 FROM rows r JOIN ids o ON o.merchant_id = r.partner
-                         WHERE r.merchant_id = i.merchant_id AND r.receipt = 0 AND r.partner <> i.merchant_id)
-            THEN 'wholesale' ELSE 'retail' END,
-       (SELECT count(*) FROM rows r WHERE r.merchant_id = i.merchant_id AND r.receipt = 1),
-       (SELECT count(*) FROM rows r WHERE r.merchant_id = i.merchant_id AND r.receipt = 0),
-       (SELECT count(DISTINCT trace_code) FROM rows r WHERE r.merchant_id = i.merchant_id AND r.receipt = 1),
-       (SELECT min(day) FROM rows r WHERE r.merchant_id = i.merchant_id),
-       (SELECT max(day) FROM rows r WHERE r.merchant_id = i.merchant_id),
-       (SELECT count(DISTINCT r.partner) FROM rows r JOIN ids o ON o.merchant_id = r.partner
-        WHERE r.merchant_id = i.merchant_id AND r.receipt = 1 AND r.partner <> i.merchant_id),
-       (SELECT count(DISTINCT r.partner) FROM rows r JOIN ids o ON o.merchant_id = r.partner
-        WHERE r.merchant_id = i.merchant_id AND r.receipt = 0 AND r.partner <> i.merchant_id)
-FROM ids i;
+totals AS (
+    SELECT merchant_id, sum(receipt) AS receipts, sum(1 - receipt) AS sales,
+           count(DISTINCT trace_code) AS trace_codes, min(day) AS first_date, max(day) AS last_date
+    FROM rows
+    GROUP BY merchant_id
+),
+names AS (
+    SELECT merchant_id, merchant AS name,
+           ROW_NUMBER() OVER (PARTITION BY merchant_id ORDER BY count(*) DESC, merchant) AS n
+    FROM rows WHERE merchant IS NOT NULL
+    GROUP BY merchant_id, merchant
+),
+markets AS (
+    SELECT merchant_id, market,
+           ROW_NUMBER() OVER (PARTITION BY merchant_id ORDER BY count(*) DESC, market) AS n
+    FROM rows WHERE market IS NOT NULL
+    GROUP BY merchant_id, market
+),
+partners AS (
+    SELECT r.merchant_id, r.receipt, count(DISTINCT r.partner) AS n
+    FROM rows r
+    JOIN totals o ON o.merchant_id = r.partner
+    WHERE r.partner <> r.merchant_id
+    GROUP BY r.merchant_id, r.receipt
+)
+SELECT t.merchant_id, n.name, m.market,
+       CASE WHEN COALESCE(sold_to.n, 0) > 0 THEN 'wholesale' ELSE 'retail' END,
+       t.receipts, t.sales, t.trace_codes, t.first_date, t.last_date,
+       COALESCE(bought_from.n, 0), COALESCE(sold_to.n, 0)
+FROM totals t
+LEFT JOIN names n ON n.merchant_id = t.merchant_id AND n.n = 1
+LEFT JOIN markets m ON m.merchant_id = t.merchant_id AND m.n = 1
+LEFT JOIN partners bought_from ON bought_from.merchant_id = t.merchant_id AND bought_from.receipt = 1
+LEFT JOIN partners sold_to ON sold_to.merchant_id = t.merchant_id AND sold_to.receipt = 0;
