@@ -19,8 +19,7 @@ SELECT s.sale_id, r.batch_id, sb.trace_code, s.merchant_id, r.merchant_id, s.sal
 FROM coldchain_sales s
 JOIN coldchain_sale_batches sb ON sb.sale_id = s.sale_id
 JOIN coldchain_batches r ON r.merchant_id = s.buyer_merchant_id AND r.trace_code = sb.trace_code
-JOIN match_window w ON 1 = 1
 WHERE sb.trace_code IS NOT NULL
   AND r.received_date >= s.sale_date
-  AND r.received_date <= date(s.sale_date, '+' || w.days || ' days')
+  AND r.received_date <= date(s.sale_date, '+' || (SELECT days FROM match_window) || ' days')
   AND (r.supplier_merchant_id IS NULL OR r.supplier_merchant_id = s.merchant_id);

@@ -9,20 +9,24 @@
 -- quantities are not compared (coldchain_links.same_quantity shows whether they agree), so a
 -- sale and a receipt that might be the same delivery are never called a break. Sales and
 -- receipts without a trace code are left to sold_unknown_batch and cert_missing.
+WITH match_window AS (
+    SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'chain_match_window_days'), 3)
+                AS INTEGER) AS days
+)
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        sb.trace_code AS subject_key,
        COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold trace code ' || sb.trace_code
            || ' on ' || s.sale_date || ' to ' || COALESCE(m.name, s.buyer, '') || ' (' || s.buyer_merchant_id
-           || '), whose ledger shows no receipt of it within ' || w.days || ' days (斷鏈)' AS message,
+           || '), whose ledger shows no receipt of it within ' || (SELECT days FROM match_window)
+           || ' days (斷鏈)' AS message,
        json_object('side', 'sale', 'seller_id', s.merchant_id, 'buyer_id', s.buyer_merchant_id,
-                   'trace_code', sb.trace_code, 'sale_date', s.sale_date, 'window_days', w.days,
+                   'trace_code', sb.trace_code, 'sale_date', s.sale_date,
+                   'window_days', (SELECT days FROM match_window),
                    'file_id', s.file_id, 'sheet', s.sheet, 'row', s.row_number) AS evidence
 FROM coldchain_sales s
 JOIN coldchain_sale_batches sb ON sb.sale_id = s.sale_id
 JOIN merchants m ON m.merchant_id = s.buyer_merchant_id
-JOIN (SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'chain_match_window_days'), 3)
-                  AS INTEGER) AS days) w ON 1 = 1
 WHERE sb.trace_code IS NOT NULL
   AND s.buyer_merchant_id <> s.merchant_id
   AND NOT EXISTS (SELECT 1 FROM coldchain_links l WHERE l.sale_id = s.sale_id)
@@ -33,14 +37,13 @@ SELECT NULL AS unit_code,
        COALESCE(r.merchant, r.merchant_id) || ' (' || r.merchant_id || ') received trace code ' || r.trace_code
            || ' on ' || r.received_date || ' from ' || COALESCE(m.name, r.supplier, '') || ' ('
            || r.supplier_merchant_id || '), whose ledger shows no sale of it to this merchant within '
-           || w.days || ' days before (斷鏈)' AS message,
+           || (SELECT days FROM match_window) || ' days before (斷鏈)' AS message,
        json_object('side', 'receipt', 'seller_id', r.supplier_merchant_id, 'buyer_id', r.merchant_id,
-                   'trace_code', r.trace_code, 'received_date', r.received_date, 'window_days', w.days,
+                   'trace_code', r.trace_code, 'received_date', r.received_date,
+                   'window_days', (SELECT days FROM match_window),
                    'file_id', r.file_id, 'sheet', r.sheet, 'row', r.row_number) AS evidence
 FROM coldchain_batches r
 JOIN merchants m ON m.merchant_id = r.supplier_merchant_id
-JOIN (SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'chain_match_window_days'), 3)
-                  AS INTEGER) AS days) w ON 1 = 1
 WHERE r.trace_code IS NOT NULL
   AND r.supplier_merchant_id <> r.merchant_id
   AND NOT EXISTS (SELECT 1 FROM coldchain_links l WHERE l.batch_id = r.batch_id)
