@@ -167,7 +167,8 @@ def _render(stop: Stop, trace: BatchTrace, lines: list[str], depth: int, seen: s
         lines.append(f"{pad}sold     {r['date']}  {_qty(r)}  to {_party(r['to_name'], r['to_id'], r['phone'])}{onward}")
     b = stop.balance
     if b["on_hand_kg"] is not None:
-        balance = f"received {_num(b['received_kg'])} kg, sold {_num(b['sold_kg'])} kg, on hand {_num(b['on_hand_kg'])} kg"
+        balance = (f"received {_num(b['received_kg'])} kg, sold {_num(b['sold_kg'])} kg, "
+                   f"on hand {_num(b['on_hand_kg'])} kg")
     elif b["on_hand_qty"] is not None:
         balance = f"on hand {_num(b['on_hand_qty'])} {b['balance_unit']} (weight unknown)"
     else:
@@ -269,8 +270,9 @@ def trace_back(db_path: Path | str, merchant_id: str | None = None, buyer: str |
             if name is None:
                 raise TraceError(f"no merchant {mid} in the ledgers of {db_path}")
             for (tc,) in conn.execute(
-                    "SELECT DISTINCT trace_code FROM coldchain_batches WHERE merchant_id = ? AND trace_code IS NOT NULL "
-                    "AND (? IS NULL OR trace_code = ?) ORDER BY trace_code", (mid, code, code)):
+                    "SELECT DISTINCT trace_code FROM coldchain_batches WHERE merchant_id = ? "
+                    "AND trace_code IS NOT NULL AND (? IS NULL OR trace_code = ?) ORDER BY trace_code",
+                    (mid, code, code)):
                 starts.append((tc, mid, None, f"{name[0]} [{mid}]"))
         if buyer:
             key = ident(buyer)

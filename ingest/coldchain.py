@@ -126,10 +126,6 @@ def kg_per_unit(unit: str | None, spec: str | None) -> float | None:
     return round(kg, 6)
 
 
-def _lookup(col: str, table: dict) -> pl.Expr:
-    return pl.col(col).replace_strict(table, default=None, return_dtype=pl.String)
-
-
 def _mapped(frame: pl.DataFrame, col: str, fn, dtype=pl.String) -> pl.Expr:
     values = frame[col].drop_nulls().unique().to_list()
     return pl.col(col).replace_strict({v: fn(v) for v in values}, default=None, return_dtype=dtype)

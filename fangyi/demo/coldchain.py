@@ -370,7 +370,8 @@ def _retail_sales(L: Ledgers) -> OutFile:
     sh.add("header", ["市場", "攤位號", "經營者", "銷售日期", "追溯碼", "品名", "數量", "購買人", "聯系電話", "填報人"])
     rows = sorted((s for s in L.sales if s.merchant in (R1, R2, R3)), key=lambda s: (s.day, s.merchant.id))
     for s in rows:
-        row = sh.add("data", [RETAIL_MARKET, s.merchant.id, s.merchant.name, _cn(s.day), s.trace_code or s.batch.trace_code,
+        row = sh.add("data", [RETAIL_MARKET, s.merchant.id, s.merchant.name, _cn(s.day),
+                              s.trace_code or s.batch.trace_code,
                               s.batch.product, s.quantity, s.buyer, s.phone, s.merchant.recorder])
         s.loc = (path, sh.name, row)
     sh.add("blank", [])
