@@ -9,8 +9,9 @@ are unique only within their parent, so among several units a name fits, the run
 3. units that report daily: a report names a reporting unit, so 那龍 in a village list resolves
    to 那龍村 rather than to the town 那龍鎮.
 A name that still fits several units is `ambiguous` (its candidates recorded); one that fits
-none is `unknown`. Each distinct (sheet, name, code, parent) is resolved once, and written to
-unit_resolutions with how it matched, so an inspector can see why.
+none is `unknown`. Each distinct (sheet, name, code, parent), one unit_names row written by the
+ingest, is resolved once, and written to unit_resolutions with how it matched, so an inspector
+can see why.
 """
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from fangyi.ingest import kinds as registry
 from fangyi.ingest.text import norm, short_name
 
 STRENGTH = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
@@ -110,36 +110,26 @@ class UnitIndex:
         return Resolution(None, "ambiguous", None, narrowed, tuple(sorted(candidates)))
 
 
-def naming_tables() -> list[str]:
-    """The tables whose rows name a unit as written (a `unit_raw` column): one per kind."""
-    return sorted({k.table for k in registry.all_kinds().values() if "unit_raw" in k.columns})
-
-
 def resolve_units(conn, settings_aliases: dict[str, list[str]] | None = None) -> dict[str, int]:
-    """Refill unit_resolutions inside the caller's transaction; returns counts per status."""
+    """Refill unit_resolutions, one row per unit_names row, inside the caller's transaction;
+    returns counts per status."""
     units = conn.execute(
         "SELECT unit_code, name, level, parent_code, reports_daily, aliases FROM units_current").fetchall()
     index = UnitIndex(units, settings_aliases)
     conn.execute("DELETE FROM unit_resolutions")
+    names = conn.execute(
+        "SELECT n.name_id, n.unit_raw, n.unit_code_raw, n.parent_raw, s.context FROM unit_names n "
+        "LEFT JOIN source_sheets s ON s.file_id = n.file_id AND s.sheet = n.sheet").fetchall()
     counts: dict[str, int] = defaultdict(int)
-    for table in naming_tables():
-        parent = "t.parent_raw" if _has_column(conn, table, "parent_raw") else "NULL"
-        code = "t.unit_code_raw" if _has_column(conn, table, "unit_code_raw") else "NULL"
-        names = conn.execute(
-            f"SELECT DISTINCT t.file_id, t.sheet, t.unit_raw, {code}, {parent}, s.context FROM [{table}] t "
-            "LEFT JOIN source_sheets s ON s.file_id = t.file_id AND s.sheet = t.sheet").fetchall()
-        rows = []
-        for file_id, sheet, unit_raw, code_raw, parent_raw, context in names:
-            r = index.resolve(unit_raw, code_raw, parent_raw, context)
-            counts[r.status] += 1
-            rows.append((table, file_id, sheet, unit_raw, code_raw, parent_raw, r.unit_code, r.status,
-                         r.matched_by, r.narrowed_by, json.dumps(r.candidates) if r.candidates else None))
-        conn.executemany(
-            "INSERT INTO unit_resolutions (source_table, file_id, sheet, unit_raw, unit_code_raw, parent_raw, "
-            "unit_code, status, matched_by, narrowed_by, candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows)
+    rows = []
+    for name_id, unit_raw, code_raw, parent_raw, context in names:
+        r = index.resolve(unit_raw, code_raw, parent_raw, context)
+        counts[r.status] += 1
+        # the versions of one unit-day: its unit, else the name as normalised (else the code as written)
+        group = r.unit_code or "?" + (norm(unit_raw) or "#" + norm(code_raw))
+        rows.append((name_id, r.unit_code, group, r.status, r.matched_by, r.narrowed_by,
+                     json.dumps(r.candidates) if r.candidates else None))
+    conn.executemany(
+        "INSERT INTO unit_resolutions (name_id, unit_code, unit_group, status, matched_by, narrowed_by, candidates) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     return dict(counts)
-
-
-def _has_column(conn, table: str, column: str) -> bool:
-    return any(r[1] == column for r in conn.execute(f"PRAGMA table_info([{table}])"))

@@ -12,7 +12,10 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 3            # 1: the first release (user_version 0); 2: versioned schema; 3: cold chain
+SCHEMA_VERSION = 4
+# (from version, to version, script): 0 is the first release, which had no version
+MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
+              (3, 4, "migrations/004_coldchain.sql")]
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 
 
@@ -65,12 +68,15 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
         version = conn.execute("PRAGMA user_version").fetchone()[0]     # another writer may have done it
         if version != SCHEMA_VERSION:
             tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            if version == 0 and tables:
-                # The first release had no version: views are replaced, tables altered in place.
+            if tables:
+                # Views hold no data: they are dropped and made anew; tables are altered in place.
                 for (view,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
                     conn.execute(f"DROP VIEW [{view}]")
-                for statement in statements(_sql("migrations/002_versioned.sql")):
-                    conn.execute(statement)
+                for before, after, script in MIGRATIONS:
+                    if version == before:
+                        for statement in statements(_sql(script)):
+                            conn.execute(statement)
+                        version = after
             for statement in statements(schema_sql()):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -92,51 +92,75 @@ CREATE TABLE IF NOT EXISTS daily_reports (
     duty_leader          TEXT,
     submitted_at         TEXT,
     extra                TEXT,            -- JSON object of columns the workbench does not know
+    name_id              INTEGER,         -- unit_names: how this row names its unit
     file_id              INTEGER NOT NULL REFERENCES source_files(file_id),
     sheet                TEXT NOT NULL,
     row_number           INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
 
--- Derived by `fangyi check`: how each unit written on a sheet resolves to the registry in force,
--- in the context of its parent column and of the sheet's title, sheet name and file name.
-CREATE TABLE IF NOT EXISTS unit_resolutions (
+-- Each distinct way a sheet names a unit (written by ingest): rows that name a unit carry its
+-- name_id, so a name is resolved once, not once per row.
+CREATE TABLE IF NOT EXISTS unit_names (
+    name_id       INTEGER PRIMARY KEY,
     source_table  TEXT NOT NULL,          -- the table whose rows name the unit (daily_reports, ...)
-    file_id       INTEGER NOT NULL,
+    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
     sheet         TEXT NOT NULL,
     unit_raw      TEXT,
     unit_code_raw TEXT,
-    parent_raw    TEXT,
-    unit_code     TEXT,                   -- NULL when unknown or ambiguous
-    status        TEXT NOT NULL,          -- resolved | ambiguous | unknown
-    matched_by    TEXT,                   -- code | name | alias | settings_alias | short_name
-    narrowed_by   TEXT,                   -- parent | sheet | reporting_unit: what chose among several
-    candidates    TEXT                    -- JSON list of the unit codes the name fits, when several
+    parent_raw    TEXT
 );
-CREATE INDEX IF NOT EXISTS unit_resolutions_key ON unit_resolutions(source_table, file_id, sheet, unit_raw);
+
+-- Derived by `fangyi check`: how each unit name resolves to the registry in force, in the
+-- context of its parent column and of the sheet's title, sheet name and file name.
+CREATE TABLE IF NOT EXISTS unit_resolutions (
+    name_id     INTEGER PRIMARY KEY,      -- unit_names
+    unit_code   TEXT,                     -- NULL when unknown or ambiguous
+    unit_group  TEXT NOT NULL,            -- unit_code, else '?' + the normalised name: one unit-day's versions
+    status      TEXT NOT NULL,            -- resolved | ambiguous | unknown
+    matched_by  TEXT,                     -- code | name | alias | settings_alias | short_name
+    narrowed_by TEXT,                     -- parent | sheet | reporting_unit: what chose among several
+    candidates  TEXT                      -- JSON list of the unit codes the name fits, when several
+);
 
 -- Every report with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
-SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+SELECT d.*, r.unit_code, r.unit_group, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
 FROM daily_reports d
-LEFT JOIN unit_resolutions r
-       ON r.source_table = 'daily_reports' AND r.file_id = d.file_id AND r.sheet = d.sheet
-      AND r.unit_raw IS d.unit_raw AND r.unit_code_raw IS d.unit_code_raw AND r.parent_raw IS d.parent_raw;
+LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
 
--- All versions of every unit-day with their rank: 1 is the one in force. A later
--- submitted_at wins; without one (or on a tie) the later ingest wins.
-CREATE VIEW IF NOT EXISTS daily_report_versions AS
-SELECT r.*,
-       ROW_NUMBER() OVER w AS version_rank,
-       COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS versions
-FROM daily_reports_resolved r
-WINDOW w AS (
-    PARTITION BY COALESCE(r.unit_code, '?' || r.unit_key), r.report_date
-    ORDER BY r.submitted_at IS NULL, r.submitted_at DESC, r.file_id DESC, r.row_number DESC
-);
+-- Derived by `fangyi check`: the report in force per unit-day. A later submitted_at wins;
+-- without one (or on a tie) the later ingest wins.
+CREATE TABLE IF NOT EXISTS current_reports (
+    report_date TEXT NOT NULL,
+    unit_group  TEXT NOT NULL,            -- unit_code, or '?' + normalised name when unresolved
+    unit_code   TEXT,
+    report_id   INTEGER NOT NULL,         -- daily_reports: the version in force
+    versions    INTEGER NOT NULL,         -- how many reports this unit-day has
+    late        INTEGER,                  -- 1 late, 0 on time, NULL unknown
+    PRIMARY KEY (report_date, unit_group)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS current_reports_unit ON current_reports(unit_code, report_date);
+CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
-SELECT * FROM daily_report_versions WHERE version_rank = 1;
+SELECT r.*, 1 AS version_rank, c.versions
+FROM current_reports c
+JOIN daily_reports_resolved r ON r.report_id = c.report_id;
+
+-- All versions of every unit-day with their rank: 1 is the one in force (see current_reports).
+CREATE VIEW IF NOT EXISTS daily_report_versions AS
+SELECT r.*,
+       CASE WHEN c.report_id = r.report_id THEN 1
+            ELSE 1 + (SELECT count(*) FROM daily_reports_resolved o
+                      WHERE o.report_date = r.report_date AND o.unit_group = c.unit_group
+                        AND (o.submitted_at IS NOT NULL, COALESCE(o.submitted_at, ''), o.file_id, o.row_number,
+                             o.report_id)
+                          > (r.submitted_at IS NOT NULL, COALESCE(r.submitted_at, ''), r.file_id, r.row_number,
+                             r.report_id)) END AS version_rank,   -- the rank key of current_reports
+       c.versions
+FROM daily_reports_resolved r
+JOIN current_reports c ON c.report_date = r.report_date AND c.unit_group = r.unit_group;
 
 -- The header of every loaded sheet: which columns it had, so that a blank cell can be told
 -- from a column the form never had.
@@ -213,63 +237,83 @@ FROM units_current u
 JOIN calendar c ON c.day >= COALESCE(u.opened_on, c.day) AND c.day <= COALESCE(u.closed_on, c.day)
 WHERE u.reports_daily = 1;
 
--- Each current report with its deadline (report_date + N days at HH:MM) and whether it was late:
--- 1 late, 0 on time, NULL unknown (no submitted_at, or only the deadline's date).
+-- Derived by `fangyi check`: every day of the period with its week and deadline (report_date +
+-- N days at HH:MM, from the settings).
+CREATE TABLE IF NOT EXISTS calendar_days (
+    day        TEXT PRIMARY KEY,
+    day_number INTEGER NOT NULL,           -- 0 for the first day of the period, 1 for the next ...
+    iso_week   TEXT NOT NULL,
+    deadline   TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every daily report with the deadline of its day and whether it was late: 1 late, 0 on time,
+-- NULL unknown (no submitted_at, a date only that equals the deadline's date, or a day outside
+-- the reporting period). The one definition of lateness.
+CREATE VIEW IF NOT EXISTS daily_report_deadlines AS
+SELECT d.report_id, d.name_id, d.report_date, d.submitted_at, d.file_id, d.row_number, k.deadline,
+       CASE WHEN d.submitted_at IS NULL OR k.deadline IS NULL THEN NULL
+            WHEN length(d.submitted_at) = 10 THEN
+                CASE WHEN d.submitted_at > substr(k.deadline, 1, 10) THEN 1
+                     WHEN d.submitted_at < substr(k.deadline, 1, 10) THEN 0 END
+            ELSE d.submitted_at > k.deadline END AS late
+FROM daily_reports d
+LEFT JOIN calendar_days k ON k.day = d.report_date;
+
+-- Each current report with its deadline and whether it was late: 1 late, 0 on time, NULL
+-- unknown (no submitted_at, only the deadline's date, or a date outside the period).
 CREATE VIEW IF NOT EXISTS report_timeliness AS
-SELECT t.*,
-       CASE WHEN t.submitted_at IS NULL THEN NULL
-            WHEN length(t.submitted_at) = 10 THEN
-                CASE WHEN t.submitted_at > substr(t.deadline, 1, 10) THEN 1
-                     WHEN t.submitted_at < substr(t.deadline, 1, 10) THEN 0 END
-            ELSE t.submitted_at > t.deadline END AS late
-FROM (
-    SELECT r.report_id, r.unit_code, r.unit_raw, r.report_date, r.submitted_at, r.file_id, r.sheet,
-           r.row_number,
-           strftime('%Y-%m-%dT%H:%M:%S', r.report_date, '+' || p.deadline_days_after || ' days',
-                    '+' || (CAST(substr(p.deadline_time, 1, 2) AS INTEGER) * 60
-                            + CAST(substr(p.deadline_time, 4, 2) AS INTEGER)) || ' minutes') AS deadline
-    FROM daily_reports_current r, reporting_period p
-) t;
+SELECT c.report_id, c.unit_code, d.unit_raw, c.report_date, d.submitted_at, d.file_id, d.sheet, d.row_number,
+       k.deadline, c.late
+FROM current_reports c
+JOIN daily_reports d ON d.report_id = c.report_id
+LEFT JOIN calendar_days k ON k.day = c.report_date;
 
--- Every expected unit-day: reported (a current report exists) and on time (known not late).
-CREATE VIEW IF NOT EXISTS expected_report_status AS
-SELECT e.unit_code, e.report_date, e.iso_week, t.report_id, t.submitted_at, t.deadline,
-       t.report_id IS NOT NULL AS reported,
-       COALESCE(t.late = 0, 0) AS on_time
-FROM expected_reports e
-LEFT JOIN report_timeliness t ON t.unit_code = e.unit_code AND t.report_date = e.report_date;
+-- Derived by `fangyi check`: every expected unit-day, reported (a current report exists) and on
+-- time (known not late).
+CREATE TABLE IF NOT EXISTS expected_report_status (
+    unit_code    TEXT NOT NULL,
+    report_date  TEXT NOT NULL,
+    iso_week     TEXT NOT NULL,
+    report_id    INTEGER,
+    submitted_at TEXT,
+    deadline     TEXT NOT NULL,
+    reported     INTEGER NOT NULL,
+    on_time      INTEGER NOT NULL,
+    PRIMARY KEY (unit_code, iso_week, report_date)      -- unit-weeks aggregate without a sort
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS expected_report_status_missing ON expected_report_status(report_date) WHERE NOT reported;
 
--- DHIS2-style completeness: expected, actual and on-time reports and their rates (percent),
--- by unit / town / district and by day / ISO week.
-CREATE VIEW IF NOT EXISTS reporting_rates AS
-WITH s AS (
-    SELECT s.*, h.town_code, h.district_code
-    FROM expected_report_status s JOIN unit_hierarchy h USING (unit_code)
-),
-levels(level) AS (VALUES ('unit'), ('town'), ('district')),
-period_types(period_type) AS (VALUES ('day'), ('week')),
-grouped AS (
-    SELECT l.level,
-           CASE l.level WHEN 'unit' THEN s.unit_code WHEN 'town' THEN s.town_code ELSE s.district_code END
-               AS org_code,
-           p.period_type,
-           CASE p.period_type WHEN 'day' THEN s.report_date ELSE s.iso_week END AS period,
-           count(*) AS expected, sum(s.reported) AS actual, sum(s.on_time) AS on_time
-    FROM s, levels l, period_types p
-    GROUP BY l.level, org_code, p.period_type, period
-)
-SELECT g.level, g.org_code, u.name AS org_name, g.period_type, g.period, g.expected, g.actual, g.on_time,
-       100.0 * g.actual / g.expected AS reporting_rate,
-       100.0 * g.on_time / g.expected AS on_time_rate
-FROM grouped g LEFT JOIN units_current u ON u.unit_code = g.org_code;
+-- Derived by `fangyi check`: DHIS2-style completeness: expected, actual and on-time reports and
+-- their rates (percent), by unit (week), town and district (day and ISO week). A unit's day is
+-- its row in expected_report_status.
+CREATE TABLE IF NOT EXISTS reporting_rates (
+    level          TEXT NOT NULL,         -- unit | town | district
+    org_code       TEXT,
+    org_name       TEXT,
+    period_type    TEXT NOT NULL,         -- day | week
+    period         TEXT NOT NULL,
+    expected       INTEGER NOT NULL,
+    actual         INTEGER NOT NULL,
+    on_time        INTEGER NOT NULL,
+    reporting_rate REAL,
+    on_time_rate   REAL
+);
+CREATE INDEX IF NOT EXISTS reporting_rates_key ON reporting_rates(level, period_type, period, org_code);
+CREATE INDEX IF NOT EXISTS reporting_rates_org ON reporting_rates(org_code, period_type, period);
 
--- 一周一排名: towns ranked each ISO week by reporting rate, then on-time rate.
-CREATE VIEW IF NOT EXISTS town_weekly_ranking AS
-SELECT period AS iso_week, org_code AS town_code, org_name AS town_name, expected, actual, on_time,
-       reporting_rate, on_time_rate,
-       RANK() OVER (PARTITION BY period ORDER BY reporting_rate DESC, on_time_rate DESC) AS rank
-FROM reporting_rates
-WHERE level = 'town' AND period_type = 'week';
+-- Derived by `fangyi check`: 一周一排名: towns ranked each ISO week by reporting rate, then on-time rate.
+CREATE TABLE IF NOT EXISTS town_weekly_ranking (
+    iso_week       TEXT NOT NULL,
+    town_code      TEXT,
+    town_name      TEXT,
+    expected       INTEGER NOT NULL,
+    actual         INTEGER NOT NULL,
+    on_time        INTEGER NOT NULL,
+    reporting_rate REAL,
+    on_time_rate   REAL,
+    rank           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS town_weekly_ranking_week ON town_weekly_ranking(iso_week, rank);
 
 -- ---------------------------------------------------------------------------------------
 -- Checks: one row per run, and its findings. `findings_history` keeps every run's findings,

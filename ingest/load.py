@@ -106,11 +106,41 @@ def _filtered(batch: pl.DataFrame, rules: list[tuple[int, set[str], str]]) -> pl
     return batch.select(reason.alias("r")).to_series()
 
 
+NAME_COLUMNS = ("unit_raw", "unit_code_raw", "parent_raw")    # how a row names its unit
+
+
 class _FileLoader:
-    """Writes one file's rows through a bulk (ADBC) cursor, inside the caller's transaction."""
+    """Writes one file's rows through a bulk (ADBC) cursor, inside the caller's transaction.
+
+    Rows that name a unit (a `unit_raw` column) get a `name_id`: one unit_names row per distinct
+    (table, sheet, unit as written, code as written, parent as written) of the file, which the
+    check run resolves once instead of once per row."""
 
     def __init__(self, cursor, path: Path, report: FileReport, options: IngestOptions):
         self.cursor, self.path, self.report, self.options = cursor, path, report, options
+        cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
+        self.next_name_id = cursor.fetchone()[0] + 1
+        self.name_ids: dict[tuple, int] = {}
+
+    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> pl.DataFrame:
+        if "unit_raw" not in frame.columns:
+            return frame
+        present = [c for c in NAME_COLUMNS if c in frame.columns]
+        names = frame.select(present).unique()
+        new = []
+        for values in names.iter_rows():
+            key = (table, sheet, *values)
+            if key not in self.name_ids:
+                self.name_ids[key] = self.next_name_id
+                self.next_name_id += 1
+                new.append((self.name_ids[key], *values))
+        if new:
+            db.append(self.cursor, "unit_names", pl.DataFrame(
+                new, schema={"name_id": pl.Int64, **{c: pl.String for c in present}}, orient="row").with_columns(
+                source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet)))
+        ids = names.with_columns(name_id=pl.Series(
+            [self.name_ids[(table, sheet, *v)] for v in names.iter_rows()], dtype=pl.Int64))
+        return frame.join(ids, on=present, how="left", nulls_equal=True, maintain_order="left")
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""
@@ -195,6 +225,7 @@ class _FileLoader:
         report.rows_read += rows
         self.not_data(sheet, not_data)
         for table, frame in good.items():
+            frame = self.with_name_ids(table, sheet, frame)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
         report.rows_loaded += loaded

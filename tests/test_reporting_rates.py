@@ -66,7 +66,6 @@ def rate(conn, level, org, period_type, period):
     ("district", "440100000000", "week", "2021-W05", (9, 8, 6)),
     ("district", "440100000000", "day", "2021-01-31", (3, 3, 3)),  # month boundary: last day of January
     ("district", "440100000000", "day", "2021-02-01", (3, 2, 1)),
-    ("unit", "440100001002", "day", "2021-01-30", (1, 1, 1)),
 ])
 def test_rates(db_path, level, org, ptype, period, expected):
     conn = sqlite3.connect(db_path)
@@ -75,9 +74,21 @@ def test_rates(db_path, level, org, ptype, period, expected):
     assert r == pytest.approx(100 * a / e) and t == pytest.approx(100 * o / e)
 
 
+def test_unit_days_are_the_expected_status(db_path):
+    """A unit's day is its row in expected_report_status; rates start at the week."""
+    conn = sqlite3.connect(db_path)
+    status = "SELECT reported, on_time FROM expected_report_status WHERE unit_code = ? AND report_date = ?"
+    assert conn.execute(status, ("440100001002", "2021-01-30")).fetchone() == (1, 1)
+    assert conn.execute(status, ("440100001002", "2021-02-01")).fetchone() == (0, 0)
+    assert conn.execute(status, ("440100001001", "2021-02-01")).fetchone() == (1, 0)       # late
+    assert conn.execute("SELECT count(*) FROM reporting_rates WHERE level = 'unit' AND period_type = 'day'"
+                        ).fetchone()[0] == 0
+
+
 def test_not_expected_before_opening(db_path):
     conn = sqlite3.connect(db_path)
-    assert rate(conn, "unit", "440100001002", "day", "2021-01-29") is None
+    assert conn.execute("SELECT count(*) FROM expected_report_status WHERE unit_code = '440100001002' "
+                        "AND report_date = '2021-01-29'").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM calendar").fetchone()[0] == 7
 
 

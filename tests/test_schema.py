@@ -48,7 +48,9 @@ def test_a_first_release_database_is_migrated_once(tmp_path):
     assert _versions(path)[1] == 0
     conn = db.connect(path)
     assert conn.execute("SELECT path, status, error FROM source_files").fetchall() == [("a.csv", "loaded", None)]
-    assert conn.execute("SELECT unit_raw, parent_raw FROM daily_reports").fetchall() == [("柳岸社區", None)]
+    assert conn.execute("SELECT unit_raw, parent_raw, name_id FROM daily_reports").fetchall() == [("柳岸社區", None, 1)]
+    assert conn.execute("SELECT name_id, source_table, unit_raw FROM unit_names").fetchall() == [
+        (1, "daily_reports", "柳岸社區")]
     assert "unit_keys" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     conn.close()
     migrated = _versions(path)
@@ -79,10 +81,10 @@ def test_calendar_iso_weeks_across_year_ends(tmp_path):
         assert week == f"{year}-W{number:02d}", day
 
 
-def test_a_version_2_database_gains_the_cold_chain_once(tmp_path):
-    """Version 2 had no cold-chain tables: opening it as a writer adds them, keeps every row,
-    and sets version 3; a reader refuses it until then."""
-    path = tmp_path / "v2.db"
+def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
+    """Version 3 had no cold-chain tables: opening it as a writer adds them, keeps every row,
+    and sets the current version; a reader refuses it until then."""
+    path = tmp_path / "v3.db"
     conn = db.connect(path)
     for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'coldchain%' "
                                    "OR name = 'merchants' ORDER BY type = 'view' DESC").fetchall():
@@ -92,17 +94,17 @@ def test_a_version_2_database_gains_the_cold_chain_once(tmp_path):
                  "'loaded', NULL, NULL)")
     conn.execute("INSERT INTO daily_reports (report_date, unit_raw, file_id, sheet, row_number) "
                  "VALUES ('2021-01-20', '柳岸社區', 1, '', 2)")
-    conn.execute("PRAGMA user_version = 2")
+    conn.execute("PRAGMA user_version = 3")
     conn.close()
-    with pytest.raises(db.DatabaseError, match="schema version 2"):
+    with pytest.raises(db.DatabaseError, match="schema version 3"):
         db.connect(path, readonly=True)
-    assert db.SCHEMA_VERSION == 3
+    assert db.SCHEMA_VERSION == 4
     conn = db.connect(path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"coldchain_batches", "coldchain_sales", "coldchain_balances", "merchants", "coldchain_trace"} <= names
     assert conn.execute("SELECT unit_raw FROM daily_reports").fetchall() == [("柳岸社區",)]
     conn.close()
     migrated = _versions(path)
-    assert migrated[1] == 3
+    assert migrated[1] == db.SCHEMA_VERSION
     db.connect(path).close()
     assert _versions(path) == migrated

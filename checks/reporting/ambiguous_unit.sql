@@ -14,5 +14,6 @@ SELECT NULL AS unit_code,
            || ' (單位不明確)' AS message,
        json_object('candidates', json(r.candidates), 'parent_raw', r.parent_raw, 'file_id', r.file_id,
                    'sheet', r.sheet, 'row', r.row_number) AS evidence
-FROM daily_reports_current r
-WHERE r.resolution = 'ambiguous'
+FROM current_reports c
+JOIN daily_reports_resolved r ON r.report_id = c.report_id
+WHERE c.unit_code IS NULL AND r.resolution = 'ambiguous'

@@ -3,16 +3,14 @@
 -- meaning: a unit silent on 3 or more consecutive expected days (one finding per streak)
 -- Consecutive in the unit's expected calendar; date is the streak's first day, subject_key
 -- 'first..last'. Each missing day is also its own missing_report.
-WITH numbered AS (
-    SELECT unit_code, report_date, reported,
-           ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY report_date) AS n
-    FROM expected_report_status
-),
-silent AS (
-    SELECT unit_code, report_date,
-           n - ROW_NUMBER() OVER (PARTITION BY unit_code ORDER BY report_date) AS streak
-    FROM numbered
-    WHERE NOT reported
+WITH silent AS (
+    -- islands of consecutive silent days: a unit's expected days are one unbroken run of the
+    -- calendar, so silent days that are consecutive have day_number - row number in common
+    SELECT s.unit_code, s.report_date,
+           k.day_number - ROW_NUMBER() OVER (PARTITION BY s.unit_code ORDER BY s.report_date) AS streak
+    FROM expected_report_status s
+    JOIN calendar_days k ON k.day = s.report_date
+    WHERE NOT s.reported
 ),
 streaks AS (
     SELECT unit_code, min(report_date) AS first_day, max(report_date) AS last_day, count(*) AS days
@@ -27,5 +25,4 @@ SELECT s.unit_code,
        json_object('first_day', s.first_day, 'last_day', s.last_day, 'days', s.days) AS evidence
 FROM streaks s
 JOIN units_current u USING (unit_code)
-JOIN reporting_period p
-WHERE s.days >= p.silent_streak_min_days
+JOIN reporting_period p ON s.days >= p.silent_streak_min_days

@@ -13,5 +13,6 @@ SELECT NULL AS unit_code,
            || ', which matches no unit in the registry' AS message,
        json_object('unit_code_raw', r.unit_code_raw, 'file_id', r.file_id, 'sheet', r.sheet,
                    'row', r.row_number) AS evidence
-FROM daily_reports_current r
-WHERE r.resolution = 'unknown'
+FROM current_reports c
+JOIN daily_reports_resolved r ON r.report_id = c.report_id
+WHERE c.unit_code IS NULL AND r.resolution = 'unknown'

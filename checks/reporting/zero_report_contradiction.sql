@@ -14,8 +14,13 @@ WITH marked AS (
                CASE WHEN fever_cases > 0 THEN 'fever_cases=' || fever_cases || ', ' ELSE '' END ||
                CASE WHEN tests_done > 0 THEN 'tests_done=' || tests_done || ', ' ELSE '' END,
                ', ') AS positive
-    FROM daily_reports_current r
+    FROM daily_reports_resolved r
+    JOIN current_reports c ON c.report_date = r.report_date AND c.unit_group = r.unit_group
+                          AND c.report_id = r.report_id            -- the version in force
     WHERE r.zero_report = 1
+      AND (r.new_confirmed > 0 OR r.new_suspected > 0 OR r.new_asymptomatic > 0 OR r.close_contacts > 0
+           OR r.returnees_registered > 0 OR r.home_isolation > 0 OR r.central_isolation > 0
+           OR r.fever_cases > 0 OR r.tests_done > 0)
 )
 SELECT m.unit_code,
        m.report_date AS date,
