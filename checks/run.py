@@ -86,6 +86,34 @@ def materialise(db_path: Path | str, settings=None) -> None:
         conn.close()
 
 
+# The registry says who reports; it is reference data, not records to check.
+REFERENCE_TABLES = {"units"}
+# Tables whose rows count only inside the reporting period: table -> date column.
+PERIOD_COLUMNS = {"daily_reports": "report_date"}
+
+
+def data_tables(conn) -> list[str]:
+    """The tables of every registered kind that holds records to check (all but the registry)."""
+    from fangyi.ingest import kinds as registry
+
+    present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return sorted({k.table for k in registry.all_kinds().values()} - REFERENCE_TABLES & present)
+
+
+def records_to_check(conn, start: str | None, end: str | None) -> int:
+    """How many rows the checks have to look at: daily reports in the reporting period, and every
+    row of the other data kinds' tables (ledgers are checked whatever their dates)."""
+    n = 0
+    for table in data_tables(conn):
+        column = PERIOD_COLUMNS.get(table)
+        if column is None:
+            n += conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        elif start and end:
+            n += conn.execute(f"SELECT count(*) FROM [{table}] WHERE [{column}] BETWEEN ? AND ?",
+                              (start, end)).fetchone()[0]
+    return n
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -93,18 +121,19 @@ def _now() -> str:
 def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path | None = None) -> RunResult:
     """Run every check on the database; with gx=True also run them as Great Expectations
     suites (writing Data Docs to docs_dir) and record whether GX agrees. Raises NoDataError
-    when there is no daily report in the reporting period."""
+    when there is nothing to check: no daily report in the reporting period and no row in any
+    other data kind's table (the registry of units alone is not enough)."""
     conn = db.connect(db_path)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             prepare(conn, settings)
             start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
-            reports = conn.execute("SELECT count(*) FROM daily_reports WHERE report_date BETWEEN ? AND ?",
-                                   (start, end)).fetchone()[0] if start and end else 0
-            if not reports:
-                raise NoDataError(f"no daily reports in the reporting period ({start or '?'} to {end or '?'}): "
-                                  "nothing was checked; ingest the reports first (or fix [period] in the settings)")
+            if not records_to_check(conn, start, end):
+                others = ", ".join(t for t in data_tables(conn) if t not in PERIOD_COLUMNS)
+                raise NoDataError(f"no daily reports in the reporting period ({start or '?'} to {end or '?'})"
+                                  + (f" and no rows in {others}" if others else "")
+                                  + ": nothing was checked; ingest the records first (or fix [period] in the settings)")
             files = conn.execute("SELECT sha256 FROM source_files WHERE status = 'loaded' ORDER BY file_id").fetchall()
             digest = hashlib.sha256("".join(s for (s,) in files).encode()).hexdigest()
             run_id = conn.execute(

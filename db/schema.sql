@@ -353,3 +353,210 @@ CREATE INDEX IF NOT EXISTS findings_history_run ON findings_history(run_id, chec
 CREATE VIEW IF NOT EXISTS findings AS
 SELECT * FROM findings_history
 WHERE run_id = (SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL);
+
+-- ---------------------------------------------------------------------------------------
+-- Imported cold-chain food (進口冷鏈食品): each merchant's receipts and sales ledgers as
+-- loaded, and what `fangyi check` derives from them (checks/_materialise/5xx_*.sql):
+-- merchants, each sale's batch, balances per merchant and trace code, links between merchants.
+-- Identifiers (merchant ids, trace codes, batch and certificate numbers) are kept in one
+-- written form: NFKC, no spaces, upper case. Quantities keep the number and unit as written;
+-- quantity_kg is NULL where the row does not give the weight (a box without a weight per box).
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS coldchain_batches (
+    batch_id             INTEGER PRIMARY KEY,
+    merchant             TEXT,            -- the merchant keeping the ledger, as written
+    merchant_id          TEXT NOT NULL,   -- its stall number or unified social credit code
+    market               TEXT,
+    received_date        TEXT NOT NULL,
+    product              TEXT,
+    product_key          TEXT,            -- product normalised (NFKC, no spaces, simplified, lower case)
+    spec                 TEXT,            -- e.g. 10kg/箱
+    origin_country       TEXT,
+    batch_no             TEXT,
+    trace_code           TEXT,            -- 追溯碼; NULL when blank or written as 無, -, /
+    quantity_raw         TEXT,            -- the quantity cell as written
+    quantity             REAL,            -- its number, in qty_unit
+    qty_unit             TEXT,            -- the unit as written (unit column, else the quantity cell)
+    unit_kg              REAL,            -- kg in one qty_unit: from the unit, or from the spec for boxes
+    quantity_kg          REAL,            -- quantity * unit_kg; NULL when the weight is not given
+    importer             TEXT,
+    importer_key         TEXT,            -- importer normalised like product_key
+    supplier             TEXT,
+    supplier_phone       TEXT,
+    supplier_merchant_id TEXT,            -- when the supplier is a merchant keeping ledgers here
+    inspection_cert_no   TEXT,            -- 入境貨物檢驗檢疫證明編號
+    nat_report_no        TEXT,            -- 核酸檢測報告編號
+    nat_result           TEXT,            -- negative | positive | NULL (blank or unreadable)
+    nat_result_raw       TEXT,            -- the result as written
+    disinfection_cert_no TEXT,            -- 消毒證明編號
+    extra                TEXT,
+    file_id              INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet                TEXT NOT NULL,
+    row_number           INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coldchain_batches_trace ON coldchain_batches(merchant_id, trace_code);
+CREATE INDEX IF NOT EXISTS coldchain_batches_batch_no ON coldchain_batches(merchant_id, batch_no);
+CREATE INDEX IF NOT EXISTS coldchain_batches_code ON coldchain_batches(trace_code);
+CREATE INDEX IF NOT EXISTS coldchain_batches_supplier ON coldchain_batches(supplier_merchant_id);
+
+CREATE TABLE IF NOT EXISTS coldchain_sales (
+    sale_id           INTEGER PRIMARY KEY,
+    merchant          TEXT,
+    merchant_id       TEXT NOT NULL,      -- the seller
+    market            TEXT,
+    sale_date         TEXT NOT NULL,
+    trace_code        TEXT,               -- as written (normalised); the batch may be named by batch_no alone
+    batch_no          TEXT,
+    product           TEXT,
+    spec              TEXT,
+    quantity_raw      TEXT,
+    quantity          REAL,
+    qty_unit          TEXT,
+    unit_kg           REAL,
+    quantity_kg       REAL,               -- from the row alone; see coldchain_sale_batches for the kg used
+    buyer             TEXT,
+    buyer_phone       TEXT,
+    buyer_merchant_id TEXT,               -- when the buyer is a merchant keeping ledgers here
+    extra             TEXT,
+    file_id           INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet             TEXT NOT NULL,
+    row_number        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS coldchain_sales_trace ON coldchain_sales(merchant_id, trace_code);
+CREATE INDEX IF NOT EXISTS coldchain_sales_buyer ON coldchain_sales(buyer_merchant_id);
+
+-- Derived by `fangyi check`: the batch each sale draws on, and its weight. The trace code as
+-- written, else the one trace code the seller's receipts give for the batch number; the kg from
+-- the row, else from the weight per box of the seller's receipts of that batch in the same unit.
+CREATE TABLE IF NOT EXISTS coldchain_sale_batches (
+    sale_id     INTEGER PRIMARY KEY,
+    merchant_id TEXT NOT NULL,
+    sale_date   TEXT NOT NULL,
+    trace_code  TEXT,                     -- NULL: the sale names no batch the seller's receipts identify
+    matched_by  TEXT,                     -- trace_code | batch_no | NULL
+    quantity_kg REAL,
+    kg_from     TEXT                      -- sale | receipt | NULL (weight unknown)
+);
+CREATE INDEX IF NOT EXISTS coldchain_sale_batches_trace ON coldchain_sale_batches(merchant_id, trace_code);
+CREATE INDEX IF NOT EXISTS coldchain_sale_batches_code ON coldchain_sale_batches(trace_code);
+
+-- Derived by `fangyi check`: every merchant keeping a cold-chain ledger here (a registered
+-- merchant), identified by merchant_id, with its name and market as its ledgers write them.
+CREATE TABLE IF NOT EXISTS merchants (
+    merchant_id         TEXT PRIMARY KEY,
+    name                TEXT,             -- the name its rows give most often
+    market              TEXT,
+    role                TEXT NOT NULL,    -- wholesale (sells to registered merchants) | retail
+    receipts            INTEGER NOT NULL,
+    sales               INTEGER NOT NULL,
+    trace_codes         INTEGER NOT NULL, -- distinct trace codes received
+    first_date          TEXT,
+    last_date           TEXT,
+    buys_from_merchants INTEGER NOT NULL, -- distinct registered suppliers
+    sells_to_merchants  INTEGER NOT NULL  -- distinct registered buyers
+);
+
+-- Derived by `fangyi check`: per merchant and trace code, what was received, sold and is on
+-- hand. In kg when every quantity has a weight; otherwise in the one unit all rows share, if any.
+CREATE TABLE IF NOT EXISTS coldchain_balances (
+    merchant_id    TEXT NOT NULL,
+    trace_code     TEXT NOT NULL,
+    product        TEXT,
+    receipts       INTEGER NOT NULL,
+    sales          INTEGER NOT NULL,
+    received_kg    REAL,                  -- NULL when a receipt's weight is unknown
+    sold_kg        REAL,                  -- NULL when a sale's weight is unknown
+    on_hand_kg     REAL,                  -- received_kg - sold_kg
+    qty_unit       TEXT,                  -- the unit every receipt and sale is written in, if one
+    received_qty   REAL,                  -- in qty_unit
+    sold_qty       REAL,
+    on_hand_qty    REAL,
+    unconverted    INTEGER NOT NULL,      -- receipts and sales without a weight in kg
+    first_received TEXT,
+    last_received  TEXT,
+    first_sold     TEXT,
+    last_sold      TEXT,
+    PRIMARY KEY (merchant_id, trace_code)
+);
+CREATE INDEX IF NOT EXISTS coldchain_balances_trace ON coldchain_balances(trace_code);
+
+-- Derived by `fangyi check`: a sale to a registered merchant linked to that merchant's receipt
+-- of the same trace code on the sale day or within [coldchain] match_window_days after it (a
+-- receipt that names its supplier must name the seller).
+CREATE TABLE IF NOT EXISTS coldchain_links (
+    sale_id       INTEGER NOT NULL,
+    batch_id      INTEGER NOT NULL,
+    trace_code    TEXT NOT NULL,
+    seller_id     TEXT NOT NULL,
+    buyer_id      TEXT NOT NULL,
+    sale_date     TEXT NOT NULL,
+    received_date TEXT NOT NULL,
+    days_apart    INTEGER NOT NULL,
+    same_quantity INTEGER,                -- 1 when both give the same kg (or the same number and unit)
+    PRIMARY KEY (sale_id, batch_id)
+);
+CREATE INDEX IF NOT EXISTS coldchain_links_batch ON coldchain_links(batch_id);
+
+-- Chain links with what each side wrote: seller, buyer, dates, quantities (sale <-> receipt).
+CREATE VIEW IF NOT EXISTS coldchain_chain AS
+SELECT l.trace_code, l.seller_id, ms.name AS seller_name, l.buyer_id, mb.name AS buyer_name,
+       l.sale_date, l.received_date, l.days_apart,
+       s.quantity AS sold_quantity, s.qty_unit AS sold_unit, sb.quantity_kg AS sold_kg,
+       r.quantity AS received_quantity, r.qty_unit AS received_unit, r.quantity_kg AS received_kg,
+       l.same_quantity, l.sale_id, l.batch_id,
+       s.file_id AS sale_file_id, s.sheet AS sale_sheet, s.row_number AS sale_row,
+       r.file_id AS receipt_file_id, r.sheet AS receipt_sheet, r.row_number AS receipt_row
+FROM coldchain_links l
+JOIN coldchain_sales s ON s.sale_id = l.sale_id
+JOIN coldchain_sale_batches sb ON sb.sale_id = l.sale_id
+JOIN coldchain_batches r ON r.batch_id = l.batch_id
+LEFT JOIN merchants ms ON ms.merchant_id = l.seller_id
+LEFT JOIN merchants mb ON mb.merchant_id = l.buyer_id;
+
+-- A batch's path, one row per receipt or sale: what, how much, when, from whom, to whom, which
+-- certificates (for a sale, those on the seller's receipts of the batch), and the balance at the
+-- merchant. `fangyi trace` and the canned query batch_trace read this.
+CREATE VIEW IF NOT EXISTS coldchain_trace AS
+SELECT r.trace_code, 'receipt' AS movement, r.received_date AS date, r.merchant_id,
+       COALESCE(m.name, r.merchant) AS merchant_name, r.market,
+       COALESCE(r.supplier, ms.name) AS from_name, r.supplier_merchant_id AS from_id,
+       COALESCE(m.name, r.merchant) AS to_name, r.merchant_id AS to_id, r.supplier_phone AS phone,
+       r.product, r.spec, r.quantity, r.qty_unit, r.quantity_kg, r.importer, r.origin_country, r.batch_no,
+       r.inspection_cert_no, r.nat_report_no, r.nat_result, r.disinfection_cert_no,
+       b.received_kg, b.sold_kg, b.on_hand_kg, b.on_hand_qty, b.qty_unit AS balance_unit,
+       f.path AS source_file, r.sheet, r.row_number, r.batch_id AS record_id
+FROM coldchain_batches r
+LEFT JOIN merchants m ON m.merchant_id = r.merchant_id
+LEFT JOIN merchants ms ON ms.merchant_id = r.supplier_merchant_id
+LEFT JOIN coldchain_balances b ON b.merchant_id = r.merchant_id AND b.trace_code = r.trace_code
+LEFT JOIN source_files f ON f.file_id = r.file_id
+WHERE r.trace_code IS NOT NULL
+UNION ALL
+SELECT sb.trace_code, 'sale', s.sale_date, s.merchant_id,
+       COALESCE(m.name, s.merchant), s.market,
+       COALESCE(m.name, s.merchant), s.merchant_id,
+       COALESCE(s.buyer, mb.name), s.buyer_merchant_id, s.buyer_phone,
+       s.product, s.spec, s.quantity, s.qty_unit, sb.quantity_kg,
+       (SELECT group_concat(DISTINCT x.importer) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       (SELECT group_concat(DISTINCT x.origin_country) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       s.batch_no,
+       (SELECT group_concat(DISTINCT x.inspection_cert_no) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       (SELECT group_concat(DISTINCT x.nat_report_no) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       (SELECT group_concat(DISTINCT x.nat_result) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       (SELECT group_concat(DISTINCT x.disinfection_cert_no) FROM coldchain_batches x
+        WHERE x.merchant_id = s.merchant_id AND x.trace_code = sb.trace_code),
+       b.received_kg, b.sold_kg, b.on_hand_kg, b.on_hand_qty, b.qty_unit,
+       f.path, s.sheet, s.row_number, s.sale_id
+FROM coldchain_sales s
+JOIN coldchain_sale_batches sb ON sb.sale_id = s.sale_id
+LEFT JOIN merchants m ON m.merchant_id = s.merchant_id
+LEFT JOIN merchants mb ON mb.merchant_id = s.buyer_merchant_id
+LEFT JOIN coldchain_balances b ON b.merchant_id = s.merchant_id AND b.trace_code = sb.trace_code
+LEFT JOIN source_files f ON f.file_id = s.file_id
+WHERE sb.trace_code IS NOT NULL;

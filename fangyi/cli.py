@@ -131,7 +131,8 @@ def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
     from fangyi.checks import BY_ID
 
     start, end = result.period
-    click.echo(f"check run {result.run_id} on {db_path}, period {start} to {end}")
+    period = f"period {start} to {end}" if start else "no daily reports (no reporting period)"
+    click.echo(f"check run {result.run_id} on {db_path}, {period}")
     for check_id, n in result.counts.items():
         c = BY_ID[check_id]
         click.echo(f"  {n:5d}  {c.severity:7s}  {check_id:26s} {c.meaning}")
@@ -169,6 +170,50 @@ def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
         click.echo(f"wrote {out}")
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("trace_code", required=False)
+@DB_OPTION
+@click.option("--from-merchant", "merchant_id", metavar="ID",
+              help="Trace back from this merchant (stall number or credit code) to the importer.")
+@click.option("--from-buyer", "buyer", metavar="TEXT",
+              help="Trace back from a buyer: its name, phone or merchant id as the sales ledgers write it.")
+@click.option("--xlsx", "xlsx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the receipts and sales traced as a sortable spreadsheet.")
+def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer: str | None,
+          xlsx: Path | None) -> None:
+    """Trace a batch of imported cold-chain food through the merchants' ledgers.
+
+    With TRACE_CODE alone: the path importer -> wholesaler -> retailers -> buyers, every
+    receipt and sale with quantity, date and counterparty, the balance at each merchant, and
+    the totals (received from outside = sold to final buyers + on hand). With --from-merchant
+    or --from-buyer: the path back to the importer (only TRACE_CODE's, if given). Reads the
+    balances of the latest `fangyi check`; opens the database read-only.
+
+    Example: fangyi trace QL2101120001 --db db/workbench.db --xlsx trace.xlsx
+
+    Example: fangyi trace --from-merchant LA-A01 --db db/workbench.db
+    """
+    from fangyi.db import DatabaseError
+    from fangyi.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
+
+    if not trace_code and not merchant_id and not buyer:
+        raise click.UsageError("give a TRACE_CODE, --from-merchant ID or --from-buyer TEXT")
+    try:
+        if merchant_id or buyer:
+            paths = trace_back(db_path, merchant_id=merchant_id, buyer=buyer, trace_code=trace_code)
+            for path in paths:
+                click.echo(path.text(), nl=False)
+            rows = trace_rows(db_path, (p.trace_code for p in paths)) if xlsx else []
+        else:
+            result = trace_batch(db_path, trace_code)
+            click.echo(result.text(), nl=False)
+            rows = result.rows
+    except (TraceError, DatabaseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if xlsx:
+        click.echo(f"wrote {write_xlsx(rows, xlsx)} ({len(rows)} receipts and sales)")
 
 
 @cli.command()

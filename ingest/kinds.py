@@ -135,4 +135,4 @@ def all_kinds() -> dict[str, Kind]:
 
 
 def _load_builtin() -> None:
-    from . import daily, units  # noqa: F401  (each registers its kind on import)
+    from . import daily, units, coldchain  # noqa: F401, I001  (each registers its kind on import)

@@ -27,6 +27,7 @@ def test_thresholds(demo_db_copy, demo_data, fail_on, code):
     # the exit code is the threshold's, not a crash's: the run finished and found the defects
     defects = demo_data[1]["defects"]
     errors = sum(len(defects[k]) for k in ("missing_report", "zero_report_contradiction", "unknown_unit"))
+    errors += sum(len(v) for v in demo_data[1]["coldchain"]["defects"].values())    # all errors
     warnings = sum(len(defects[k]) for k in ("late_report", "blank_count", "silent_streak"))
     assert f"{errors} errors, {warnings} warnings, 0 info" in result.output
 

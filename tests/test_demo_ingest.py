@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import file_id
+from fangyi.ingest import kinds
 
 
 def test_every_demo_file_is_recorded_once(demo_conn, demo_data):
@@ -18,7 +19,7 @@ def test_rows_conserved_per_file(demo_conn, demo_data):
     for entry in manifest["files"]:
         fid = file_id(demo_conn, entry["path"])
         row = demo_conn.execute("SELECT * FROM source_files WHERE file_id = ?", (fid,)).fetchone()
-        table = "units" if entry["kind"] == "units" else "daily_reports"
+        table = kinds.get(entry["kind"]).table
         loaded = demo_conn.execute(f"SELECT count(*) FROM {table} WHERE file_id = ?", (fid,)).fetchone()[0]
         rejected = demo_conn.execute("SELECT count(*) FROM rejected_rows WHERE file_id = ?", (fid,)).fetchone()[0]
         not_data = demo_conn.execute("SELECT count(*) FROM non_data_rows WHERE file_id = ?", (fid,)).fetchone()[0]

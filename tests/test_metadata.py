@@ -59,7 +59,8 @@ def test_top_level(metadata):
 def test_schema_is_what_we_expect(schema):
     expected = {"source_files", "rejected_rows", "non_data_rows", "units", "units_current",
                 "unit_resolutions", "daily_reports", "daily_reports_resolved", "daily_report_versions",
-                "daily_reports_current"}
+                "daily_reports_current", "coldchain_batches", "coldchain_sales", "coldchain_sale_batches",
+                "merchants", "coldchain_balances", "coldchain_links", "coldchain_chain", "coldchain_trace"}
     assert expected <= set(schema)
 
 
@@ -260,5 +261,74 @@ def test_canned_queries_on_demo(metadata, checked_db, demo_data):
         rows = await query("unit_report_history", unit_code=streak["unit_code"])
         silent = [r["report_date"] for r in rows if not r["reported"]]
         assert silent[0] == streak["start"] and silent[-1] == streak["end"]
+
+    asyncio.run(run())
+
+
+COLDCHAIN_QUERIES = ("coldchain_missing_certificates", "coldchain_noncompliant_sales", "coldchain_merchant_balance",
+                     "coldchain_chain_breaks", "batch_trace")
+
+
+def test_coldchain_canned_queries_on_demo(metadata, checked_db, demo_data):
+    path, (_, manifest) = checked_db, demo_data
+    cc = manifest["coldchain"]
+    defects, batches = cc["defects"], cc["batches"]
+    assert set(COLDCHAIN_QUERIES) <= set(metadata["databases"]["workbench"]["queries"])
+
+    async def run():
+        ds = Datasette([str(path)], metadata=metadata)
+
+        async def query(name: str, **params) -> list[dict]:
+            url = f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params})
+            resp = await ds.client.get(url)
+            assert resp.status_code == 200, (name, resp.text[:500])
+            rows = resp.json()
+            assert isinstance(rows, list), (name, rows)
+            return rows
+
+        for name in COLDCHAIN_QUERIES:
+            page = await ds.client.get(f"/workbench/{name}")
+            assert page.status_code == 200, (name, page.text[:500])
+
+        # 四證不全的進貨: exactly the receipt the demo left without a disinfection certificate.
+        rows = await query("coldchain_missing_certificates")
+        assert [(r["trace_code"], r["missing"]) for r in rows] == [
+            (e["subject_key"], e["missing"]) for e in defects["cert_missing"]]
+        assert rows[0]["source_file"].endswith(defects["cert_missing"][0]["file"])
+
+        # 不合規批次的銷售: the sales of the batch without a disinfection certificate, of the one
+        # with no nucleic-acid result, and the sale of a trace code never received.
+        rows = await query("coldchain_noncompliant_sales", start_date="2021-01-01", end_date="2021-02-28")
+        assert {r["trace_code"] for r in rows} == {defects["cert_missing"][0]["subject_key"],
+                                                   defects["nat_positive"][0]["subject_key"],
+                                                   defects["sold_unknown_batch"][0]["subject_key"]}
+        assert all(r["problems"] and r["buyer"] for r in rows)
+        first = min(r["sale_date"] for r in rows)
+        assert {r["sale_date"] for r in await query("coldchain_noncompliant_sales", start_date=first,
+                                                   end_date=first)} == {first}
+
+        # 商戶批次結存: the oversold stall's balance sheet, negative where it oversold.
+        oversold = defects["oversold"][0]
+        rows = await query("coldchain_merchant_balance", merchant_id=oversold["merchant_id"].lower())
+        by_code = {r["trace_code"]: r for r in rows}
+        assert by_code[oversold["subject_key"]]["on_hand_kg"] == oversold["received_kg"] - oversold["sold_kg"] < 0
+        expected = {b["trace_code"] for b in cc["balances"] if b["merchant_id"] == oversold["merchant_id"]}
+        assert set(by_code) == expected
+
+        # 斷鏈: both sides, from the latest check run.
+        rows = await query("coldchain_chain_breaks")
+        assert {(r["trace_code"], r["side"]) for r in rows} == {
+            (e["subject_key"], e["side"]) for e in defects["chain_break"]}
+        assert all(r["seller_name"] and r["buyer_name"] and r["source_file"] for r in rows)
+
+        # 批次追溯: a row per receipt and sale of the batch, spaces and case in the code ignored.
+        code = cc["trace_example"]["trace_code"]
+        rows = await query("batch_trace", trace_code=" " + code.lower())
+        (receipts,) = _sql(path, "SELECT count(*) FROM coldchain_batches WHERE trace_code = ?", code)[0]
+        (sales,) = _sql(path, "SELECT count(*) FROM coldchain_sale_batches WHERE trace_code = ?", code)[0]
+        assert len(rows) == receipts + sales and {r["trace_code"] for r in rows} == {code}
+        assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
+        assert await query("batch_trace", trace_code=batches["T12"]) != []
+        assert await query("batch_trace", trace_code="NO-SUCH-CODE") == []
 
     asyncio.run(run())

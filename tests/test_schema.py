@@ -79,3 +79,32 @@ def test_calendar_iso_weeks_across_year_ends(tmp_path):
     for day, week in rows:
         year, number, _ = dt.date.fromisoformat(day).isocalendar()
         assert week == f"{year}-W{number:02d}", day
+
+
+def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
+    """Version 3 had no cold-chain tables: opening it as a writer adds them, keeps every row,
+    and sets the current version; a reader refuses it until then."""
+    path = tmp_path / "v3.db"
+    conn = db.connect(path)
+    for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'coldchain%' "
+                                   "OR name = 'merchants' ORDER BY type = 'view' DESC").fetchall():
+        if kind in ("view", "table"):
+            conn.execute(f"DROP {kind.upper()} [{name}]")
+    conn.execute("INSERT INTO source_files VALUES (1, 'a.csv', 'abc', 'daily', '[\"\"]', 2, 1, 1, 0, '2021-01-01', "
+                 "'loaded', NULL, NULL)")
+    conn.execute("INSERT INTO daily_reports (report_date, unit_raw, file_id, sheet, row_number) "
+                 "VALUES ('2021-01-20', '柳岸社區', 1, '', 2)")
+    conn.execute("PRAGMA user_version = 3")
+    conn.close()
+    with pytest.raises(db.DatabaseError, match="schema version 3"):
+        db.connect(path, readonly=True)
+    assert db.SCHEMA_VERSION == 4
+    conn = db.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"coldchain_batches", "coldchain_sales", "coldchain_balances", "merchants", "coldchain_trace"} <= names
+    assert conn.execute("SELECT unit_raw FROM daily_reports").fetchall() == [("柳岸社區",)]
+    conn.close()
+    migrated = _versions(path)
+    assert migrated[1] == db.SCHEMA_VERSION
+    db.connect(path).close()
+    assert _versions(path) == migrated

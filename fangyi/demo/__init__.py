@@ -18,12 +18,16 @@ Layout written under ``out_dir``::
     daily/龍興街道/龙兴街道日报_更正_2021年1月D日.csv            town 2: correction
     daily/南湖街道/南湖街道疫情防控日报汇总_2021年1月11日-2月7日.csv  town 3: UTF-8 BOM
     daily/雲峰鎮/雲峰鎮各村疫情防控日報_2021年1月11日-1月17日.xlsx    town 4: sheet per village
+    coldchain/批發市場/...進貨臺賬 / 銷售臺賬 (XLSX and GB18030 CSV)    cold-chain ledgers: wholesale
+    coldchain/農貿市場/...進貨臺賬 (sheet per stall) / 銷售臺賬 (CSV)     cold-chain ledgers: retail
     manifest.json
 
 Modules: ``district`` (period, towns, units, names, defect plan), ``registry`` (kind
 units), ``daily`` (kind daily: the reports) and ``daily_forms`` (the four towns' files),
-``files`` (deterministic XLSX / CSV saving), ``manifest``. A new record kind is a new
-module with a writer returning ``OutFile`` objects, called from ``generate``.
+``coldchain`` (kinds coldchain_in / coldchain_out: two markets' ledgers, described in the
+manifest under ``coldchain``), ``files`` (deterministic XLSX / CSV saving), ``manifest``. A
+new record kind is a new module with a writer returning ``OutFile`` objects, called from
+``generate``.
 
 Usage: ``python -m fangyi.demo OUT_DIR [--seed N] [--clean]``.
 """
@@ -35,6 +39,7 @@ import json
 import pathlib
 import random
 
+from .coldchain import write_coldchain
 from .daily import build_reports
 from .daily_forms import write_town1, write_town2, write_town3, write_town4
 from .district import (COMMUNITIES, DAYS, DISTRICT_CODE, DISTRICT_NAME, PERIOD_END, PERIOD_START, TOWNS, Plan,
@@ -51,8 +56,8 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     """Write the demo district's input files and manifest.json under out_dir.
 
     clean=True writes the same district with no injected defect (no missing, late,
-    contradictory, blank, unknown-unit or unreadable rows, no resubmission): a drop on which
-    the checks must find nothing."""
+    contradictory, blank, unknown-unit or unreadable rows, no resubmission, no cold-chain ledger
+    defect): a drop on which the checks must find nothing."""
     out_dir = pathlib.Path(out_dir)
     units, staff = build_units(random.Random(seed))
     plan = Plan() if clean else plan_defects(random.Random(seed + 1), units)
@@ -62,9 +67,12 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += write_town2(reports, random.Random(seed + 3))
     files += write_town3(reports, random.Random(seed + 4))
     files += write_town4(reports, units, random.Random(seed + 5))
+    ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
+    files += ledgers
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
+    manifest["coldchain"] = coldchain
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest

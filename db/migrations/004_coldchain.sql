@@ -1,0 +1,4 @@
+-- From schema version 3 to 4: the imported cold-chain food ledgers (coldchain_batches,
+-- coldchain_sales) and what the check run derives from them (coldchain_sale_batches, merchants,
+-- coldchain_balances, coldchain_links, the views coldchain_chain and coldchain_trace). All of it
+-- is new, so nothing is altered here: schema.sql, which runs after this, creates it.
