@@ -296,8 +296,8 @@ class _Workbook:
         self.stderr = stderr
         self._finalizer = weakref.finalize(self, _stop_child, self.proc, stderr)
         self.busy = False
-        kind, *rest = self._receive(None)
-        if kind == "error":
+        tag, *rest = self._receive(None)
+        if tag == "error":
             self.close()
             if rest[1] == "MemoryError":
                 raise self._too_big(None)
@@ -364,11 +364,11 @@ class _Workbook:
             if self.request_id != mine:
                 raise IngestError(self.path, "another body of this workbook was started while this one was read",
                                   sheet=name)
-            kind, *rest = self._receive(name)
-            if kind == "end":
+            tag, *rest = self._receive(name)
+            if tag == "end":
                 self.busy = False
                 return
-            if kind == "error":
+            if tag == "error":
                 self.busy = False
                 row, etype, message = rest
                 if etype == "MemoryError":
@@ -382,12 +382,12 @@ class _Workbook:
                         sheet=name, row=where)
                 raise IngestError(self.path, f"not a readable spreadsheet ({etype}: {message})",
                                   sheet=name, row=where)
-            yield kind, rest
+            yield tag, rest
 
 
 def _sheet_rows(book: _Workbook, index: int, first: int, stop: int | None) -> Iterator[list[tuple[int, list]]]:
-    for kind, rest in book.rows(index, first, stop):
-        if kind == "rows":
+    for tag, rest in book.rows(index, first, stop):
+        if tag == "rows":
             yield rest[0]
 
 
