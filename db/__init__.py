@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 2            # 1: the first release (user_version 0); 2: versioned schema
+SCHEMA_VERSION = 3            # 1: the first release (user_version 0); 2: versioned schema; 3: rosters, claims
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 
 
@@ -71,6 +71,7 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
                     conn.execute(f"DROP VIEW [{view}]")
                 for statement in statements(_sql("migrations/002_versioned.sql")):
                     conn.execute(statement)
+            # 2 -> 3 only added tables and views: schema.sql, all IF NOT EXISTS, adds them.
             for statement in statements(schema_sql()):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
