@@ -8,8 +8,9 @@ import sqlite3
 import pytest
 
 from conftest import findings_of
-from fangyi.checks import BY_ID
+from fangyi.checks import BY_ID, CHECKS
 
+REPORTING = tuple(c.id for c in CHECKS if c.suite == "reporting")     # the roster suite: test_roster_checks.py
 UNIT_DAY_CHECKS = ["missing_report", "late_report", "zero_report_contradiction", "blank_count"]
 
 
@@ -53,7 +54,8 @@ def test_silent_streak_one_finding_per_streak(checked_db, demo_data):
 def test_resubmitted_aliased_closed_and_opened_units_are_clean(checked_db, demo_data):
     _, manifest = demo_data
     conn = sqlite3.connect(checked_db)
-    flagged = {(c, d) for c, d in conn.execute("SELECT unit_code, date FROM findings WHERE unit_code IS NOT NULL")}
+    flagged = {(c, d) for c, d in conn.execute(
+        f"SELECT unit_code, date FROM findings WHERE unit_code IS NOT NULL AND check_id IN {REPORTING}")}
     flagged_units = {c for c, _ in flagged}
     for r in manifest["resubmissions"]:
         assert (r["unit_code"], r["date"]) not in flagged
@@ -83,7 +85,9 @@ def test_severities_and_runs(checked_db):
     conn = sqlite3.connect(checked_db)
     severities = dict(conn.execute("SELECT DISTINCT check_id, severity FROM findings"))
     assert severities == {"missing_report": "error", "zero_report_contradiction": "error", "unknown_unit": "error",
-                          "late_report": "warning", "blank_count": "warning", "silent_streak": "warning"}
+                          "late_report": "warning", "blank_count": "warning", "silent_streak": "warning",
+                          "shift_uncovered": "error", "no_leader": "error", "allowance_overclaim": "error",
+                          "double_booked": "warning", "report_leader_off_roster": "warning"}
     run_id, counts, errors = conn.execute("SELECT run_id, counts, errors FROM check_runs ORDER BY run_id DESC").fetchone()
     assert conn.execute("SELECT count(DISTINCT run_id) FROM findings").fetchone()[0] == 1
     assert conn.execute("SELECT count(*) FROM findings").fetchone()[0] == sum(json.loads(counts).values())
@@ -105,7 +109,7 @@ def test_evidence_points_at_the_source_row_or_a_true_gap(checked_db):
     conn = sqlite3.connect(f"file:{checked_db}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     seen: dict[str, int] = {}
-    for f in conn.execute("SELECT * FROM findings ORDER BY finding_id").fetchall():
+    for f in conn.execute(f"SELECT * FROM findings WHERE check_id IN {REPORTING} ORDER BY finding_id").fetchall():
         check_id, unit, day = f["check_id"], f["unit_code"], f["date"]
         assert f["evidence"], check_id
         ev = json.loads(f["evidence"])
@@ -139,7 +143,11 @@ def test_evidence_points_at_the_source_row_or_a_true_gap(checked_db):
         elif check_id == "missing_report":
             assert _no_report(conn, unit, day), where
             (town,) = conn.execute("SELECT parent_code FROM units_current WHERE unit_code = ?", (unit,)).fetchone()
-            assert ev == {"town_code": town}, where
+            # whom to call: the leader on the unit's roster that day and the roster's phone (none without a roster)
+            on_duty = conn.execute("SELECT leaders, phone FROM roster_unit_days WHERE unit_code = ? AND date = ?",
+                                   (unit, day)).fetchone()
+            assert ev == {"town_code": town, "duty_leader": on_duty[0] if on_duty else None,
+                          "duty_phone": on_duty[1] if on_duty else None}, where
         elif check_id == "silent_streak":
             first, last = ev["first_day"], ev["last_day"]
             assert (day, f["subject_key"]) == (first, f"{first}..{last}"), where
@@ -153,4 +161,6 @@ def test_evidence_points_at_the_source_row_or_a_true_gap(checked_db):
         seen[check_id] = seen.get(check_id, 0) + 1
     # the demo has findings of every check, but ambiguous_unit: it has no ambiguous name
     # (tests/test_units_in_context.py covers that check's evidence)
-    assert set(seen) == set(BY_ID) - {"ambiguous_unit"}, seen
+    assert set(seen) == set(REPORTING) - {"ambiguous_unit"}, seen
+    assert set(BY_ID) - set(REPORTING) == {"shift_uncovered", "no_leader", "double_booked", "report_leader_off_roster",
+                                            "allowance_overclaim"}
