@@ -64,23 +64,28 @@ def shift_of(text: str | None) -> tuple[str, tuple[int, int, bool] | None] | Non
 
 
 # A unit's name in a sheet name or a title: the words before 疫情, 值班, a year, a bracket...
-_UNIT_STOP = re.compile(r"(疫情|防控|值班|排班|帶班|带班|二十四小時|二十四小时|24小時|24小时|春節|春节|\d{4}\s*年|"
-                        r"\d{1,2}\s*月|[(\[【]|[-_ ])")
+_UNIT_STOP = re.compile(r"(?:疫情|防控|值班|排班|帶班|带班|二十四小時|二十四小时|24小時|24小时|春節|春节|\d{4}\s*年|"
+                        r"\d{1,2}\s*月|\d+日|[()\[\]【】]|[-_ .])")
 _UNIT_END = re.compile(r"(社區|社区|居委會|居委会|村委會|村委会|村|小區|小区|網格|网格|嘎查|項目部|项目部)$")
 _TOWN_PREFIX = re.compile(r"^.+?(街道|鎮|镇|鄉|乡)(?=.)")
 _GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|值班表|排班表|\d+月?|第?\d+周)$", re.I)
 
 
 def _unit_name_in(text: str | None) -> str | None:
+    """The unit a sheet name, title or file name names: the first of its pieces between words
+    such as 疫情, 值班, a date or a bracket that ends like a unit's name (社區, 村, ...), without a
+    leading town (東華街道柳岸社區 -> 柳岸社區); else its first piece."""
     if not text:
         return None
-    text = unicodedata.normalize("NFKC", str(text)).strip()
-    m = _UNIT_STOP.search(text)
-    name = (text[:m.start()] if m else text).strip()
-    rest = _TOWN_PREFIX.sub("", name)            # 東華街道柳岸社區 -> 柳岸社區
-    if rest != name and _UNIT_END.search(rest) and len(rest) > len(_UNIT_END.search(rest).group(1)):
-        name = rest
-    return name or None
+    pieces = [p.strip() for p in _UNIT_STOP.split(unicodedata.normalize("NFKC", str(text)))]
+    pieces = [p for p in pieces if p]
+    for piece in pieces:
+        end = _UNIT_END.search(piece)
+        if end:
+            rest = _TOWN_PREFIX.sub("", piece)
+            rest_end = _UNIT_END.search(rest)
+            return rest if rest != piece and rest_end and len(rest) > len(rest_end.group(1)) else piece
+    return pieces[0] if pieces else None
 
 
 def unit_from_context(ctx: SheetContext) -> str | None:

@@ -5,6 +5,10 @@ DELETE FROM allowance_entitlement;
 
 INSERT INTO allowance_entitlement (person_key, person, unit_code, month, day_shifts, night_shifts, rate_per_shift,
                                    supported_amount)
+WITH rate AS (
+    SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'allowance_rate_per_shift'), 200)
+                AS REAL) AS rate
+)
 SELECT s.person_key, min(s.person), s.unit_code, substr(s.date, 1, 7),
        count(DISTINCT CASE WHEN s.shift = 'day' THEN s.date END),
        count(DISTINCT CASE WHEN s.shift = 'night' THEN s.date END),
@@ -12,7 +16,6 @@ SELECT s.person_key, min(s.person), s.unit_code, substr(s.date, 1, 7),
        (count(DISTINCT CASE WHEN s.shift = 'day' THEN s.date END)
         + count(DISTINCT CASE WHEN s.shift = 'night' THEN s.date END)) * r.rate
 FROM duty_shifts_current s
-JOIN (SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'allowance_rate_per_shift'), 200)
-                  AS REAL) AS rate) r ON 1 = 1
+JOIN rate r ON 1 = 1
 WHERE s.person_key IS NOT NULL AND s.unit_code IS NOT NULL AND s.shift IN ('day', 'night')
 GROUP BY s.person_key, s.unit_code, substr(s.date, 1, 7), r.rate;
