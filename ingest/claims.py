@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 import polars as pl
 
@@ -44,7 +45,7 @@ COLUMNS = ("person", "person_key", "unit_raw", "unit_code_raw", "month", "day_sh
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    sheet_month = month_in(ctx.title) or month_in(ctx.sheet) or month_in(ctx.path)
+    sheet_month = month_in(ctx.title) or month_in(ctx.sheet) or month_in(Path(ctx.path).name)
     keys = {n: name_key(n) for n in parsed["person"].drop_nulls().unique().to_list()}
     out = parsed.with_columns(
         person_key=pl.col("person").replace_strict(keys, default=None, return_dtype=pl.String),

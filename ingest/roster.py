@@ -216,6 +216,8 @@ def write(good: pl.DataFrame, ctx: SheetContext) -> dict[str, pl.DataFrame]:
             _e=pl.coalesce("_h_end", pl.col("shift_kind").replace_strict(default[1], return_dtype=pl.Int64)),
             _n=pl.coalesce("_h_next", pl.col("shift_kind").replace_strict(
                 {s: int(v) for s, v in default[2].items()}, return_dtype=pl.Int64))))
+    if not frames:
+        return {"duty_shifts": pl.DataFrame(schema={**{c: pl.String for c in COLUMNS}, "_row": pl.Int64})}
     order = {LEADER: 0, DAY: 1, NIGHT: 2}
     slots = (pl.concat(frames).explode("names", empty_as_null=True).rename({"names": "person"})
              .with_columns(_order=pl.col("shift").replace_strict(order, return_dtype=pl.Int64))
