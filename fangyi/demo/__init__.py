@@ -18,10 +18,12 @@ Layout written under ``out_dir``::
     daily/龍興街道/龙兴街道日报_更正_2021年1月D日.csv            town 2: correction
     daily/南湖街道/南湖街道疫情防控日报汇总_2021年1月11日-2月7日.csv  town 3: UTF-8 BOM
     daily/雲峰鎮/雲峰鎮各村疫情防控日報_2021年1月11日-1月17日.xlsx    town 4: sheet per village
-    roster/東華街道/東華街道各社區疫情防控值班表_2021年1月11日-2月7日.xlsx  town 1: grid, sheet per community
-    roster/龍興街道/龙兴街道值班安排表_2021年1月11日-2月7日.csv          town 2: long form, GB18030
-    claims/東華街道/東華街道疫情防控值班補助申領表_2021年1月.xlsx       town 1: claims, 2021年1月
-    claims/龍興街道/龙兴街道值班补助申领汇总_2021-01.csv              town 2: claims, 2021-01
+    duty/東華街道/東華街道各社區疫情防控值班表_2021年1月11日-2月7日.xlsx    town 1: roster grid, sheet per community
+    duty/東華街道/東華街道疫情防控值班補助申領表_2021年1月.xlsx         town 1: claims, 2021年1月
+    duty/龍興街道/龙兴街道值班安排表_2021年1月11日-2月7日.csv            town 2: long-form roster, GB18030
+    duty/龍興街道/龙兴街道值班补助申领汇总_2021-01.csv                town 2: claims, 2021-01, GB18030
+
+(duty/ sorts after daily/, so the daily files keep the file ids they had before rosters came.)
     manifest.json
 
 Modules: ``district`` (period, towns, units, names, defect plan), ``registry`` (kind

@@ -53,7 +53,7 @@ def build_claims(rng: random.Random, rosters: Rosters, clean: bool) -> list[Clai
 
 def write_claims_town1(claims: list[Claim], office: tuple) -> OutFile:
     _, _, town_name, _ = TOWNS[0]
-    out = OutFile(f"claims/{town_name}/{town_name}疫情防控值班補助申領表_2021年1月.xlsx", "claims", "xlsx")
+    out = OutFile(f"duty/{town_name}/{town_name}疫情防控值班補助申領表_2021年1月.xlsx", "claims", "xlsx")
     sheet = Sheet("2021年1月")
     sheet.add("title", [f"{town_name}疫情防控值班補助申領表（2021年1月）"])
     sheet.merges.append(f"A1:{get_column_letter(len(CLAIM_HEADER_TOWN1))}1")
@@ -72,7 +72,7 @@ def write_claims_town1(claims: list[Claim], office: tuple) -> OutFile:
 
 def write_claims_town2(claims: list[Claim], reviewer: str) -> OutFile:
     _, _, town_name, _ = TOWNS[1]
-    out = OutFile(f"claims/{town_name}/{simp(town_name)}值班补助申领汇总_{MONTH}.csv", "claims", "gb18030")
+    out = OutFile(f"duty/{town_name}/{simp(town_name)}值班补助申领汇总_{MONTH}.csv", "claims", "gb18030")
     sheet = Sheet("")
     sheet.add("title", [f"{simp(town_name)}疫情防控值班补助申领汇总"] + [""] * (len(CLAIM_HEADER_TOWN2) - 1))
     sheet.add("header", CLAIM_HEADER_TOWN2)

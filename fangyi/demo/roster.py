@@ -168,7 +168,7 @@ def write_roster_town1(rosters: Rosters, units: list[Unit], office: tuple) -> Ou
     community, 帶班領導 / 白班 / 夜班 cells (several names separated by line breaks or 、),
     shift hours in the headers, dates as Excel dates or as 1月11日, a footer."""
     _, _, town_name, _ = TOWNS[0]
-    out = OutFile(f"roster/{town_name}/{town_name}各社區疫情防控值班表_{cn_date(DAYS[0])}-{cn_date(DAYS[-1], year=False)}.xlsx",
+    out = OutFile(f"duty/{town_name}/{town_name}各社區疫情防控值班表_{cn_date(DAYS[0])}-{cn_date(DAYS[-1], year=False)}.xlsx",
                   "roster", "xlsx")
     for n, unit in enumerate(reporting_units(units, 1)):
         sheet = Sheet(unit.name, date_format="m月d日")
@@ -200,7 +200,7 @@ def write_roster_town2(rosters: Rosters, units: list[Unit]) -> OutFile:
     """龍興街道: the long form, one GB18030 CSV for the period, a row per person and shift
     (带班, 白班, 夜班), simplified names, a title line and a footer."""
     _, _, town_name, _ = TOWNS[1]
-    out = OutFile(f"roster/{town_name}/{simp(town_name)}值班安排表_{cn_date(DAYS[0])}-{cn_date(DAYS[-1], year=False)}.csv",
+    out = OutFile(f"duty/{town_name}/{simp(town_name)}值班安排表_{cn_date(DAYS[0])}-{cn_date(DAYS[-1], year=False)}.csv",
                   "roster", "gb18030")
     sheet = Sheet("")
     sheet.add("title", [f"{simp(town_name)}疫情防控值班安排表"] + [""] * (len(LONG_HEADER) - 1))
