@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from fangyi import db
+from fangyi.ingest.text import name_key
 
 from . import CHECKS, at_or_above
 from .resolve import resolve_units
@@ -53,7 +54,9 @@ MATERIALISE = "_materialise"       # checks/_materialise/NNN_name.sql, run in na
 
 def materialise_steps() -> list[tuple[str, str]]:
     """(name, SQL script) of each materialisation step: plain SQL that empties and refills a
-    derived table defined in db/schema.sql (DELETE, then INSERT ... SELECT)."""
+    derived table defined in db/schema.sql (DELETE, then INSERT ... SELECT). Besides SQLite's
+    own functions a step may call name_key(text), the normalised form of a person's name
+    (ingest/text.py), which the ingest also stores beside the names it loads."""
     folder = resources.files(__package__).joinpath(MATERIALISE)
     if not folder.is_dir():
         return []
@@ -68,6 +71,7 @@ def prepare(conn, settings) -> None:
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
                      [(k, v) for k, v in rows.items() if v is not None])
     resolve_units(conn, settings.unit_aliases)
+    conn.create_function("name_key", 1, name_key, deterministic=True)
     for _, script in materialise_steps():
         for statement in db.statements(script):
             conn.execute(statement)

@@ -560,3 +560,154 @@ LEFT JOIN merchants mb ON mb.merchant_id = s.buyer_merchant_id
 LEFT JOIN coldchain_balances b ON b.merchant_id = s.merchant_id AND b.trace_code = sb.trace_code
 LEFT JOIN source_files f ON f.file_id = s.file_id
 WHERE sb.trace_code IS NOT NULL;
+
+-- ---------------------------------------------------------------------------------------
+-- Duty rosters (值班表) and allowance claims (值班補助申領). Loaded rows as the files hold them;
+-- what the checks and pages read is derived by `fangyi check` (checks/_materialise/3NN_*.sql).
+-- ---------------------------------------------------------------------------------------
+
+-- One row per person and shift a roster names: a grid row with a leader, two day staff and one
+-- night staff yields four. A shift cell left blank yields one row with person NULL: the roster
+-- says nobody is on that shift.
+CREATE TABLE IF NOT EXISTS duty_shifts (
+    shift_id      INTEGER PRIMARY KEY,
+    unit_raw      TEXT,                   -- the unit as written (a column, else the sheet name or title)
+    unit_code_raw TEXT,                   -- the code as written, if the sheet has a code column
+    date          TEXT NOT NULL,          -- the duty date (a night shift starts on it)
+    shift         TEXT NOT NULL,          -- day | night | leader
+    person        TEXT,                   -- as written; NULL: nobody on this shift
+    person_key    TEXT,                   -- normalised name (NFKC, no spaces, simplified, no bracketed remark)
+    post          TEXT,                   -- 職務, if the sheet has the column
+    phone         TEXT,                   -- the phone on the row (a grid row's 聯系電話 applies to all on it)
+    starts_at     TEXT NOT NULL,          -- ISO date and time
+    ends_at       TEXT NOT NULL,          -- ISO date and time; a night shift ends the next morning
+    extra         TEXT,                   -- JSON object of columns the workbench does not know
+    name_id       INTEGER,                -- unit_names: how this row names its unit
+    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet         TEXT NOT NULL,
+    row_number    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS duty_shifts_date ON duty_shifts(date);
+CREATE INDEX IF NOT EXISTS duty_shifts_person ON duty_shifts(person_key);
+
+-- Every roster row with its unit resolved (after a check run; before one, unit_code is NULL).
+CREATE VIEW IF NOT EXISTS duty_shifts_resolved AS
+SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+FROM duty_shifts d
+LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
+
+-- Derived by `fangyi check`: the roster in force. For each unit, date and shift, the rows of the
+-- latest file that rosters it (a re-sent roster replaces the shifts it names, and only those).
+CREATE TABLE IF NOT EXISTS duty_shifts_current (
+    shift_id    INTEGER PRIMARY KEY,      -- duty_shifts.shift_id
+    unit_code   TEXT,                     -- NULL when the unit is unknown or ambiguous
+    unit_raw    TEXT,
+    date        TEXT NOT NULL,
+    shift       TEXT NOT NULL,
+    person      TEXT,
+    person_key  TEXT,
+    post        TEXT,
+    phone       TEXT,
+    starts_at   TEXT NOT NULL,
+    ends_at     TEXT NOT NULL,
+    file_id     INTEGER NOT NULL,
+    sheet       TEXT NOT NULL,
+    row_number  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS duty_shifts_current_unit_date ON duty_shifts_current(unit_code, date);
+CREATE INDEX IF NOT EXISTS duty_shifts_current_person ON duty_shifts_current(person_key);
+
+-- Derived by `fangyi check`: roster coverage per unit-day, for every day of a unit's roster span
+-- (its first to its last rostered date) on which the unit is open.
+CREATE TABLE IF NOT EXISTS roster_unit_days (
+    unit_code    TEXT NOT NULL,
+    date         TEXT NOT NULL,
+    roster_from  TEXT NOT NULL,           -- first date the unit's roster names
+    roster_to    TEXT NOT NULL,           -- last date the unit's roster names
+    day_count    INTEGER NOT NULL,        -- people on the day shift
+    night_count  INTEGER NOT NULL,        -- people on the night shift
+    leader_count INTEGER NOT NULL,        -- leaders on duty
+    day_staff    TEXT,                    -- names, separated by 、
+    night_staff  TEXT,
+    leaders      TEXT,
+    phone        TEXT,                    -- a leader's phone on the roster, else any phone of that day
+    file_id      INTEGER,                 -- the first roster row of the day; NULL: the roster has no row for it
+    sheet        TEXT,
+    row_number   INTEGER,
+    PRIMARY KEY (unit_code, date)
+);
+
+CREATE TABLE IF NOT EXISTS allowance_claims (
+    claim_id      INTEGER PRIMARY KEY,
+    person        TEXT NOT NULL,
+    person_key    TEXT NOT NULL,          -- normalised name, as duty_shifts.person_key
+    unit_raw      TEXT,
+    unit_code_raw TEXT,
+    month         TEXT NOT NULL,          -- YYYY-MM
+    day_shifts    INTEGER,
+    night_shifts  INTEGER,
+    amount        REAL,                   -- yuan
+    extra         TEXT,
+    name_id       INTEGER,                -- unit_names: how this row names its unit
+    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
+    sheet         TEXT NOT NULL,
+    row_number    INTEGER NOT NULL
+);
+
+CREATE VIEW IF NOT EXISTS allowance_claims_resolved AS
+SELECT c.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+FROM allowance_claims c
+LEFT JOIN unit_resolutions r ON r.name_id = c.name_id;
+
+-- Derived by `fangyi check`: what the roster in force supports, per person, unit and month: the
+-- distinct day and night shifts rostered, at the allowance rate in force.
+CREATE TABLE IF NOT EXISTS allowance_entitlement (
+    person_key       TEXT NOT NULL,
+    person           TEXT NOT NULL,       -- as the roster writes it
+    unit_code        TEXT NOT NULL,
+    month            TEXT NOT NULL,       -- YYYY-MM of the duty date
+    day_shifts       INTEGER NOT NULL,
+    night_shifts     INTEGER NOT NULL,
+    rate_per_shift   REAL NOT NULL,
+    supported_amount REAL NOT NULL,       -- (day_shifts + night_shifts) × rate_per_shift
+    PRIMARY KEY (person_key, unit_code, month)
+);
+
+-- Derived by `fangyi check`: every claim in force (the latest row per person, unit and month)
+-- beside what the roster supports: at the claim's unit, or at every unit when the claim names
+-- none or a unit that does not resolve.
+CREATE TABLE IF NOT EXISTS allowance_claims_reconciled (
+    claim_id             INTEGER PRIMARY KEY,   -- allowance_claims.claim_id
+    person               TEXT NOT NULL,
+    person_key           TEXT NOT NULL,
+    unit_code            TEXT,
+    unit_raw             TEXT,
+    month                TEXT NOT NULL,
+    claimed_day_shifts   INTEGER,
+    claimed_night_shifts INTEGER,
+    claimed_amount       REAL,
+    supported_day_shifts   INTEGER NOT NULL,
+    supported_night_shifts INTEGER NOT NULL,
+    rate_per_shift       REAL NOT NULL,
+    supported_amount     REAL NOT NULL,
+    difference           REAL,               -- claimed amount (else claimed shifts × rate) − supported amount
+    file_id              INTEGER NOT NULL,
+    sheet                TEXT NOT NULL,
+    row_number           INTEGER NOT NULL
+);
+
+-- Derived by `fangyi check`: each daily report in force on a rostered unit-day that names a
+-- duty leader, beside the leaders the roster has for that unit and day (names compared by their
+-- normalised form).
+CREATE TABLE IF NOT EXISTS report_duty_leaders (
+    report_id        INTEGER PRIMARY KEY,     -- daily_reports.report_id
+    unit_code        TEXT NOT NULL,
+    report_date      TEXT NOT NULL,
+    duty_leader      TEXT NOT NULL,           -- as the report writes it
+    duty_leader_key  TEXT,
+    rostered_leaders TEXT,                    -- the roster's leaders that day, separated by 、
+    on_roster        INTEGER NOT NULL,        -- 1: the report's leader is a rostered leader that day
+    file_id          INTEGER NOT NULL,
+    sheet            TEXT NOT NULL,
+    row_number       INTEGER NOT NULL
+);

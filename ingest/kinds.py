@@ -31,6 +31,7 @@ class SheetContext:
     sheet_date: dt.date | None     # a date in the title or the sheet name
     default_year: int | None       # a year in the title, sheet name or file name
     options: "IngestOptions | None" = None
+    headers: dict[str, str] = field(default_factory=dict)   # field -> its header text as written
 
     @property
     def text(self) -> str:
@@ -135,4 +136,4 @@ def all_kinds() -> dict[str, Kind]:
 
 
 def _load_builtin() -> None:
-    from . import daily, units, coldchain  # noqa: F401, I001  (each registers its kind on import)
+    from . import claims, coldchain, daily, roster, units  # noqa: F401  (each registers its kind on import)

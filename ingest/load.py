@@ -72,11 +72,12 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
     return out
 
 
-def _context(path: Path, sheet: Sheet, header_index: int, options: IngestOptions) -> SheetContext:
-    title = " ".join(str(v) for row in sheet.head[:header_index] for v in row if v)
+def _context(path: Path, sheet: Sheet, header, options: IngestOptions) -> SheetContext:
+    title = " ".join(str(v) for row in sheet.head[:header.row_index] for v in row if v)
     year = parse.find_year(title) or parse.find_year(sheet.name) or parse.find_year(path.name)
     sheet_date = parse.find_date(title, year) or parse.find_date(sheet.name, year)
-    return SheetContext(str(path), sheet.name, title, sheet_date, year, options)
+    headers = {name: header.texts[col] for col, name in header.fields.items() if col < len(header.texts)}
+    return SheetContext(str(path), sheet.name, title, sheet_date, year, options, headers)
 
 
 def _row_filters(kind: str, header, options: IngestOptions) -> list[tuple[int, set[str], str]]:
@@ -168,7 +169,7 @@ class _FileLoader:
         kind = registry.get(header.kind)
         if kind.name not in report.kinds:
             report.kinds.append(kind.name)
-        ctx = _context(self.path, sheet, header.row_index, self.options)
+        ctx = _context(self.path, sheet, header, self.options)
         head = pl.concat([self.head_rows(sheet, 0, header.row_index, "title"),
                           self.head_rows(sheet, header.row_index, header.first_data_index, "header")])
         self.not_data(sheet.name, head)

@@ -54,3 +54,10 @@ def unit_key(raw: str | None) -> str | None:
 def unit_key_short(raw: str | None) -> str | None:
     key = norm(raw)
     return short_name(key) if key else None
+
+
+def name_key(raw: str | None) -> str | None:
+    """The matching form of a person's name: normalised as above, without bracketed remarks:
+    '王 芳（組長）' -> '王芳'. Rosters, claims and daily reports are compared by it."""
+    key = strip_brackets(norm(raw)) if raw is not None else ""
+    return key or None

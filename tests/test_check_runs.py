@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from fangyi.checks import BY_ID
 from fangyi.cli import cli
 from fangyi.ingest.load import ingest
 
@@ -25,10 +26,10 @@ def test_thresholds(demo_db_copy, demo_data, fail_on, code):
     result = CliRunner().invoke(cli, ["check", "--db", str(demo_db_copy), "--no-gx", "--fail-on", fail_on])
     assert result.exit_code == code, result.output
     # the exit code is the threshold's, not a crash's: the run finished and found the defects
-    defects = demo_data[1]["defects"]
-    errors = sum(len(defects[k]) for k in ("missing_report", "zero_report_contradiction", "unknown_unit"))
-    errors += sum(len(v) for v in demo_data[1]["coldchain"]["defects"].values())    # all errors
-    warnings = sum(len(defects[k]) for k in ("late_report", "blank_count", "silent_streak"))
+    defects = demo_data[1]["defects"]            # one finding per injected defect, keyed by check id
+    defects = {**defects, **demo_data[1]["coldchain"]["defects"]}
+    errors = sum(len(v) for k, v in defects.items() if k in BY_ID and BY_ID[k].severity == "error")
+    warnings = sum(len(v) for k, v in defects.items() if k in BY_ID and BY_ID[k].severity == "warning")
     assert f"{errors} errors, {warnings} warnings, 0 info" in result.output
 
 

@@ -26,7 +26,7 @@ def test_gx_agrees_with_findings(gx_run):
     conn = sqlite3.connect(root / "w.db")
     in_db = dict(conn.execute("SELECT check_id, count(*) FROM findings GROUP BY check_id"))
     assert result.gx_counts == {c.id: in_db.get(c.id, 0) for c in CHECKS}
-    assert {c.suite for c in CHECKS} >= {"reporting", "coldchain"}
+    assert {c.suite for c in CHECKS} >= {"reporting", "roster", "coldchain"}
     assert sum(result.gx_counts.values()) > 0
     gx_success, gx_counts = conn.execute(
         "SELECT gx_success, gx_counts FROM check_runs WHERE run_id = ?", (result.run_id,)).fetchone()
@@ -37,8 +37,8 @@ def test_value_rules_hold_on_the_demo(gx_run):
     _, result = gx_run
     assert result.gx_success is False                       # the reporting suite finds the defects
     rules = result.value_rules_ok
-    assert {rule.split(":")[0] for rule in rules} == {"values_daily", "values_units", "registry",
-                                                      "values_coldchain_in", "values_coldchain_out"}
+    assert {rule.split(":")[0] for rule in rules} == {"values_daily", "values_units", "values_roster", "values_claims",
+                                                      "values_coldchain_in", "values_coldchain_out", "registry"}
     assert all(any(r.startswith("values_daily:") and r.endswith(f"({c})") for r in rules) for c in COUNT_FIELDS)
     assert any(r.startswith("values_units:") and r.endswith("(opened_on)") for r in rules)
     assert any(r.startswith("registry:") and r.endswith("(unit_code)") for r in rules)

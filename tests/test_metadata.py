@@ -128,7 +128,7 @@ def test_datasette_serves_metadata(metadata, db_path, schema):
 # ---------------------------------------------------------------------------------------------
 
 QUERIES = ("missed_on_day", "completeness_by_town", "late_reports", "silent_streaks",
-           "unit_report_history", "weekly_ranking")
+           "unit_report_history", "weekly_ranking", "on_duty", "duty_gaps", "allowance_reconciliation")
 
 
 def _sql(path: Path, sql: str, *args) -> list[tuple]:
@@ -173,6 +173,8 @@ def test_canned_queries_on_demo(metadata, checked_db, demo_data):
             assert page.status_code == 200, (name, page.text[:500])
 
         # 某日漏報單位: exactly the units the manifest left out on each day.
+        on_call = {(e["unit_code"], e["date"]): (e["leader"], e["phone"]) for e in manifest["roster"]["on_call"]}
+        assert on_call
         missing: dict[str, set[str]] = {}
         for d in defects["missing_report"]:
             missing.setdefault(d["date"], set()).add(d["unit_code"])
@@ -181,6 +183,9 @@ def test_canned_queries_on_demo(metadata, checked_db, demo_data):
             assert {r["unit_code"] for r in rows} == codes, day
             assert len(rows) == len(codes), day
             assert all(r["unit_name"] and r["town_code"] and r["town_name"] for r in rows), rows
+            # whom to call: the leader the unit's roster has that day and the roster's phone
+            assert {r["unit_code"]: (r["duty_leader"], r["duty_phone"]) for r in rows} == {
+                c: on_call.get((c, day), (None, None)) for c in codes}, day
             assert [(r["town_code"], r["unit_code"]) for r in rows] == \
                 sorted((r["town_code"], r["unit_code"]) for r in rows)
         clean_day = next(d for d in ("2021-01-11", "2021-01-13", "2021-01-15") if d not in missing)
@@ -330,5 +335,62 @@ def test_coldchain_canned_queries_on_demo(metadata, checked_db, demo_data):
         assert [r["date"] for r in rows] == sorted(r["date"] for r in rows)
         assert await query("batch_trace", trace_code=batches["T12"]) != []
         assert await query("batch_trace", trace_code="NO-SUCH-CODE") == []
+
+    asyncio.run(run())
+
+
+def test_roster_queries_on_demo(metadata, checked_db, demo_data):
+    """值班人員查詢, 值班缺口 and 值班補助核對 on the checked demo district."""
+    path, (_, manifest) = checked_db, demo_data
+    defects = manifest["defects"]
+
+    async def run():
+        ds = Datasette([str(path)], metadata=metadata)
+
+        async def query(name: str, **params) -> list[dict]:
+            resp = await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params}))
+            assert resp.status_code == 200, (name, resp.text[:500])
+            return resp.json()
+
+        # 值班人員查詢: on a missed day, the leader to call is on duty, with the day and night staff.
+        e = manifest["roster"]["on_call"][0]
+        rows = await query("on_duty", unit_code=e["unit_code"], date=e["date"])
+        assert [r["shift"] for r in rows] == ["leader", "day", "day", "night"]
+        assert (rows[0]["person"], rows[0]["phone"]) == (e["leader"], e["phone"])
+        assert all(r["unit_code"] == e["unit_code"] and r["date"] == e["date"] and r["source_file"] for r in rows)
+        assert all(r["starts_at"] < r["ends_at"] for r in rows)
+        assert rows[-1]["ends_at"][:10] > e["date"]                   # the night ends the next morning
+        # the double-booked night: both units have the person on duty
+        (booked,) = defects["double_booked"]
+        for unit in (booked["unit_code"], booked["other_unit_code"]):
+            rows = await query("on_duty", unit_code=unit, date=booked["date"])
+            assert booked["person"] in [r["person"] for r in rows if r["shift"] == "night"]
+        # an uncovered night: nobody on that shift
+        night = next(g for g in defects["shift_uncovered"] if g["shift"] == "night")
+        rows = await query("on_duty", unit_code=night["unit_code"], date=night["date"])
+        assert [r["shift"] for r in rows] == ["leader", "day", "day"]
+        assert await query("on_duty", unit_code=night["unit_code"], date="1999-01-01") == []
+
+        # 值班缺口: exactly the injected gaps, each with what is missing.
+        start, end = manifest["period"]["start"], manifest["period"]["end"]
+        rows = await query("duty_gaps", start_date=start, end_date=end)
+        expected = {(g["unit_code"], g["date"]): g["shift"] for g in defects["shift_uncovered"]}
+        expected.update({(g["unit_code"], g["date"]): "leader" for g in defects["no_leader"]})
+        assert {(r["unit_code"], r["date"]): r["missing"] for r in rows} == expected
+        assert all(r["unit_name"] and r["town_name"] for r in rows)
+        first = min(expected)[1]
+        rows = await query("duty_gaps", start_date=first, end_date=first)
+        assert {r["date"] for r in rows} == {first}
+
+        # 值班補助核對: every claim of the month; the over-claim first, with its difference.
+        (over,) = defects["allowance_overclaim"]
+        rows = await query("allowance_reconciliation", month="2021-01")
+        assert len(rows) == manifest["claims"]["claims"]
+        top = rows[0]
+        assert (top["person"], top["unit_code"]) == (over["person"], over["unit_code"])
+        assert (top["claimed"], top["supported"], top["difference"]) == (
+            over["claimed"]["amount"], over["supported"]["amount"], over["claimed"]["amount"] - over["supported"]["amount"])
+        assert all(r["difference"] == 0 and r["claimed"] == r["supported"] for r in rows[1:])
+        assert await query("allowance_reconciliation", month="2021-02") == []
 
     asyncio.run(run())

@@ -10,8 +10,8 @@ import pytest
 from conftest import findings_of
 from fangyi.checks import BY_ID, CHECKS
 
+REPORTING = tuple(c.id for c in CHECKS if c.suite == "reporting")     # roster and cold chain: their own tests
 UNIT_DAY_CHECKS = ["missing_report", "late_report", "zero_report_contradiction", "blank_count"]
-REPORTING = tuple(c.id for c in CHECKS if c.suite == "reporting")    # the cold chain has its own tests
 
 
 @pytest.mark.parametrize("check_id", UNIT_DAY_CHECKS)
@@ -54,7 +54,8 @@ def test_silent_streak_one_finding_per_streak(checked_db, demo_data):
 def test_resubmitted_aliased_closed_and_opened_units_are_clean(checked_db, demo_data):
     _, manifest = demo_data
     conn = sqlite3.connect(checked_db)
-    flagged = {(c, d) for c, d in conn.execute("SELECT unit_code, date FROM findings WHERE unit_code IS NOT NULL")}
+    flagged = {(c, d) for c, d in conn.execute(
+        f"SELECT unit_code, date FROM findings WHERE unit_code IS NOT NULL AND check_id IN {REPORTING}")}
     flagged_units = {c for c, _ in flagged}
     for r in manifest["resubmissions"]:
         assert (r["unit_code"], r["date"]) not in flagged
@@ -142,7 +143,11 @@ def test_evidence_points_at_the_source_row_or_a_true_gap(checked_db):
         elif check_id == "missing_report":
             assert _no_report(conn, unit, day), where
             (town,) = conn.execute("SELECT parent_code FROM units_current WHERE unit_code = ?", (unit,)).fetchone()
-            assert ev == {"town_code": town}, where
+            # whom to call: the leader on the unit's roster that day and the roster's phone (none without a roster)
+            on_duty = conn.execute("SELECT leaders, phone FROM roster_unit_days WHERE unit_code = ? AND date = ?",
+                                   (unit, day)).fetchone()
+            assert ev == {"town_code": town, "duty_leader": on_duty[0] if on_duty else None,
+                          "duty_phone": on_duty[1] if on_duty else None}, where
         elif check_id == "silent_streak":
             first, last = ev["first_day"], ev["last_day"]
             assert (day, f["subject_key"]) == (first, f"{first}..{last}"), where

@@ -4,11 +4,14 @@
 -- Expected: units_current.reports_daily = 1, every day of the reporting period inside
 -- opened_on .. closed_on (view expected_reports). A current report of any content, an explicit
 -- zero report included, counts as sent; aliases and name variants resolve before this.
+-- Whom to call: the evidence names the leader the unit's roster has on duty that day and the
+-- roster's phone (roster_unit_days; null when the unit has no roster for the day).
 SELECT e.unit_code,
        e.report_date AS date,
        NULL AS subject_key,
        u.name || ' sent no report for ' || e.report_date || ' (漏報)' AS message,
-       json_object('town_code', u.parent_code) AS evidence
+       json_object('town_code', u.parent_code, 'duty_leader', d.leaders, 'duty_phone', d.phone) AS evidence
 FROM expected_report_status e
 JOIN units_current u USING (unit_code)
+LEFT JOIN roster_unit_days d ON d.unit_code = e.unit_code AND d.date = e.report_date
 WHERE NOT e.reported

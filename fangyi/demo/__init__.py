@@ -20,14 +20,21 @@ Layout written under ``out_dir``::
     daily/雲峰鎮/雲峰鎮各村疫情防控日報_2021年1月11日-1月17日.xlsx    town 4: sheet per village
     coldchain/批發市場/...進貨臺賬 / 銷售臺賬 (XLSX and GB18030 CSV)    cold-chain ledgers: wholesale
     coldchain/農貿市場/...進貨臺賬 (sheet per stall) / 銷售臺賬 (CSV)     cold-chain ledgers: retail
+    duty/東華街道/東華街道各社區疫情防控值班表_2021年1月11日-2月7日.xlsx    town 1: roster grid, sheet per community
+    duty/東華街道/東華街道疫情防控值班補助申領表_2021年1月.xlsx         town 1: claims, 2021年1月
+    duty/龍興街道/龙兴街道值班安排表_2021年1月11日-2月7日.csv            town 2: long-form roster, GB18030
+    duty/龍興街道/龙兴街道值班补助申领汇总_2021-01.csv                town 2: claims, 2021-01, GB18030
+
+(duty/ sorts after daily/, so the daily files keep the file ids they had before rosters came.)
     manifest.json
 
 Modules: ``district`` (period, towns, units, names, defect plan), ``registry`` (kind
 units), ``daily`` (kind daily: the reports) and ``daily_forms`` (the four towns' files),
-``coldchain`` (kinds coldchain_in / coldchain_out: two markets' ledgers, described in the
-manifest under ``coldchain``), ``files`` (deterministic XLSX / CSV saving), ``manifest``. A
-new record kind is a new module with a writer returning ``OutFile`` objects, called from
-``generate``.
+``roster`` (kind roster: towns 1 and 2, agreeing with the reports' leaders on duty),
+``claims`` (kind claims: January's allowance claims from those rosters), ``coldchain`` (kinds
+coldchain_in / coldchain_out: two markets' ledgers, described in the manifest under
+``coldchain``), ``files`` (deterministic XLSX / CSV saving), ``manifest``. A new record kind is
+a new module with a writer returning ``OutFile`` objects, called from ``generate``.
 
 Usage: ``python -m fangyi.demo OUT_DIR [--seed N] [--clean]``.
 """
@@ -39,6 +46,7 @@ import json
 import pathlib
 import random
 
+from .claims import build_claims, claims_entry, claims_manifest, write_claims_town1, write_claims_town2
 from .coldchain import write_coldchain
 from .daily import build_reports
 from .daily_forms import write_town1, write_town2, write_town3, write_town4
@@ -47,6 +55,7 @@ from .district import (COMMUNITIES, DAYS, DISTRICT_CODE, DISTRICT_NAME, PERIOD_E
 from .files import save
 from .manifest import build_manifest
 from .registry import write_registry
+from .roster import build_rosters, roster_manifest, write_roster_town1, write_roster_town2
 
 __all__ = ["generate", "main", "PERIOD_START", "PERIOD_END", "DAYS", "DISTRICT_CODE", "DISTRICT_NAME",
            "TOWNS", "COMMUNITIES"]
@@ -56,8 +65,9 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     """Write the demo district's input files and manifest.json under out_dir.
 
     clean=True writes the same district with no injected defect (no missing, late,
-    contradictory, blank, unknown-unit or unreadable rows, no resubmission, no cold-chain ledger
-    defect): a drop on which the checks must find nothing."""
+    contradictory, blank, unknown-unit or unreadable rows, no resubmission, no roster gap,
+    double booking, off-roster leader or over-claim, no cold-chain ledger defect): a drop on
+    which the checks must find nothing."""
     out_dir = pathlib.Path(out_dir)
     units, staff = build_units(random.Random(seed))
     plan = Plan() if clean else plan_defects(random.Random(seed + 1), units)
@@ -67,11 +77,18 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += write_town2(reports, random.Random(seed + 3))
     files += write_town3(reports, random.Random(seed + 4))
     files += write_town4(reports, units, random.Random(seed + 5))
+    rosters = build_rosters(random.Random(seed + 6), units, staff, reports, plan, clean)
+    files += [write_roster_town1(rosters, units, staff[1]), write_roster_town2(rosters, units)]
+    claims = build_claims(random.Random(seed + 7), rosters, clean)
+    files += [write_claims_town1(claims, staff[1]), write_claims_town2(claims, staff[2][1])]
     ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
     files += ledgers
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
+    roster_defects, manifest["roster"] = roster_manifest(rosters, reports, plan)
+    manifest["defects"].update(roster_defects, allowance_overclaim=claims_manifest(claims))
+    manifest["claims"] = claims_entry(claims)
     manifest["coldchain"] = coldchain
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")

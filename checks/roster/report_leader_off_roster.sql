@@ -1,0 +1,25 @@
+-- check: report_leader_off_roster
+-- severity: warning
+-- meaning: the 帶班領導 a daily report names is not a leader the roster has for that unit and day
+-- Reports in force on days their unit's roster covers and names a leader (report_duty_leaders);
+-- names compared after normalisation (NFKC, no spaces, simplified, no bracketed remark). A day
+-- whose roster names no leader is no_leader's finding, not this one. Evidence: the report's row
+-- and the roster's leader row.
+WITH leader_rows AS (
+    SELECT unit_code, date, file_id, sheet, row_number,
+           ROW_NUMBER() OVER (PARTITION BY unit_code, date ORDER BY file_id, sheet, row_number) AS n
+    FROM duty_shifts_current
+    WHERE shift = 'leader' AND person_key IS NOT NULL AND unit_code IS NOT NULL
+)
+SELECT l.unit_code,
+       l.report_date AS date,
+       l.duty_leader AS subject_key,
+       u.name || '''s report for ' || l.report_date || ' names ' || l.duty_leader
+           || ' as the leader on duty (帶班領導); the roster has ' || l.rostered_leaders AS message,
+       json_object('duty_leader', l.duty_leader, 'rostered_leaders', l.rostered_leaders,
+                   'file_id', l.file_id, 'sheet', l.sheet, 'row', l.row_number,
+                   'roster', json_object('file_id', r.file_id, 'sheet', r.sheet, 'row', r.row_number)) AS evidence
+FROM report_duty_leaders l
+JOIN units_current u ON u.unit_code = l.unit_code
+LEFT JOIN leader_rows r ON r.unit_code = l.unit_code AND r.date = l.report_date AND r.n = 1
+WHERE l.on_roster = 0 AND l.rostered_leaders IS NOT NULL

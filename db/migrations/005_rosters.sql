@@ -1,0 +1,2 @@
+-- From schema version 4 to 5: duty rosters and allowance claims. Only new tables and views,
+-- which schema.sql (run after this) creates.
