@@ -140,7 +140,7 @@ CREATE TABLE IF NOT EXISTS current_reports (
     late        INTEGER,                  -- 1 late, 0 on time, NULL unknown
     PRIMARY KEY (report_date, unit_group)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS current_reports_unit ON current_reports(unit_code, report_date);
+CREATE INDEX IF NOT EXISTS current_reports_unresolved ON current_reports(report_date) WHERE unit_code IS NULL;
 CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
@@ -274,9 +274,7 @@ CREATE TABLE IF NOT EXISTS expected_report_status (
     unit_code    TEXT NOT NULL,
     report_date  TEXT NOT NULL,
     iso_week     TEXT NOT NULL,
-    report_id    INTEGER,
-    submitted_at TEXT,
-    deadline     TEXT NOT NULL,
+    report_id    INTEGER,                 -- the report in force (see daily_report_deadlines for its times)
     reported     INTEGER NOT NULL,
     on_time      INTEGER NOT NULL,
     PRIMARY KEY (unit_code, iso_week, report_date)      -- unit-weeks aggregate without a sort
