@@ -129,6 +129,9 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
     other data kind's table (the registry of units alone is not enough)."""
     conn = db.connect(db_path)
     try:
+        # the materialisation passes over every report: a large page cache and in-memory sorts
+        conn.execute("PRAGMA cache_size = -262144")
+        conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("BEGIN IMMEDIATE")
         try:
             prepare(conn, settings)
