@@ -2,18 +2,16 @@
 that writes Data Docs. Imported only by `fangyi check` (GX takes seconds to import).
 
 Suites:
-- one per check folder (`reporting`, ...): one UnexpectedRowsExpectation per check, its query
-  being the check's own SQL, so GX's unexpected rows are exactly the check's findings;
+- one per check folder (`reporting`, ...): one UnexpectedRowsExpectation per check over the
+  findings the run materialised (findings_history of that run_id): GX validates and documents
+  the run's results rather than computing every check a second time;
 - `values_<kind>`: column rules on each kind's table, from the kind registry (counts and numbers
   non-negative, ISO dates, 0/1 flags);
 - `registry`: rules on units_current (codes present and unique, known levels).
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,29 +63,7 @@ def _registry_expectations() -> list:
     ]
 
 
-class _QuietBatchReminder(io.TextIOBase):
-    """The reporting checks read across tables and views (the expected calendar is no batch),
-    so their queries do not use GX's {batch}; GX prints a reminder about that every time it
-    validates one. This drops that line and passes everything else through."""
-
-    def __init__(self, target):
-        self.target, self.dropped = target, False
-
-    def write(self, text: str) -> int:
-        drop = text.startswith("unexpected_rows_query should contain the {batch}") or (
-            self.dropped and text == "\n")
-        if not drop:
-            self.target.write(text)
-        self.dropped = drop and text != "\n"
-        return len(text)
-
-
-def run_suites(db_path: Path | str, docs_dir: Path | None = None) -> Outcome:
-    with contextlib.redirect_stdout(_QuietBatchReminder(sys.stdout)):
-        return _run_suites(db_path, docs_dir)
-
-
-def _run_suites(db_path: Path | str, docs_dir: Path | None) -> Outcome:
+def run_suites(db_path: Path | str, run_id: int, docs_dir: Path | None = None) -> Outcome:
     docs_dir = Path(docs_dir or DEFAULT_DOCS).resolve()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -108,9 +84,11 @@ def _run_suites(db_path: Path | str, docs_dir: Path | None) -> Outcome:
 
     plan = []                                    # (suite name, table, expectations)
     for suite_name, checks in suites(CHECKS).items():
-        plan.append((suite_name, "check_runs", [
+        plan.append((suite_name, "findings_history", [
             gx.expectations.UnexpectedRowsExpectation(
-                unexpected_rows_query=check.sql,
+                unexpected_rows_query=(
+                    "SELECT unit_code, date, subject_key, message, evidence FROM {batch} "
+                    f"WHERE run_id = {int(run_id)} AND check_id = '{check.id}'"),
                 description=f"{check.id} ({check.severity}): {check.meaning}",
                 meta={"check_id": check.id, "severity": check.severity},
             ) for check in checks]))

@@ -171,7 +171,7 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
     if gx:
         from .gx import run_suites          # imported here: GX costs seconds to import
 
-        outcome = run_suites(db_path, docs_dir)
+        outcome = run_suites(db_path, run_id, docs_dir)
         result.gx_success, result.gx_counts = outcome.success, outcome.check_counts
         result.value_rules_ok = outcome.value_rules
         conn = db.connect(db_path)
