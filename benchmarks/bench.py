@@ -212,8 +212,10 @@ def report(results: list[dict]) -> str:
 
 
 def serve_lines(r: dict) -> list[str]:
-    started = f"answering after {r['serve'].seconds:.1f} s" if r["serve"].status == "ok" else r["serve"].cell()
-    lines = ["", f"Datasette at scale {r['scale']:g} (`fangyi serve`, {started}): {CLIENTS} concurrent clients, "
+    if r["serve"].status != "ok":
+        return ["", f"Datasette at scale {r['scale']:g}: {r['serve'].cell()}."]
+    lines = ["", f"Datasette at scale {r['scale']:g} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s): "
+             f"{CLIENTS} concurrent clients, "
              f"{PER_CLIENT} requests each; 1 each for a page slower than {latency.SLOW_PROBE_S:g} s on a first "
              f"request, none when that one times out ({latency.REQUEST_TIMEOUT_S:g} s).", ""]
     if r.get("pages"):
