@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lock clean
+.PHONY: install demo test bench bench-ingest sqlite3-shell lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,9 +23,17 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-## Ingest benchmark (1,000,000 rows; needs the sqlite3 shell)
-bench: install
+## Province benchmark (scales 1 and 0.1: ingest, check, serve; results in benchmarks/README.md)
+bench: install sqlite3-shell
+	$(BIN)/python benchmarks/bench.py
+
+## Ingest benchmark (1,000,000 rows against sqlite3 .import and sqlite-utils)
+bench-ingest: install sqlite3-shell
 	$(BIN)/python benchmarks/ingest.py --rows 1000000
+
+# The benchmarks' floor is the sqlite3 shell's .import (installed as root on Debian if missing)
+sqlite3-shell:
+	@command -v sqlite3 >/dev/null || (apt-get update -qq && apt-get install -y -qq sqlite3)
 
 ## Re-pin exact versions after changing dependencies in pyproject.toml
 lock:

@@ -1,0 +1,260 @@
+"""Province benchmark: generate, load, check and serve the province scenario at several scales.
+
+    .venv/bin/python benchmarks/bench.py [--scales 1,0.1] [--skip-serve] [--timeout 1800]
+
+Per scale, in benchmarks/out/province-SCALE/: generate the data (province.py); time
+`sqlite3 .import` of the daily CSV into a fresh database (the floor) and `fangyi ingest` of the
+registry and the daily CSV into another (ratio to the floor, peak memory); time
+`fangyi check --no-gx` and `fangyi check` (GX) and compare the missing_report and late_report
+findings with the manifest; serve the database with `fangyi serve` and measure p50/p95 latency
+of every page at 20 concurrent clients. A step that fails or runs past --timeout is reported
+as such and the run goes on. The results are printed and written to the "Province scale"
+section of benchmarks/README.md.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import latency
+import province
+
+HERE = Path(__file__).resolve().parent
+README = HERE / "README.md"
+BIN = Path(sys.executable).parent
+SECTION = "## Province scale"
+CLIENTS, PER_CLIENT = 20, 10
+VERIFIED = {"missing_report": "missing_unit_days", "late_report": "late"}   # check_id -> manifest key
+
+
+@dataclass
+class Step:
+    status: str                     # ok | failed | timeout | skipped
+    seconds: float | None = None
+    detail: str = ""
+    maxrss_mb: float | None = None
+
+    def cell(self) -> str:
+        if self.status == "ok":
+            return f"{self.seconds:.2f}"
+        return f"{self.status.upper()}" + (f" ({self.detail})" if self.detail else "")
+
+
+def run(cmd: list[str], log: Path, timeout: float, cwd: Path) -> Step:
+    """Run cmd to completion or until timeout; wall time and peak RSS (wait4 rusage)."""
+    with open(log, "wb") as out:
+        start = time.perf_counter()
+        try:
+            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
+        except OSError as exc:
+            return Step("failed", detail=str(exc)[:120])
+        done: dict = {}
+
+        def reap():
+            _, status, usage = os.wait4(proc.pid, 0)
+            done.update(seconds=time.perf_counter() - start, status=status, usage=usage)
+
+        waiter = threading.Thread(target=reap)
+        waiter.start()
+        waiter.join(timeout)
+        timed_out = waiter.is_alive()
+        if timed_out:
+            os.killpg(proc.pid, signal.SIGKILL)
+            waiter.join()
+    proc.returncode = code = os.waitstatus_to_exitcode(done["status"])   # reaped here, not by Popen
+    rss = done["usage"].ru_maxrss / 1024                                 # KiB on Linux
+    if timed_out:
+        return Step("timeout", timeout, f"killed after {timeout:.0f} s", rss)
+    if code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-1:] or [""]
+        return Step("failed", done["seconds"], f"exit {code}: {tail[0][:120]}", rss)
+    return Step("ok", done["seconds"], "", rss)
+
+
+def fresh(db: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return db
+
+
+def verify(db: Path, manifest: dict) -> dict[str, str]:
+    """check_id -> 'OK n' or 'MISMATCH n (manifest m)' for the latest run's findings."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        out = {}
+        for check_id, key in VERIFIED.items():
+            found = conn.execute("SELECT count(*) FROM findings WHERE check_id = ?", (check_id,)).fetchone()[0]
+            want = manifest[key]
+            out[check_id] = f"OK {found:,}" if found == want else f"MISMATCH {found:,} (manifest {want:,})"
+        return out
+    finally:
+        conn.close()
+
+
+def bench_scale(scale: float, args, log) -> dict:
+    out = HERE / "out" / f"province-{scale:g}"
+    res: dict = {"scale": scale}
+    start = time.perf_counter()
+    manifest = res["manifest"] = province.generate(out, scale)
+    res["generate"] = Step("ok", time.perf_counter() - start)
+    log(f"scale {scale:g}: {manifest['daily_rows']:,} rows, {manifest['daily_bytes'] / 1e6:.0f} MB "
+        f"generated in {res['generate'].seconds:.1f} s")
+    settings = out / "settings.toml"
+    settings.write_text(f'[period]\nstart = "{manifest["start"]}"\nend = "{manifest["end"]}"\n', encoding="utf-8")
+    daily, units = out / manifest["files"]["daily"], out / manifest["files"]["registry"]
+    db = out / "workbench.db"               # the stem must match metadata.yml's database name
+    fangyi = [str(BIN / "fangyi"), "--settings", str(settings)]
+    steps = {
+        "floor": ["sqlite3", str(fresh(out / "floor.db")), f".import --csv {daily} daily"],
+        "ingest": [*fangyi, "ingest", "--db", str(fresh(db)), str(units), str(daily)],
+        "check_nogx": [*fangyi, "check", "--db", str(db), "--no-gx", "--fail-on", "never"],
+        "check_gx": [*fangyi, "check", "--db", str(db), "--fail-on", "never", "--docs", str(out / "data_docs")],
+    }
+    for name, cmd in steps.items():
+        if name != "floor" and res.get("ingest", Step("ok")).status != "ok":
+            res[name] = Step("skipped", detail="ingest did not finish")
+            continue
+        if name == "check_gx" and res["check_nogx"].status == "timeout":
+            # GX runs the same SQL and more: it would time out too
+            res[name] = Step("skipped", detail="check --no-gx timed out")
+            continue
+        res[name] = step = run(cmd, out / f"{name}.log", args.timeout, out)
+        peak = f", peak {step.maxrss_mb:.0f} MB" if step.maxrss_mb else ""
+        log(f"  {name}: {step.cell()}" + (" s" if step.status == "ok" else "") + peak)
+        if name.startswith("check") and step.status == "ok":
+            res[f"verify_{name}"] = verify(db, manifest)
+            log(f"    {res[f'verify_{name}']}")
+    if args.skip_serve:
+        res["serve"] = Step("skipped", detail="--skip-serve")
+    elif res["ingest"].status != "ok":
+        res["serve"] = Step("skipped", detail="ingest did not finish")
+    else:
+        res["serve"], res["pages"] = serve(db, manifest, out, log)
+    return res
+
+
+def serve(db: Path, manifest: dict, out: Path, log) -> tuple[Step, list]:
+    from fangyi.serve import METADATA
+
+    params = {"date": "2021-06-15", "start_date": "2021-03-08", "end_date": "2021-03-14",
+              "iso_week": "2021-W10", "unit_code": manifest["sample_unit_code"]}
+    port = latency.free_port()
+    server = latency.Server([str(BIN / "fangyi"), "serve", "--db", str(db), "--port", str(port)],
+                            port, out / "serve.log", out)
+    try:
+        ready = server.wait_ready(120)
+        log(f"  serve: answering after {ready:.1f} s on port {port}")
+        urls = latency.pages(db, METADATA, params)
+        pages = latency.measure(port, urls, f"/{db.stem}.json?sql=select+1", CLIENTS, PER_CLIENT, log)
+        return Step("ok", ready), pages
+    except Exception as exc:     # noqa: BLE001 - any failure is reported and the run goes on
+        log(f"  serve: FAILED: {exc}")
+        return Step("failed", detail=str(exc)[:120]), []
+    finally:
+        server.stop()
+
+
+def machine() -> str:
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")), "?")
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+    shell = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[:1]
+    return (f"{os.cpu_count()} cores ({model}), {mem_kb / 2**20:.0f} GB memory, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version} (shell {' '.join(shell) or '?'}), {dt.date.today().isoformat()}")
+
+
+def report(results: list[dict]) -> str:
+    cols = [f"scale {r['scale']:g}" for r in results]
+    lines = [SECTION, "", f"`{' '.join(['benchmarks/bench.py', *sys.argv[1:]])}` on {machine()}.", "",
+             "| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+
+    def row(label, cell):
+        lines.append(f"| {label} | " + " | ".join(cell(r) for r in results) + " |")
+
+    row("units × days", lambda r: f"{r['manifest']['units']:,} × {r['manifest']['days']}")
+    row("daily rows (CSV MB)", lambda r: f"{r['manifest']['daily_rows']:,} ({r['manifest']['daily_bytes'] / 1e6:.0f})")
+    row("missing / late / resubmitted (manifest)", lambda r: "{missing_unit_days:,} / {late:,} / {resubmitted:,}"
+        .format(**r["manifest"]))
+    row("generate, s", lambda r: r["generate"].cell())
+    row("sqlite3 .import (floor), s", lambda r: r["floor"].cell())
+    row("fangyi ingest, s", lambda r: r["ingest"].cell())
+    row("ingest / floor", lambda r: f"{r['ingest'].seconds / r['floor'].seconds:.2f}×"
+        if r["ingest"].status == r["floor"].status == "ok" else "—")
+    row("ingest peak memory, MB", lambda r: f"{r['ingest'].maxrss_mb:.0f}" if r["ingest"].maxrss_mb else "—")
+    for name, label in (("check_nogx", "fangyi check --no-gx"), ("check_gx", "fangyi check (GX)")):
+        row(f"{label}, s", lambda r, n=name: r[n].cell())
+        for check_id in VERIFIED:
+            row(f"&nbsp;&nbsp;{check_id} vs manifest",
+                lambda r, n=name, c=check_id: r.get(f"verify_{n}", {}).get(c, "—"))
+    by_scale = sorted(results, key=lambda r: r["scale"])
+    for small, big in zip(by_scale, by_scale[1:]):
+        lines += ["", f"Growth from scale {small['scale']:g} to {big['scale']:g} "
+                  f"({big['scale'] / small['scale']:g}× the data), time ratio:", ""]
+        for name, label in (("floor", "sqlite3 .import"), ("ingest", "fangyi ingest"),
+                            ("check_nogx", "check --no-gx"), ("check_gx", "check (GX)")):
+            ok = small[name].status == big[name].status == "ok"
+            ratio = f"{big[name].seconds / small[name].seconds:.1f}×" if ok else "— (a run did not finish)"
+            lines.append(f"- {label}: {ratio}")
+    for r in results:
+        lines += serve_lines(r)
+    return "\n".join(lines) + "\n"
+
+
+def serve_lines(r: dict) -> list[str]:
+    if r["serve"].status != "ok":
+        return ["", f"Datasette at scale {r['scale']:g}: {r['serve'].cell()}."]
+    lines = ["", f"Datasette at scale {r['scale']:g} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s): "
+             f"{CLIENTS} concurrent clients, "
+             f"{PER_CLIENT} requests each; 1 each for a page slower than {latency.SLOW_PROBE_S:g} s on a first "
+             f"request, none when that one times out ({latency.REQUEST_TIMEOUT_S:g} s).", ""]
+    if r.get("pages"):
+        lines += ["| page | requests | not 200 | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        for p in r["pages"]:
+            bad = ", ".join(f"{s}×{n}" for s, n in p.statuses.items() if s != "200") or "0"
+            lines.append(f"| `{p.page}` | {len(p.latencies)} | {bad} | {p.percentile_ms(50):.0f} | "
+                         f"{p.percentile_ms(95):.0f} |")
+    return lines
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text(encoding="utf-8")
+    head, found, rest = text.partition(SECTION)
+    tail = rest[rest.find("\n## "):] if found and "\n## " in rest else ""
+    README.write_text(head.rstrip("\n") + "\n\n" + section + tail, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,0.1", help="comma-separated scale factors (default 1,0.1)")
+    parser.add_argument("--skip-serve", action="store_true", help="do not serve and measure latency")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per step (default 1800)")
+    parser.add_argument("--no-readme", action="store_true", help="print the results only")
+    args = parser.parse_args()
+    if not os.access(BIN / "fangyi", os.X_OK):
+        sys.exit(f"{BIN / 'fangyi'} not found: run with the project's .venv/bin/python (make bench)")
+    results = []
+    for scale in (float(s) for s in args.scales.split(",")):
+        try:
+            results.append(bench_scale(scale, args, lambda msg: print(msg, flush=True)))
+        except Exception as exc:     # noqa: BLE001 - e.g. generation failed: report the other scales
+            print(f"scale {scale:g}: FAILED: {type(exc).__name__}: {exc}", flush=True)
+    section = report(results)
+    print("\n" + section)
+    if not args.no_readme:
+        write_readme(section)
+        print(f"written to {README}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""Page latency of the served database: `fangyi serve` in the background, then concurrent
+clients (asyncio + httpx) on 127.0.0.1 only, p50 / p95 per page."""
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import httpx
+import yaml
+
+HOST = "127.0.0.1"
+SLOW_PROBE_S = 1.0          # a page slower than this alone gets one request per client
+REQUEST_TIMEOUT_S = 60.0
+
+
+@dataclass
+class PageResult:
+    page: str
+    latencies: list[float] = field(default_factory=list)     # seconds, every request
+    statuses: Counter = field(default_factory=Counter)        # "200", "400", "timeout", ...
+
+    @property
+    def errors(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status != "200")
+
+    def percentile_ms(self, p: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        return 1000 * ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def pages(db_path: Path, metadata_path: Path, params: dict[str, str]) -> list[str]:
+    """/, the database page, every table and view of the database listed in metadata.yml that
+    exists in it, /db/findings, and every canned query with `params` filled in."""
+    db = db_path.stem
+    meta = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))["databases"][db]
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    finally:
+        conn.close()
+    urls = ["/", f"/{db}"]
+    urls += [f"/{db}/{quote(t)}" for t in meta.get("tables", {}) if t in present]
+    if f"/{db}/findings" not in urls:
+        urls.append(f"/{db}/findings")
+    for name, query in meta.get("queries", {}).items():
+        missing = [p for p in query.get("params", []) if p not in params]
+        if missing:
+            raise KeyError(f"canned query {name}: no benchmark value for {', '.join(missing)}")
+        args = {p: params[p] for p in query.get("params", [])}
+        urls.append(f"/{db}/{name}" + (f"?{urlencode(args)}" if args else ""))
+    return urls
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`cmd` started in its own process group (fangyi serve runs datasette as its child), so
+    stopping it stops both."""
+
+    def __init__(self, cmd: list[str], port: int, log: Path, cwd: Path):
+        self.port = port
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
+                                     start_new_session=True)
+
+    def wait_ready(self, timeout: float) -> float:
+        """Seconds until / answers 200; raises RuntimeError if it does not in time."""
+        start = time.perf_counter()
+        while time.perf_counter() - start < timeout:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"http://{HOST}:{self.port}/", timeout=5).status_code == 200:
+                    return time.perf_counter() - start
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+async def _get(client: httpx.AsyncClient, url: str, result: PageResult | None) -> float:
+    start = time.perf_counter()
+    try:
+        status = str((await client.get(url)).status_code)
+    except httpx.TimeoutException:
+        status = "timeout"
+    except httpx.HTTPError as exc:
+        status = type(exc).__name__
+    seconds = time.perf_counter() - start
+    if result is not None:
+        result.latencies.append(seconds)
+        result.statuses[status] += 1
+    return seconds
+
+
+async def _idle(client: httpx.AsyncClient, idle_url: str, limit: float = 300) -> None:
+    """Wait until a trivial query answers quickly: requests a client gave up on still run on
+    the server's few SQL threads and would otherwise slow the next page."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < limit and await _get(client, idle_url, None) > 0.2:
+        await asyncio.sleep(1)
+
+
+async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_client: int,
+                   log) -> list[PageResult]:
+    results = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S,
+                                 limits=limits) as client:
+        for url in urls:
+            await _idle(client, idle_url)
+            result = PageResult(url)
+            # A first request warms caches and tells a slow page, which then gets one request
+            # per client (a page that does not answer at all, none) so that the run stays bounded.
+            probe = await _get(client, url, None)
+            n = per_client if probe < SLOW_PROBE_S else 1 if probe < REQUEST_TIMEOUT_S else 0
+
+            async def one_client():
+                for _ in range(n):
+                    await _get(client, url, result)
+
+            if n:
+                await asyncio.gather(*(one_client() for _ in range(clients)))
+            else:
+                result.latencies.append(probe)
+                result.statuses["timeout"] += 1
+            log(f"    {url}: {len(result.latencies)} requests, p50 {result.percentile_ms(50):.0f} ms, "
+                f"p95 {result.percentile_ms(95):.0f} ms, {dict(result.statuses)}")
+            results.append(result)
+    return results
+
+
+def measure(port: int, urls: list[str], idle_url: str, clients: int = 20, per_client: int = 10,
+            log=print) -> list[PageResult]:
+    """Per url: p50/p95 over `clients` concurrent clients of `per_client` requests each."""
+    return asyncio.run(_measure(port, urls, idle_url, clients, per_client, log))
