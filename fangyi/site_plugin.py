@@ -128,7 +128,8 @@ async def _all_rows(datasette, request, columns, rows, data):
     if request.actor:
         cookies["ds_actor"] = datasette.sign({"a": request.actor}, "actor")
     path = request.path.rsplit(".", 1)[0] + ".json"
-    args = [(k, v) for k, v in request.args.items() if k not in ("_next", "_size", "_shape", "_labels")]
+    args = [(k, v) for k in request.args.keys() for v in request.args.getlist(k)
+            if k not in ("_next", "_size", "_shape", "_labels")]
     while next_token and len(rows) < 100_000:
         url = path + "?" + urlencode(args + [("_next", next_token), ("_size", "max"), ("_shape", "objects")])
         resp = await datasette.client.get(url, cookies=cookies)
