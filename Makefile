@@ -19,8 +19,9 @@ install: $(STAMP)
 demo: install
 	$(BIN)/fangyi demo --db db/workbench.db --port 8001
 
-## Run the test suite
+## Run the test suite (installs Debian chromium + chromium-driver for the browser test when missing; root in CI)
 test: install
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 	$(BIN)/python -m pytest -q
 
 ## Province benchmark (scales 1 and 0.1: ingest, check, serve; results in benchmarks/README.md)
@@ -40,4 +41,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^fangyi' > requirements.lock
 
 clean:
-	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out
+	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out test-artifacts

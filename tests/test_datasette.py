@@ -29,9 +29,11 @@ def _metadata() -> dict:
 
 
 def _get(db_path: Path, *urls: str):
+    """GET as the logged-in inspector: anonymous visitors see only the open copy (test_site.py)."""
     async def go():
         ds = make_datasette(db_path)
-        return [await ds.client.get(url, follow_redirects=True) for url in urls]
+        cookies = {"ds_actor": ds.sign({"a": {"id": "inspector"}}, "actor")}
+        return [await ds.client.get(url, cookies=cookies, follow_redirects=True) for url in urls]
     return asyncio.run(go())
 
 

@@ -1,0 +1,354 @@
+"""The open database: a copy of the workbench database without personal data, built by
+`fangyi serve` for anonymous visitors.
+
+Person names (reporters, leaders on duty, rostered staff, claimants, individual buyers) are
+replaced by a role (填報人, 帶班領導, 個人買家) or a stable pseudonym (人員001: numbered by the
+person's first appearance in the roster, then in claims); phone numbers are masked
+(138****1234); every other text cell — unknown columns (`extra`), raw rows of rejected and
+non-data rows, rejection reasons, finding messages and evidence, file paths — has every known
+name replaced by its pseudonym and every known phone or mobile-looking number masked. The copy is
+vacuumed with secure_delete on, so nothing of the original is left in free pages.
+
+The copy is cached beside the database (`<stem>.open.db`, or in a temporary folder when that one
+is not writable) and rebuilt when the database file or its latest check run changes."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+BUILDER_VERSION = "1"
+MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+SPLIT = re.compile(r"[、，,；;/\s]+")
+BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
+PERSONAL_KEY = re.compile(r"电话|電話|手机|手機|联系|聯系|聯繫|姓名|身份证|身份證|人$|人员|人員|领导|領導|负责|負責")
+ROLE_REPORTER = "填報人"
+ROLE_LEADER = "帶班領導"
+ROLE_BUYER = "個人買家"
+
+CHECK_LABELS = {
+    "missing_report": "漏報：應報而未報",
+    "late_report": "遲報：超過截止時間報送",
+    "zero_report_contradiction": "零報告與數字矛盾",
+    "blank_count": "數字欄留空",
+    "unknown_unit": "名錄中沒有的單位",
+    "ambiguous_unit": "單位不明確（同名多個）",
+    "silent_streak": "連續多日未報",
+    "shift_uncovered": "班次無人值守",
+    "no_leader": "當日無帶班領導",
+    "double_booked": "同一人同時排兩個班",
+    "report_leader_off_roster": "日報的帶班領導不在值班表上",
+    "allowance_overclaim": "值班補助多報",
+    "cert_missing": "四證不全",
+    "nat_positive": "核酸陽性或無陰性結果仍銷售",
+    "cert_reused": "檢驗檢疫證明重複使用",
+    "sold_unknown_batch": "銷售來源不可查的批次",
+    "oversold": "銷售多於進貨",
+    "sale_before_receipt": "先銷售後進貨",
+    "buyer_missing": "去向不可追（無買家）",
+    "chain_break": "商戶之間斷鏈",
+}
+SEVERITY_LABELS = {"error": "錯誤", "warning": "警告", "info": "提示"}
+
+
+def mask_phone(text: str | None) -> str | None:
+    """'13812341234' -> '138****1234'; any other number keeps its first 3 and last 4 characters."""
+    if text is None:
+        return None
+    s = str(text).strip()
+    if len(s) <= 7:
+        return "*" * len(s)
+    middle = re.sub(r"[0-9A-Za-z]", "*", s[3:-4])
+    return s[:3] + middle + s[-4:]
+
+
+def open_path_for(db_path: Path) -> Path:
+    """Where the open copy of db_path is cached: beside it if that folder is writable."""
+    db_path = Path(db_path).resolve()
+    if os.access(db_path.parent, os.W_OK):
+        return db_path.with_name(db_path.stem + ".open.db")
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="fangyi-open-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder / (db_path.stem + ".open.db")
+
+
+def source_key(db_path: Path) -> str:
+    """What the open copy is built from: the file's size and mtime and its latest check run."""
+    st = Path(db_path).stat()
+    run = None
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        run = conn.execute("SELECT max(run_id), max(finished_at) FROM check_runs").fetchone()
+    except sqlite3.Error:
+        pass
+    finally:
+        conn.close()
+    return json.dumps([BUILDER_VERSION, st.st_size, st.st_mtime_ns, run], ensure_ascii=False)
+
+
+def ensure_open_db(db_path: Path, out: Path | None = None) -> Path:
+    """The open copy of db_path, built unless an up-to-date one is cached."""
+    out = Path(out) if out else open_path_for(db_path)
+    key = source_key(db_path)
+    if out.exists():
+        try:
+            conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+            try:
+                (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
+            finally:
+                conn.close()
+            if cached == key:
+                return out
+        except sqlite3.Error:
+            pass
+    build_open_db(db_path, out, key)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _rows(conn, sql):
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:        # an older schema without the table
+        return []
+
+
+def _names(text: str | None) -> list[str]:
+    if not text:
+        return []
+    out = []
+    for part in SPLIT.split(str(text)):
+        part = part.strip()
+        if not part:
+            continue
+        out.append(part)
+        bare = BRACKETS.sub("", part).strip()
+        if bare and bare != part:
+            out.append(bare)
+    return out
+
+
+def personal_data(conn) -> tuple[dict[str, str], set[str]]:
+    """({name as written or normalised: pseudonym}, {phone numbers}) of the database behind conn."""
+    from fangyi.ingest.text import norm
+
+    people: list[tuple[str, list[str]]] = []          # (key, names written)
+    for key, person in _rows(conn, "SELECT person_key, person FROM duty_shifts WHERE person IS NOT NULL "
+                                   "ORDER BY shift_id"):
+        people.append((key or norm(person), _names(person)))
+    for key, person in _rows(conn, "SELECT person_key, person FROM allowance_claims ORDER BY claim_id"):
+        people.append((key or norm(person), _names(person)))
+    for col in ("duty_leader", "reporter"):
+        for (person,) in _rows(conn, f"SELECT {col} FROM daily_reports WHERE {col} IS NOT NULL ORDER BY report_id"):
+            for n in _names(person):
+                people.append((BRACKETS.sub("", norm(n)), [n]))
+    for cols in ("day_staff", "night_staff", "leaders"):
+        for (text,) in _rows(conn, f"SELECT {cols} FROM roster_unit_days WHERE {cols} IS NOT NULL"):
+            for n in _names(text):
+                people.append((BRACKETS.sub("", norm(n)), [n]))
+    for (buyer,) in _rows(conn, "SELECT buyer FROM coldchain_sales s WHERE buyer IS NOT NULL AND NOT EXISTS "
+                                "(SELECT 1 FROM merchants m WHERE m.merchant_id = s.buyer_merchant_id "
+                                "OR m.name = s.buyer) ORDER BY sale_id"):
+        people.append((norm(buyer), [buyer]))
+
+    pseudonym_of_key: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for key, written in people:
+        if not key:
+            continue
+        alias = pseudonym_of_key.setdefault(key, f"人員{len(pseudonym_of_key) + 1:03d}")
+        for n in [key, *written]:
+            if len(n) >= 2:
+                names.setdefault(n, alias)
+
+    phones: set[str] = set()
+    for sql in ("SELECT phone FROM duty_shifts", "SELECT phone FROM roster_unit_days",
+                "SELECT buyer_phone FROM coldchain_sales", "SELECT supplier_phone FROM coldchain_batches",
+                "SELECT json_extract(evidence, '$.duty_phone') FROM findings_history"):
+        for (p,) in _rows(conn, sql):
+            for part in SPLIT.split(str(p or "")):
+                if sum(c.isdigit() for c in part) >= 7:
+                    phones.add(part)
+    return names, phones
+
+
+class Scrubber:
+    """Replaces every known name by its pseudonym and masks every known or mobile-looking phone."""
+
+    def __init__(self, names: dict[str, str], phones: set[str]):
+        self.names = names
+        self.phones = phones
+        alts = sorted(set(names) | phones, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, alts))) if alts else None
+
+    def _sub(self, m: re.Match) -> str:
+        s = m.group(0)
+        return self.names[s] if s in self.names else mask_phone(s)
+
+    def text(self, value):
+        if not isinstance(value, str) or not value:
+            return value
+        if self.pattern is not None:
+            value = self.pattern.sub(self._sub, value)
+        return MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", value)
+
+    def extra(self, value):
+        """An `extra` JSON object: personal-looking keys lose their value, the rest is scrubbed."""
+        if not isinstance(value, str) or not value:
+            return value
+        try:
+            obj = json.loads(value)
+        except ValueError:
+            return self.text(value)
+        if isinstance(obj, dict):
+            obj = {k: (("已隱去" if v not in (None, "") else v) if PERSONAL_KEY.search(str(k)) else v)
+                   for k, v in obj.items()}
+        return self.text(json.dumps(obj, ensure_ascii=False))
+
+    def pseudonym(self, value):
+        if value is None:
+            return None
+        from fangyi.ingest.text import norm
+
+        s = str(value).strip()
+        return self.names.get(s) or self.names.get(BRACKETS.sub("", norm(s))) or self.text(s)
+
+    def pseudonyms(self, value):
+        if value is None:
+            return None
+        return "、".join(self.pseudonym(n) for n in SPLIT.split(str(value)) if n.strip())
+
+    def evidence(self, value):
+        """Finding evidence: the leader to call becomes the role, the phone is masked."""
+        if not isinstance(value, str) or not value:
+            return value
+        try:
+            obj = json.loads(value)
+        except ValueError:
+            return self.text(value)
+        if isinstance(obj, dict):
+            if obj.get("duty_leader"):
+                obj["duty_leader"] = ROLE_LEADER
+            if obj.get("duty_phone"):
+                obj["duty_phone"] = mask_phone(obj["duty_phone"])
+        return self.text(json.dumps(obj, ensure_ascii=False))
+
+
+# (table, column, scrubber method) applied before the generic pass over every text cell.
+COLUMN_RULES = [
+    ("daily_reports", "reporter", "role_reporter"),
+    ("daily_reports", "duty_leader", "role_leader"),
+    ("daily_reports", "extra", "extra"),
+    ("units", "extra", "extra"),
+    ("duty_shifts", "person", "pseudonym"),
+    ("duty_shifts", "person_key", "pseudonym"),
+    ("duty_shifts", "phone", "phone"),
+    ("duty_shifts", "extra", "extra"),
+    ("duty_shifts_current", "person", "pseudonym"),
+    ("duty_shifts_current", "person_key", "pseudonym"),
+    ("duty_shifts_current", "phone", "phone"),
+    ("roster_unit_days", "day_staff", "pseudonyms"),
+    ("roster_unit_days", "night_staff", "pseudonyms"),
+    ("roster_unit_days", "leaders", "pseudonyms"),
+    ("roster_unit_days", "phone", "phone"),
+    ("allowance_claims", "person", "pseudonym"),
+    ("allowance_claims", "person_key", "pseudonym"),
+    ("allowance_claims", "extra", "extra"),
+    ("allowance_entitlement", "person", "pseudonym"),
+    ("allowance_entitlement", "person_key", "pseudonym"),
+    ("allowance_claims_reconciled", "person", "pseudonym"),
+    ("allowance_claims_reconciled", "person_key", "pseudonym"),
+    ("report_duty_leaders", "duty_leader", "pseudonym"),
+    ("report_duty_leaders", "duty_leader_key", "pseudonym"),
+    ("report_duty_leaders", "rostered_leaders", "pseudonyms"),
+    ("coldchain_sales", "buyer_phone", "phone"),
+    ("coldchain_sales", "extra", "extra"),
+    ("coldchain_batches", "supplier_phone", "phone"),
+    ("coldchain_batches", "extra", "extra"),
+    ("findings_history", "evidence", "evidence"),
+    ("rejected_rows", "raw", "extra"),
+    ("non_data_rows", "raw", "extra"),
+]
+
+
+def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
+    """Write the open copy of db_path to out (replacing it)."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".building")
+    tmp.unlink(missing_ok=True)
+    src = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    dst = sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+        names, phones = personal_data(src)
+    finally:
+        src.close()
+    try:
+        scrub = Scrubber(names, phones)
+        dst.execute("PRAGMA journal_mode = DELETE")
+        dst.execute("PRAGMA secure_delete = ON")
+        fns = {
+            "role_reporter": lambda v: ROLE_REPORTER if v not in (None, "") else v,
+            "role_leader": lambda v: ROLE_LEADER if v not in (None, "") else v,
+            "extra": scrub.extra, "pseudonym": scrub.pseudonym, "pseudonyms": scrub.pseudonyms,
+            "phone": mask_phone, "evidence": scrub.evidence, "text": scrub.text,
+        }
+        for name, fn in fns.items():
+            dst.create_function(f"fy_{name}", 1, fn)
+        tables = [r[0] for r in dst.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        with dst:
+            # Individual buyers: a buyer that is not a registered merchant.
+            if "coldchain_sales" in tables and "merchants" in tables:
+                dst.execute(f"UPDATE coldchain_sales SET buyer = '{ROLE_BUYER}' WHERE buyer IS NOT NULL AND NOT EXISTS "
+                            "(SELECT 1 FROM merchants m WHERE m.merchant_id = coldchain_sales.buyer_merchant_id "
+                            "OR m.name = coldchain_sales.buyer)")
+            for table, column, rule in COLUMN_RULES:
+                if table in tables and column in _columns(dst, table):
+                    dst.execute(f'UPDATE "{table}" SET "{column}" = fy_{rule}("{column}") '
+                                f'WHERE "{column}" IS NOT NULL')
+            for table in tables:
+                for column in _columns(dst, table):
+                    dst.execute(f'UPDATE "{table}" SET "{column}" = fy_text("{column}") '
+                                f'WHERE typeof("{column}") = \'text\'')
+            dst.executescript(_extra_schema())
+            dst.executemany("INSERT INTO check_labels VALUES (?, ?)", CHECK_LABELS.items())
+            dst.executemany("INSERT INTO severity_labels VALUES (?, ?, ?)",
+                            [(k, v, i) for i, (k, v) in enumerate(SEVERITY_LABELS.items())])
+            dst.execute("INSERT INTO open_data_build VALUES (?, datetime('now'), ?, ?)",
+                        (key or source_key(db_path), len(set(names.values())), len(phones)))
+        dst.execute("VACUUM")
+    finally:
+        dst.close()
+    os.replace(tmp, out)
+    return out
+
+
+def _columns(conn, table: str) -> list[str]:
+    return [r[1] for r in conn.execute(f'PRAGMA table_info("{table}")')]
+
+
+def _extra_schema() -> str:
+    return """
+    CREATE TABLE IF NOT EXISTS check_labels (check_id TEXT PRIMARY KEY, label TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS severity_labels (severity TEXT PRIMARY KEY, label TEXT NOT NULL,
+                                                severity_rank INTEGER NOT NULL);
+    CREATE TABLE IF NOT EXISTS open_data_build (source_key TEXT NOT NULL, built_at TEXT NOT NULL,
+                                                people INTEGER NOT NULL, phones INTEGER NOT NULL);
+    CREATE VIEW IF NOT EXISTS findings_by_severity AS
+    SELECT f.finding_id, f.severity, sl.label AS severity_label, f.date, f.check_id,
+           cl.label AS check_label, f.unit_code, u.name AS unit_name, f.subject_key, f.message,
+           f.evidence, f.run_id
+    FROM findings f
+    LEFT JOIN severity_labels sl ON sl.severity = f.severity
+    LEFT JOIN check_labels cl ON cl.check_id = f.check_id
+    LEFT JOIN units_current u ON u.unit_code = f.unit_code
+    ORDER BY sl.severity_rank, f.date DESC, f.check_id, f.unit_code;
+    """

@@ -1,0 +1,309 @@
+"""The inspector site (`fangyi serve`), in process: anonymous visitors see the open copy only,
+and no page of any kind shows them a person's name or phone; the inspector sees everything;
+Excel exports; parameters that forgive; the Chinese home page."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import shutil
+import sqlite3
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from fangyi.opendata import mask_phone
+from fangyi.serve import make_datasette, open_name
+
+INSPECTOR = {"id": "inspector"}
+FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
+
+
+@pytest.fixture(scope="module")
+def site_db(checked_db, tmp_path_factory) -> Path:
+    """A copy of the checked demo (the open copy is cached beside the database served)."""
+    path = tmp_path_factory.mktemp("site") / "workbench.db"
+    shutil.copy(checked_db, path)
+    return path
+
+
+def _run(db_path: Path, fn):
+    async def go():
+        ds = make_datasette(db_path)
+        await ds.invoke_startup()
+        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
+        return await fn(ds, inspector)
+    return asyncio.run(go())
+
+
+def _objects(db_path: Path) -> dict[str, list]:
+    conn = sqlite3.connect(db_path)
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        return {n: [r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
+    finally:
+        conn.close()
+
+
+def _personal(db_path: Path) -> tuple[set[str], set[str]]:
+    """Person names and phone numbers of the demo, read from the full database."""
+    conn = sqlite3.connect(db_path)
+    names: set[str] = set()
+    phones: set[str] = set()
+    try:
+        for sql in ("SELECT reporter FROM daily_reports", "SELECT duty_leader FROM daily_reports",
+                    "SELECT person FROM duty_shifts", "SELECT person FROM allowance_claims",
+                    "SELECT buyer FROM coldchain_sales s WHERE buyer_merchant_id IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM merchants m WHERE m.name = s.buyer)"):
+            names |= {r[0].strip() for r in conn.execute(sql) if r[0] and len(r[0].strip()) >= 2}
+        for sql in ("SELECT phone FROM duty_shifts", "SELECT phone FROM roster_unit_days",
+                    "SELECT buyer_phone FROM coldchain_sales s WHERE buyer_merchant_id IS NULL AND NOT EXISTS "
+                    "(SELECT 1 FROM merchants m WHERE m.name = s.buyer)"):
+            phones |= {r[0].strip() for r in conn.execute(sql) if r[0]}
+    finally:
+        conn.close()
+    return names, phones
+
+
+def _params(db_path: Path) -> dict[str, str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        unit = conn.execute("SELECT unit_code FROM findings WHERE check_id = 'missing_report' LIMIT 1").fetchone()[0]
+        code = conn.execute("SELECT trace_code FROM coldchain_batches WHERE trace_code IS NOT NULL LIMIT 1").fetchone()[0]
+        merchant = conn.execute("SELECT merchant_id FROM merchants LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+    return {"date": "2021-01-22", "start_date": "2021-01-11", "end_date": "2021-02-07", "unit_code": unit,
+            "iso_week": "2021-W03", "month": "2021-01", "trace_code": code, "merchant_id": merchant}
+
+
+def _queries(ds, db: str) -> dict:
+    return ds.metadata("queries", database=db) or {}
+
+
+def _query_url(db: str, name: str, query: dict, params: dict, fmt: str = "") -> str:
+    args = {p: params[p] for p in query.get("params", [])}
+    return f"/{db}/{name}{fmt}" + ("?" + urlencode(args) if args else "")
+
+
+def test_anonymous_sees_only_the_open_database(site_db):
+    full, public = site_db.stem, open_name(site_db)
+    objects = _objects(site_db)
+    params = _params(site_db)
+
+    async def go(ds, inspector):
+        problems = []
+
+        async def expect(url, status, cookies=None):
+            resp = await ds.client.get(url, cookies=cookies or {})
+            if resp.status_code != status:
+                problems.append(f"{url} {'inspector' if cookies else 'anonymous'}: {resp.status_code} != {status}")
+
+        for name in objects:
+            for fmt in FORMATS:
+                url = f"/{full}/{quote(name)}{fmt}?_size=2"
+                await expect(url, 403)
+                await expect(url, 200, inspector)
+                await expect(f"/{public}/{quote(name)}{fmt}?_size=2", 200)
+        await expect(f"/{full}/duty_shifts/1", 403)
+        await expect(f"/{full}/duty_shifts/1", 200, inspector)
+        await expect(f"/{full}/duty_shifts.json?_facet=person", 403)
+        for name, query in _queries(ds, full).items():
+            for fmt in ("", ".json", ".csv", ".xlsx"):
+                await expect(_query_url(full, name, query, params, fmt), 403)
+                await expect(_query_url(full, name, query, params, fmt), 200, inspector)
+                await expect(_query_url(public, name, query, params, fmt), 200)
+        for url in (f"/{full}", f"/{full}.json", f"/{full}?sql=select+person+from+duty_shifts",
+                    f"/{full}.json?sql=select+person+from+duty_shifts", f"/{full}.csv?sql=select+1",
+                    f"/{full}.db"):
+            await expect(url, 403)
+        await expect(f"/{full}.json?sql=select+1", 200, inspector)
+        await expect(f"/{public}.json?sql=select+1", 200)
+        await expect("/-/dashboards/reporting", 200)
+        assert not problems, "\n".join(problems[:40])
+        assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
+
+    _run(site_db, go)
+
+
+def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
+    """Every anonymous page of every kind, every row (CSV streamed), the open database file
+    itself, ?sql= attempts and the dashboards: no demo name or phone number (masked forms are
+    allowed); the inspector does see them."""
+    full, public = site_db.stem, open_name(site_db)
+    names, phones = _personal(site_db)
+    assert len(names) > 50 and len(phones) > 20
+    objects = _objects(site_db)
+    params = _params(site_db)
+    person_columns = {"person", "person_key", "reporter", "duty_leader", "buyer", "buyer_phone", "phone",
+                      "leaders", "day_staff", "night_staff", "rostered_leaders", "extra", "raw", "message", "evidence"}
+
+    async def go(ds, inspector):
+        urls = ["/", "/-/metadata.json", "/-/databases.json", f"/{public}", f"/{public}.json",
+                f"/{public}.db", "/-/dashboards", "/-/dashboards/reporting", "/data-docs/index.html"]
+        for name, columns in objects.items():
+            t = quote(name)
+            urls += [f"/{public}/{t}", f"/{public}/{t}.json?_size=max", f"/{public}/{t}.csv?_stream=1&_size=max",
+                     f"/{public}/{t}.xlsx?_size=max", f"/{public}/{t}.csvbom?_size=max",
+                     f"/{full}/{t}", f"/{full}/{t}.json", f"/{full}/{t}.csv?_stream=1"]
+            for column in person_columns & set(columns):
+                urls.append(f"/{public}/{t}.json?_facet={column}&_size=0")
+                urls.append(f"/{public}/{t}?_facet={column}")
+                urls.append(f"/{public}.json?sql=" + quote(f'select "{column}" from "{name}"') + "&_size=max")
+            urls.append(f"/{public}/{t}/1")
+        for name, query in _queries(ds, public).items():
+            for fmt in ("", ".json", ".csv", ".xlsx", ".csvbom"):
+                urls += [_query_url(public, name, query, params, fmt), _query_url(full, name, query, params, fmt)]
+        for sql in ("select person, phone from duty_shifts", "select reporter, duty_leader from daily_reports",
+                    "select buyer, buyer_phone from coldchain_sales", "select * from allowance_claims"):
+            urls += [f"/{full}.json?sql={quote(sql)}", f"/{full}?sql={quote(sql)}", f"/{public}.json?sql={quote(sql)}"]
+        dashboards = ds.plugin_config("datasette-dashboards") or {}
+        for slug, dash in dashboards.items():
+            for chart in dash.get("charts", {}).values():
+                sql = chart["query"].replace("[[", "").replace("]]", "")
+                args = {"date_start": "2021-01-11", "date_end": "2021-02-07", "town": "東華街道"}
+                urls.append(f"/{chart['db']}.json?" + urlencode({"sql": sql, **args}))
+        leaks, seen = [], 0
+        for url in urls:
+            resp = await ds.client.get(url, follow_redirects=True)
+            body = resp.content
+            text = body.decode("utf-8", "replace")
+            if url.endswith(".xlsx") or ".xlsx?" in url:
+                text = _xlsx_text(body) if resp.status_code == 200 else text
+            seen += resp.status_code == 200
+            for value in names | phones:
+                if value in text:
+                    leaks.append(f"{url}: {value}")
+        assert seen > 300
+        assert not leaks, "\n".join(leaks[:40])
+
+        # the inspector reads them
+        resp = await ds.client.get(f"/{full}/duty_shifts.csv?_stream=1", cookies=inspector)
+        assert resp.status_code == 200
+        assert sum(n in resp.text for n in names) > 20 and sum(p in resp.text for p in phones) > 10
+
+    _run(site_db, go)
+
+
+def _xlsx_text(body: bytes) -> str:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(body))
+    return "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                     if c.value is not None)
+
+
+def test_masked_phone():
+    assert mask_phone("13812341234") == "138****1234"
+    assert "0755-" not in mask_phone("0755-12345678")
+
+
+def test_excel_exports_neutralise_formulas(checked_db, tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "workbench.db"
+    shutil.copy(checked_db, path)
+    crafted = '=HYPERLINK("http://example.invalid/x","點擊")'
+    conn = sqlite3.connect(path)
+    with conn:
+        run = conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]
+        conn.execute("INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
+                     "message, evidence) VALUES (?, 'blank_count', 'warning', NULL, '2021-01-22', '-1+1', ?, NULL)",
+                     (run, crafted))
+    conn.close()
+
+    async def go(ds, inspector):
+        out = {}
+        for db in (path.stem, open_name(path)):
+            xlsx = await ds.client.get(f"/{db}/findings.xlsx?_size=max", cookies=inspector)
+            bom = await ds.client.get(f"/{db}/findings.csvbom?_size=max", cookies=inspector)
+            out[db] = (xlsx, bom)
+        return out
+
+    for db, (xlsx, bom) in _run(path, go).items():
+        assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"], db
+        wb = load_workbook(io.BytesIO(xlsx.content))
+        ws = wb.active
+        header = [c.value for c in ws[1]]
+        assert {"check_id", "message", "severity"} <= set(header)
+        cells = [c for row in ws.iter_rows(min_row=2) for c in row]
+        crafted_cells = [c for c in cells if c.value == crafted]
+        assert crafted_cells and all(c.data_type == "s" for c in crafted_cells), db
+        assert all(c.data_type != "f" for c in cells)
+        assert ws.max_row - 1 == sum(1 for _ in csv.reader(io.StringIO(bom.content.decode("utf-8-sig")))) - 1
+
+        assert bom.status_code == 200 and bom.content.startswith(b"\xef\xbb\xbf"), db
+        rows = list(csv.reader(io.StringIO(bom.content.decode("utf-8-sig"))))
+        messages = [r[header.index("message")] for r in rows[1:]]
+        assert "'" + crafted in messages and crafted not in messages
+        assert "'-1+1" in [r[header.index("subject_key")] for r in rows[1:]]
+
+
+def test_parameters_forgive(site_db):
+    public = open_name(site_db)
+    conn = sqlite3.connect(site_db)
+    code, name = conn.execute("SELECT f.unit_code, u.name FROM findings f JOIN units_current u USING (unit_code) "
+                              "WHERE f.check_id = 'missing_report' LIMIT 1").fetchone()
+    conn.close()
+
+    async def go(ds, inspector):
+        async def rows(db, query, cookies=None, **params):
+            resp = await ds.client.get(f"/{db}/{query}.json?" + urlencode({"_shape": "array", **params}),
+                                       cookies=cookies or {})
+            assert resp.status_code == 200, resp.text[:300]
+            return resp.json()
+
+        iso = await rows(public, "missed_on_day", date="2021-01-22")
+        assert iso
+        assert await rows(public, "missed_on_day", date="2021/1/22") == iso
+        assert await rows(public, "missed_on_day", date="2021年1月22日") == iso
+        assert await rows(site_db.stem, "missed_on_day", inspector, date="2021/1/22") != []
+        by_code = await rows(public, "unit_report_history", unit_code=code)
+        assert by_code and await rows(public, "unit_report_history", unit_code=name) == by_code
+        assert await rows(public, "allowance_reconciliation", month="2021年1月") == \
+            await rows(public, "allowance_reconciliation", month="2021-01")
+        assert await rows(public, "weekly_ranking", iso_week="2021年第3周") == \
+            await rows(public, "weekly_ranking", iso_week="2021-W03")
+
+        empty = await ds.client.get(f"/{public}/missed_on_day?date=")
+        assert "參數 date 未填寫" in empty.text and "查無結果" in empty.text
+        bad = await ds.client.get(f"/{public}/missed_on_day?date=明天")
+        assert "無法識別" in bad.text
+        nowhere = await ds.client.get(f"/{public}/unit_page?unit_code=沒有這個單位")
+        assert "在名錄中找不到" in nowhere.text
+        page = await ds.client.get(f"/{public}/missed_on_day?date=2021/1/22")
+        assert 'type = "date"' in page.text or "type=\"date\"" in page.text or "fy-date-picker" in page.text
+        unit = await rows(public, "unit_page", unit_code=name)
+        assert {r["section"] for r in unit} >= {"名錄", "報送", "發現"}
+
+    _run(site_db, go)
+
+
+def test_home_page_in_chinese(site_db):
+    full, public = site_db.stem, open_name(site_db)
+    conn = sqlite3.connect(site_db)
+    day = conn.execute("SELECT max(report_date) FROM expected_report_status WHERE reported = 0 OR on_time = 0").fetchone()[0]
+    missed = conn.execute("SELECT s.unit_code, r.leaders, r.phone FROM expected_report_status s "
+                          "LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date "
+                          "WHERE s.report_date = ? AND (s.reported = 0 OR s.on_time = 0)", (day,)).fetchall()
+    conn.close()
+
+    async def go(ds, inspector):
+        return (await ds.client.get("/")).text, (await ds.client.get("/", cookies=inspector)).text
+
+    anonymous, inspector = _run(site_db, go)
+    for page in (anonymous, inspector):
+        assert "漏報和遲報的單位" in page and "本周街鎮排名" in page and "最新檢查發現" in page
+        assert day in page
+        for code, _, _ in missed:
+            assert f"unit_page?unit_code={code}" in page
+        assert "/-/dashboards/reporting" in page
+        assert "latest_findings" in page and "missed_on_day" in page
+    for _, leader, phone in missed:
+        if leader:
+            assert leader in inspector and leader not in anonymous
+        if phone:
+            assert phone in inspector and phone not in anonymous
+    assert f"/{public}/" in anonymous and f"/{full}/" in inspector
