@@ -146,8 +146,11 @@ def bench_scale(scale: float, args, log) -> dict:
 def serve(db: Path, manifest: dict, out: Path, log) -> tuple[Step, list]:
     from fangyi.serve import METADATA
 
+    # realistic values; the province scenario has no rosters or ledgers, so those queries
+    # answer with their empty result
     params = {"date": "2021-06-15", "start_date": "2021-03-08", "end_date": "2021-03-14",
-              "iso_week": "2021-W10", "unit_code": manifest["sample_unit_code"]}
+              "iso_week": "2021-W10", "unit_code": manifest["sample_unit_code"], "month": "2021-06",
+              "merchant_id": "91440199MA5CHT0011", "trace_code": "QL2101120001"}
     port = latency.free_port()
     server = latency.Server([str(BIN / "fangyi"), "serve", "--db", str(db), "--port", str(port)],
                             port, out / "serve.log", out)
