@@ -239,15 +239,20 @@ def template(kind: str, out: Path) -> None:
 @DB_OPTION
 @click.option("--port", default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
-def serve(db_path: Path, port: int, host: str) -> None:
+@click.pass_obj
+def serve(settings, db_path: Path, port: int, host: str) -> None:
     """Serve the database with Datasette and metadata.yml.
 
     Example: fangyi serve --db db/workbench.db --port 8001
     """
-    from .serve import serve as run_serve
+    import os
+
+    from .serve import PASSWORD_ENV, serve as run_serve
 
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
+    if settings.inspector_password_hash and not os.environ.get(PASSWORD_ENV):
+        os.environ[PASSWORD_ENV] = settings.inspector_password_hash
     sys.exit(run_serve(db_path, port=port, host=host))
 
 

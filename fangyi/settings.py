@@ -27,6 +27,7 @@ class Settings:
     unit_aliases: dict[str, list[str]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
     row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> column -> values kept
+    inspector_password_hash: str | None = None  # for `fangyi serve`; $FANGYI_INSPECTOR_PASSWORD_HASH wins
     source: Path | None = None
 
     def ingest_options(self):
@@ -71,7 +72,7 @@ def load(path: Path | str | None = None) -> Settings:
         raise SettingsError(f"{path}: {exc}") from exc
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter"}, where)
+                       "levels", "filter", "site"}, where)
     s = Settings(source=path)
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
@@ -106,6 +107,9 @@ def load(path: Path | str | None = None) -> Settings:
     _check_keys(filters, set(kinds), f"{where} [filter]")
     for kind, rules in filters.items():
         s.row_filters[kind] = {str(col): [str(v) for v in _list(values)] for col, values in rules.items()}
+    site = data.get("site", {})
+    _check_keys(site, {"inspector_password_hash"}, f"{where} [site]")
+    s.inspector_password_hash = str(site["inspector_password_hash"]) if site.get("inspector_password_hash") else None
     for word, level in data.get("levels", {}).items():
         if level not in LEVELS:
             raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(LEVELS)}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from fangyi import settings
@@ -70,3 +71,12 @@ def test_settings_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("FANGYI_SETTINGS", str(path))
     s = settings.load()
     assert s.silent_streak_min_days == 4 and s.period_start.isoformat() == "2021-01-11"
+
+
+def test_inspector_password_hash_from_settings(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[site]\ninspector_password_hash = "pbkdf2_sha256$480000$abc$def"\n', encoding="utf-8")
+    assert settings.load(path).inspector_password_hash == "pbkdf2_sha256$480000$abc$def"
+    path.write_text('[site]\npassword = "x"\n', encoding="utf-8")
+    with pytest.raises(settings.SettingsError, match=r"\[site\].*unknown setting"):
+        settings.load(path)
