@@ -279,7 +279,7 @@ CREATE TABLE IF NOT EXISTS expected_report_status (
     on_time      INTEGER NOT NULL,
     PRIMARY KEY (unit_code, iso_week, report_date)      -- unit-weeks aggregate without a sort
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS expected_report_status_missing ON expected_report_status(report_date) WHERE NOT reported;
+CREATE INDEX IF NOT EXISTS expected_report_status_missing ON expected_report_status(report_date) WHERE reported = 0;
 
 -- Derived by `fangyi check`: DHIS2-style completeness: expected, actual and on-time reports and
 -- their rates (percent), by unit (week), town and district (day and ISO week). A unit's day is

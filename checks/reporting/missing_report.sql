@@ -14,4 +14,4 @@ SELECT e.unit_code,
 FROM expected_report_status e
 JOIN units_current u USING (unit_code)
 LEFT JOIN roster_unit_days d ON d.unit_code = e.unit_code AND d.date = e.report_date
-WHERE NOT e.reported
+WHERE e.reported = 0

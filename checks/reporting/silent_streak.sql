@@ -10,7 +10,7 @@ WITH silent AS (
            k.day_number - ROW_NUMBER() OVER (PARTITION BY s.unit_code ORDER BY s.report_date) AS streak
     FROM expected_report_status s
     JOIN calendar_days k ON k.day = s.report_date
-    WHERE NOT s.reported
+    WHERE s.reported = 0
 ),
 streaks AS (
     SELECT unit_code, min(report_date) AS first_day, max(report_date) AS last_day, count(*) AS days
