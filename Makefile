@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lock clean
+.PHONY: install demo lab report test bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,6 +19,16 @@ install: $(STAMP)
 demo: install
 	$(BIN)/fangyi demo --db db/workbench.db --port 8001
 
+## Open JupyterLab on notebooks/ with the demo database (built first if missing)
+lab: install
+	test -f db/workbench.db || $(BIN)/fangyi demo --no-serve --db db/workbench.db
+	FANGYI_DB=$(CURDIR)/db/workbench.db $(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Execute the notebooks against the demo database and write report/*.html
+report: install
+	test -f db/workbench.db || $(BIN)/fangyi demo --no-serve --db db/workbench.db
+	$(BIN)/fangyi report --db db/workbench.db --out report
+
 ## Run the test suite
 test: install
 	$(BIN)/python -m pytest -q
@@ -32,4 +42,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^fangyi' > requirements.lock
 
 clean:
-	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out
+	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out report

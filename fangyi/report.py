@@ -122,7 +122,7 @@ def _kernel_manager():
     """A kernel manager whose `python3` is ipykernel on this very Python (this venv's), whatever
     kernel specs the user has installed elsewhere."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import KernelManager
 
     class ThisPython(KernelSpecManager):
         def get_kernel_spec(self, kernel_name):
@@ -132,7 +132,7 @@ def _kernel_manager():
             spec["argv"][0] = sys.executable
             return KernelSpec(resource_dir=RESOURCES, **spec)
 
-    return AsyncKernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
 
 
 def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[int, str] | None = None,
@@ -146,9 +146,14 @@ def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[
     if stamp:
         _stamp(nb, db_path, *stamp)
     env = dict(os.environ, FANGYI_DB=str(db_path), PYDEVD_DISABLE_FILE_VALIDATION="1")
-    client = NotebookClient(nb, km=_kernel_manager(), timeout=timeout, allow_errors=False,
+    km = _kernel_manager()
+    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
                             resources={"metadata": {"path": str(path.parent)}})
-    client.execute(env=env)
+    try:
+        client.execute(env=env)
+    finally:
+        if km.has_kernel:                  # the client does not stop a kernel it was handed
+            km.shutdown_kernel(now=True)
     return nb
 
 
