@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-ingest sqlite3-shell lock clean
+.PHONY: install demo lab report test bench bench-ingest sqlite3-shell lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,9 +19,19 @@ install: $(STAMP)
 demo: install
 	$(BIN)/fangyi demo --db db/workbench.db --port 8001
 
+## Open JupyterLab on notebooks/ with the demo database (built first if missing)
+lab: install
+	test -f db/workbench.db || $(BIN)/fangyi demo --no-serve --db db/workbench.db
+	FANGYI_DB=$(CURDIR)/db/workbench.db $(BIN)/jupyter lab --notebook-dir=notebooks
+
+## Execute the notebooks against the demo database and write report/*.html
+report: install
+	test -f db/workbench.db || $(BIN)/fangyi demo --no-serve --db db/workbench.db
+	$(BIN)/fangyi report --db db/workbench.db --out report
+
 ## Run the test suite (installs Debian chromium + chromium-driver for the browser test when missing; root in CI)
 test: install
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver fonts-noto-cjk)
 	$(BIN)/python -m pytest -q
 
 ## Province benchmark (scales 1 and 0.1: ingest, check, serve; results in benchmarks/README.md)
@@ -41,4 +51,4 @@ lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^fangyi' > requirements.lock
 
 clean:
-	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out test-artifacts
+	rm -rf $(VENV) db/workbench.db* demo/data benchmarks/out test-artifacts report

@@ -181,3 +181,52 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         finally:
             conn.close()
     return result
+
+
+@dataclass
+class CheckRun:
+    """A finished check run as check_runs records it: which data (files and their SHA-256) it
+    checked, under which settings, and what it found."""
+    run_id: int
+    started_at: str
+    finished_at: str
+    data_files: int
+    data_sha256: str
+    period: tuple[str | None, str | None]
+    settings: object                            # fangyi.settings.Settings, as the run used them
+    counts: dict[str, int]
+    gx_success: bool | None
+
+
+def settings_from_rows(rows: dict[str, str | None]):
+    """The Settings a run recorded (the inverse of settings_rows, for the settings it records)."""
+    from fangyi.settings import Settings
+
+    s = Settings()
+    if rows.get("period_start"):
+        s.period_start = dt.date.fromisoformat(rows["period_start"])
+    if rows.get("period_end"):
+        s.period_end = dt.date.fromisoformat(rows["period_end"])
+    if rows.get("deadline_days_after") is not None:
+        s.deadline_days_after = int(rows["deadline_days_after"])
+    if rows.get("deadline_time"):
+        s.deadline_time = dt.time.fromisoformat(rows["deadline_time"])
+    if rows.get("silent_streak_min_days") is not None:
+        s.silent_streak_min_days = int(rows["silent_streak_min_days"])
+    if rows.get("allowance_rate_per_shift") is not None:
+        s.allowance_rate_per_shift = int(float(rows["allowance_rate_per_shift"]))
+    if rows.get("chain_match_window_days") is not None:
+        s.chain_match_window_days = int(rows["chain_match_window_days"])
+    return s
+
+
+def latest_check_run(conn) -> CheckRun | None:
+    """The latest finished check run of an open database (read-only is enough), or None."""
+    row = conn.execute(
+        "SELECT run_id, started_at, finished_at, data_files, data_sha256, period_start, period_end, settings, "
+        "counts, gx_success FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
+    if row is None:
+        return None
+    run_id, started, finished, files, sha, start, end, settings, counts, gx_success = row
+    return CheckRun(run_id, started, finished, files, sha, (start, end), settings_from_rows(json.loads(settings)),
+                    json.loads(counts or "{}"), None if gx_success is None else bool(gx_success))

@@ -291,6 +291,42 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
         sys.exit(run_serve(db_path, port=port))
 
 
+@cli.command()
+@DB_OPTION
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+              show_default=True, help="Folder for the HTML files, one per notebook.")
+@click.option("--week", default=None, help="ISO week for the weekly-bulletin notebook, e.g. 2021-W04.")
+@click.option("--trace-code", default=None, help="Trace code for the batch-trace notebook.")
+@click.option("--unit-code", default=None, help="Unit shown on its own in the completeness and duty notebooks.")
+def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | None, unit_code: str | None) -> None:
+    """Execute the auditors' notebooks against the database and write each as HTML.
+
+    The notebooks (reporting completeness, weekly bulletin, batch trace, duty and allowance) run
+    in a Jupyter kernel on this Python with FANGYI_DB set to the database, read-only; the HTML is
+    self-contained (charts and images embedded, no script from the network) and stamped with the
+    latest check run's id and data SHA-256. Parameters not given keep the notebooks' defaults.
+
+    Example: fangyi report --db db/workbench.db --out report --week 2021-W04
+    """
+    from nbclient.exceptions import CellExecutionError
+
+    from fangyi.db import DatabaseError
+    from fangyi.report import ReportError, build_report
+
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` and `fangyi check` first")
+    params = {"week": week, "trace_code": trace_code, "unit_code": unit_code}
+    try:
+        result = build_report(db_path, out_dir, params)
+    except (ReportError, DatabaseError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except CellExecutionError as exc:              # nbclient names the cell and the error
+        raise click.ClickException(f"a notebook cell failed:\n{exc}") from exc
+    click.echo(f"check run {result.run_id}, data SHA-256 {result.data_sha256}")
+    for nb in result.notebooks:
+        click.echo(f"wrote {nb.html}")
+
+
 def _not_made_by_demo(db_path: Path, out: Path) -> str | None:
     """Why db_path is not a database the demo made from `out` (None if it is, or is absent)."""
     import sqlite3

@@ -25,6 +25,12 @@ pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("
                                 reason="chromium and chromedriver are installed by `make test`")
 
 
+@pytest.fixture(scope="module")
+def browser(chromium):
+    ARTIFACTS.mkdir(exist_ok=True)
+    return chromium
+
+
 def _hash(password: str) -> str:
     """A datasette-auth-passwords hash (what /-/password-tool makes)."""
     from datasette_auth_passwords.utils import hash_password
@@ -68,25 +74,6 @@ def server(checked_db, tmp_path_factory):
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait(10)
     proc.stdout.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--window-size=1400,1000",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_page_load_timeout(60)
-    ARTIFACTS.mkdir(exist_ok=True)
-    yield driver
-    driver.quit()
 
 
 def _wait(driver, condition, timeout=30):

@@ -1,0 +1,179 @@
+"""The auditors' notebooks, executed once per module in a real Jupyter kernel against the checked
+demo database (`fangyi report`'s library function), and judged by what they compute: the
+recomputed bulletin equals the SQL bulletin, the example batch balances, the injected over-claim
+is found; the HTML report is self-contained and carries its charts; committed notebooks carry no
+outputs."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from fangyi.report import EXTERNAL_SCRIPT, build_report, inject_parameters, notebook_paths, parameter_names
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ["01_reporting_completeness", "02_weekly_bulletin", "03_batch_trace", "04_duty_and_allowance"]
+WEEK = "2021-W04"
+
+
+@pytest.fixture(scope="module")
+def report(checked_db, tmp_path_factory):
+    """The four notebooks executed once against the checked demo database, HTML written."""
+    out = tmp_path_factory.mktemp("report")
+    return build_report(checked_db, out, {"week": WEEK})
+
+
+def result(report, prefix: str) -> dict:
+    return report.result(prefix)
+
+
+def test_committed_notebooks_have_no_outputs():
+    paths = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert [p.stem for p in paths] == NOTEBOOKS
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [], f"{path.name}: a cell has outputs"
+                assert cell.execution_count is None, f"{path.name}: a cell has an execution count"
+
+
+def test_notebooks_declare_parameters_and_open_the_database_read_only():
+    declared = {p.stem: parameter_names(nbformat.read(p, as_version=4)) for p in notebook_paths()}
+    assert declared == {"01_reporting_completeness": ["unit_code"], "02_weekly_bulletin": ["week"],
+                        "03_batch_trace": ["trace_code"], "04_duty_and_allowance": ["unit_code"]}
+    for path in notebook_paths():
+        source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+        assert "notebook.connect(DB)" in source and "sqlite3.connect" not in source
+        assert not re.search(r"\b(INSERT|UPDATE|DELETE|CREATE|DROP)\b", source)
+
+
+def test_parameters_are_injected_after_the_parameters_cell():
+    nb = nbformat.read(notebook_paths()[1], as_version=4)
+    inject_parameters(nb, {"week": "2021-W03", "trace_code": "X"})
+    i = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    injected = nb.cells[i + 1]
+    assert injected.metadata.tags == ["injected-parameters"]
+    assert "week = '2021-W03'" in injected.source and "trace_code" not in injected.source
+
+
+def test_recomputed_bulletin_equals_the_sql_bulletin(report, checked_db):
+    r = result(report, "02")
+    assert r["week"] == WEEK
+    assert r["bulletin_matches"] is True and r["differences"] == []
+    conn = sqlite3.connect(checked_db)
+    try:
+        e, a, o, rr, tr = conn.execute(
+            "SELECT expected, actual, on_time, reporting_rate, on_time_rate FROM reporting_rates "
+            "WHERE level = 'district' AND period_type = 'week' AND period = ?", (WEEK,)).fetchone()
+        towns = conn.execute("SELECT rank, town_code, expected, actual, on_time FROM town_weekly_ranking "
+                             "WHERE iso_week = ? ORDER BY rank, town_code", (WEEK,)).fetchall()
+        first, last = conn.execute("SELECT min(day), max(day) FROM calendar WHERE iso_week = ?", (WEEK,)).fetchone()
+        missed = conn.execute("SELECT unit_code, date FROM findings WHERE check_id = 'missing_report' "
+                              "AND date BETWEEN ? AND ? ORDER BY 1, 2", (first, last)).fetchall()
+        late = conn.execute("SELECT unit_code, date FROM findings WHERE check_id = 'late_report' "
+                            "AND date BETWEEN ? AND ? ORDER BY 1, 2", (first, last)).fetchall()
+    finally:
+        conn.close()
+    [district] = r["district"]
+    assert (district["expected"], district["actual"], district["on_time"]) == (e, a, o)
+    assert district["reporting_rate"] == pytest.approx(rr) and district["on_time_rate"] == pytest.approx(tr)
+    assert [(t["rank"], t["town_code"], t["expected"], t["actual"], t["on_time"]) for t in r["towns"]] == towns
+    assert [tuple(m) for m in r["missed"]] == missed and missed
+    assert [tuple(x) for x in r["late"]] == late and late
+
+
+def test_example_batch_balances(report, demo_data):
+    _, manifest = demo_data
+    example = manifest["coldchain"]["trace_example"]
+    r = result(report, "03")
+    assert r["trace_code"] == example["trace_code"]
+    assert r["batch_balances"] is True
+    assert r["received_kg"] == pytest.approx(example["received_kg"])
+    assert r["received_kg"] == pytest.approx(r["sold_to_final_buyers_kg"] + r["on_hand_kg"])
+    merchant_names = {m["name"] for m in manifest["coldchain"]["merchants"]}
+    assert r["buyers"] == sorted(set(example["buyers"]) - merchant_names)
+    # every mass-balance and chain finding is listed with the ledger row its evidence names
+    injected = {k: len(v) for k, v in manifest["coldchain"]["defects"].items()
+                if k in ("oversold", "chain_break", "sold_unknown_batch", "sale_before_receipt")}
+    assert r["chain_findings"] == injected
+    assert r["evidence_rows_found"] == sum(injected.values())
+
+
+def test_claims_comparison_finds_the_injected_overclaim(report, demo_data):
+    _, manifest = demo_data
+    injected = sorted((c["person"], c["month"]) for c in manifest["defects"]["allowance_overclaim"])
+    r = result(report, "04")
+    assert injected and [tuple(x) for x in r["overclaims"]] == injected
+    assert [tuple(x) for x in r["overclaim_findings"]] == injected
+    [over] = r["over"]
+    claim = manifest["defects"]["allowance_overclaim"][0]
+    assert over["difference"] == claim["claimed"]["amount"] - claim["supported"]["amount"] > 0
+
+
+def test_completeness_counts_every_expected_unit_day(report, demo_data, checked_db):
+    _, manifest = demo_data
+    r = result(report, "01")
+    conn = sqlite3.connect(checked_db)
+    try:
+        expected, actual = conn.execute("SELECT count(*), sum(reported) FROM expected_report_status").fetchone()
+    finally:
+        conn.close()
+    assert (r["expected"], r["actual"]) == (expected, actual)
+    assert sum(r["status_counts"].values()) == expected
+    assert r["status_counts"]["漏報 missed"] == len(manifest["defects"]["missing_report"])
+    assert len(r["streaks"]) == 1 and r["unit_missed_days"]
+
+
+def test_html_report_is_self_contained_with_its_charts(report, checked_db):
+    conn = sqlite3.connect(checked_db)
+    try:
+        run_id, sha = conn.execute("SELECT run_id, data_sha256 FROM check_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert [n.html.stem for n in report.notebooks] == NOTEBOOKS
+    for nb in report.notebooks:
+        html = nb.html.read_text(encoding="utf-8")
+        assert not EXTERNAL_SCRIPT.search(html), nb.name
+        assert not re.search(r"<script[^>]*\bsrc=", html), nb.name
+        assert not re.search(r"<link[^>]*href=[\"']https?:", html), nb.name
+        assert f"check run **{run_id}**" not in html and f"check run <strong>{run_id}</strong>" in html
+        assert sha in html
+        assert "window.vegaEmbed=" in html                     # the chart script, inline
+        specs = re.findall(r'<script[^>]*\bid="vis-[0-9a-f]+-spec"[^>]*>(.*?)</script>', html, re.S)
+        assert specs, f"{nb.name}: no chart"
+        for spec in specs:
+            spec = json.loads(spec.replace("<\\/", "</"))
+            assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+            assert any(v for v in spec.get("datasets", {}).values()), f"{nb.name}: a chart without data"
+        assert "Traceback" not in html
+
+
+def test_report_command_needs_a_check_run(tmp_path):
+    from fangyi.cli import cli
+
+    result = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db"), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "no such database" in result.output
+
+
+def test_html_report_renders_its_charts_offline_in_chromium(report, chromium):
+    """Each notebook's HTML, opened from disk in headless Chromium that can resolve no host:
+    every chart is drawn (vega-embed puts an svg or canvas in its container)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    artifacts = Path(__file__).resolve().parent.parent / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    for nb in report.notebooks:
+        chromium.get(nb.html.resolve().as_uri())
+        drawn = ("var c = document.querySelectorAll('.fangyi-chart'); "
+                 "return [c.length, Array.from(c).filter(e => e.querySelector('svg, canvas')).length];")
+        WebDriverWait(chromium, 30).until(lambda d: d.execute_script(drawn)[1] == d.execute_script(drawn)[0])
+        charts, rendered = chromium.execute_script(drawn)
+        assert charts >= 1 and rendered == charts, (nb.name, charts, rendered)
+        chromium.save_screenshot(str(artifacts / f"report-{nb.html.stem}.png"))
