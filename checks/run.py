@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -63,18 +66,45 @@ def materialise_steps() -> list[tuple[str, str]]:
     return sorted((p.name[:-4], p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
-def prepare(conn, settings) -> None:
+class Steps:
+    """Times each step of a run (for check_run_steps) and shows progress on a terminal: a bar
+    with the step in hand and the time left; nothing when output is not a terminal (CI)."""
+
+    def __init__(self, total: int):
+        from tqdm import tqdm
+
+        self.times: list[tuple[str, float]] = []
+        self.bar = tqdm(total=total, unit="step", leave=False, disable=not sys.stderr.isatty(),
+                        bar_format="{desc}: {n}/{total} steps [{elapsed}<{remaining}]")
+
+    @contextmanager
+    def step(self, name: str):
+        self.bar.set_description_str(f"check: {name}")
+        started = time.perf_counter()
+        yield
+        self.times.append((name, round(time.perf_counter() - started, 3)))
+        self.bar.update()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def prepare(conn, settings, steps: Steps | None = None) -> None:
     """Write the derived state every check and page reads, inside the caller's transaction:
     the settings in force, the units that sheets name, resolved, then each materialisation step."""
-    rows = settings_rows(settings)
-    conn.execute("DELETE FROM workbench_settings")
-    conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
-                     [(k, v) for k, v in rows.items() if v is not None])
-    resolve_units(conn, settings.unit_aliases)
+    steps = steps or Steps(0)
+    with steps.step("settings"):
+        rows = settings_rows(settings)
+        conn.execute("DELETE FROM workbench_settings")
+        conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
+                         [(k, v) for k, v in rows.items() if v is not None])
+    with steps.step("resolve_units"):
+        resolve_units(conn, settings.unit_aliases)
     conn.create_function("name_key", 1, name_key, deterministic=True)
-    for _, script in materialise_steps():
-        for statement in db.statements(script):
-            conn.execute(statement)
+    for name, script in materialise_steps():
+        with steps.step(name):
+            for statement in db.statements(script):
+                conn.execute(statement)
 
 
 def materialise(db_path: Path | str, settings=None) -> None:
@@ -133,8 +163,9 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("BEGIN IMMEDIATE")
+        steps = Steps(2 + len(materialise_steps()) + len(CHECKS))
         try:
-            prepare(conn, settings)
+            prepare(conn, settings, steps)
             start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
             if not records_to_check(conn, start, end):
                 others = ", ".join(t for t in data_tables(conn) if t not in PERIOD_COLUMNS)
@@ -150,12 +181,15 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             counts: dict[str, int] = {}
             by_severity = {"error": 0, "warning": 0, "info": 0}
             for check in CHECKS:
-                n = conn.execute(
-                    "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
-                    f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
-                    f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+                with steps.step(check.id):
+                    n = conn.execute(
+                        "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
+                        f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
+                        f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
                 counts[check.id] = n
                 by_severity[check.severity] += n
+            conn.executemany("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, ?, ?)",
+                             [(run_id, name, seconds) for name, seconds in steps.times])
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? "
                 "WHERE run_id = ?",
@@ -165,19 +199,27 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            steps.close()
         result = RunResult(run_id, counts, by_severity, (start, end))
     finally:
         conn.close()
     if gx:
         from .gx import run_suites          # imported here: GX costs seconds to import
 
+        started = time.perf_counter()
         outcome = run_suites(db_path, run_id, docs_dir)
+        seconds = round(time.perf_counter() - started, 3)
         result.gx_success, result.gx_counts = outcome.success, outcome.check_counts
         result.value_rules_ok = outcome.value_rules
         conn = db.connect(db_path)
         try:
+            conn.execute("BEGIN IMMEDIATE")
             conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ? WHERE run_id = ?",
                          (int(outcome.success), json.dumps(outcome.check_counts), run_id))
+            conn.execute("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, 'great_expectations', ?)",
+                         (run_id, seconds))
+            conn.execute("COMMIT")
         finally:
             conn.close()
     return result

@@ -335,6 +335,15 @@ CREATE TABLE IF NOT EXISTS check_runs (
     gx_counts    TEXT                     -- JSON: check_id -> GX unexpected rows
 );
 
+-- How long each step of a check run took: settings, unit resolution, each materialisation step,
+-- each check, and great_expectations when it ran.
+CREATE TABLE IF NOT EXISTS check_run_steps (
+    run_id  INTEGER NOT NULL REFERENCES check_runs(run_id),
+    step    TEXT NOT NULL,
+    seconds REAL NOT NULL,
+    PRIMARY KEY (run_id, step)
+);
+
 CREATE TABLE IF NOT EXISTS findings_history (
     finding_id  INTEGER PRIMARY KEY,
     run_id      INTEGER NOT NULL REFERENCES check_runs(run_id),

@@ -313,9 +313,12 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     synonyms = SynonymTable(options.header_synonyms)
     db.connect(db_path).close()                  # creates or migrates the schema if needed
     reports = []
+    files = expand(paths)
+    progress = _progress(files)
     conn = db.bulk_connect(db_path)
     try:
-        for path in expand(paths):
+        for path in files:
+            progress.set_description_str(f"ingest: {path.name}")
             try:
                 reports.append(ingest_file(conn, path, synonyms, kind, options))
             except IngestError as exc:
@@ -326,6 +329,19 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
                     digest = None
                 _record_failure(conn, path, digest, str(exc))
                 reports.append(report)
+            progress.update(path.stat().st_size if path.is_file() else 0)
     finally:
+        progress.close()
         conn.close()
     return reports
+
+
+def _progress(files: list[Path]):
+    """A bar over the bytes of the files, with the time left, on a terminal only (not in CI)."""
+    import sys
+
+    from tqdm import tqdm
+
+    total = sum(p.stat().st_size for p in files if p.is_file())
+    return tqdm(total=total, unit="B", unit_scale=True, leave=False, disable=not sys.stderr.isatty(),
+                bar_format="{desc}: {percentage:3.0f}% of {total_fmt} [{elapsed}<{remaining}]")

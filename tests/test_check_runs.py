@@ -9,6 +9,8 @@ from click.testing import CliRunner
 from fangyi.checks import BY_ID
 from fangyi.cli import cli
 from fangyi.ingest.load import ingest
+from fangyi.checks.run import run_checks
+from fangyi.settings import Settings
 
 
 def test_exit_1_on_demo_and_0_on_clean_copy(demo_db_copy, clean_demo_db_copy, tmp_path):
@@ -79,3 +81,22 @@ def test_check_does_not_import_gx_without_gx(demo_db_copy):
     conn = sqlite3.connect(copy)
     assert conn.execute("SELECT count(*) FROM check_runs").fetchone()[0] == runs_before + 1
     assert conn.execute("SELECT count(*) FROM findings").fetchone()[0] > 0
+
+
+def test_each_step_of_a_run_is_timed(demo_db_copy):
+    from fangyi.checks import CHECKS
+    from fangyi.checks.run import materialise_steps
+
+    result = run_checks(demo_db_copy, Settings())
+    conn = sqlite3.connect(demo_db_copy)
+    steps = dict(conn.execute("SELECT step, seconds FROM check_run_steps WHERE run_id = ?", (result.run_id,)))
+    conn.close()
+    expected = {"settings", "resolve_units", *(name for name, _ in materialise_steps()), *(c.id for c in CHECKS)}
+    assert set(steps) == expected and all(s >= 0 for s in steps.values())
+
+
+def test_progress_only_on_a_terminal(demo_db_copy, capfd):
+    """In CI (no terminal) a check run prints no progress bar."""
+    run_checks(demo_db_copy, Settings())
+    out, err = capfd.readouterr()
+    assert "steps [" not in out + err

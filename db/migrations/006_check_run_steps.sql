@@ -1,0 +1,2 @@
+-- From schema version 5 to 6: check_run_steps (how long each step of a check run took), a new
+-- table that schema.sql (run after this) creates.
