@@ -15,9 +15,11 @@ CREATE TABLE IF NOT EXISTS source_files (
     ingested_at   TEXT NOT NULL,
     status        TEXT NOT NULL DEFAULT 'loaded',   -- loaded | failed (nothing of it was loaded)
     error         TEXT,                   -- why the file failed
-    warnings      TEXT                    -- JSON list, e.g. a sheet with a header and no data rows
+    warnings      TEXT,                   -- JSON list, e.g. a sheet with a header and no data rows
+    content_sha256 TEXT                   -- over the rows loaded, without provenance (file, sheet, row)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS source_files_loaded_sha256 ON source_files(sha256) WHERE status = 'loaded';
+CREATE INDEX IF NOT EXISTS source_files_content ON source_files(content_sha256) WHERE status = 'loaded';
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
     rejected_id INTEGER PRIMARY KEY,
