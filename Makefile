@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lock clean
+.PHONY: install demo test fuzz bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +22,12 @@ demo: install
 ## Run the test suite
 test: install
 	$(BIN)/python -m pytest -q
+
+## Fuzz the ingest: FUZZ_CASES malformed variants of the demo files (default 2000) and ten kill -9
+## trials; prints the figures (not part of `make test`)
+FUZZ_CASES ?= 2000
+fuzz: install
+	FUZZ_CASES=$(FUZZ_CASES) $(BIN)/python tests/fuzz.py --kill-trials 10
 
 ## Ingest benchmark (1,000,000 rows; needs the sqlite3 shell)
 bench: install
