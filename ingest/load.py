@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -208,7 +209,8 @@ class _FileLoader:
                 reason="_reason")
             rows = batch.height + (filtered.height if filtered is not None else 0)
             loaded = out.height - bad.height
-            return rows, loaded, good, bad, not_data
+            content = {table: ContentHash.serialise(frame) for table, frame in good.items()}
+            return rows, loaded, good, bad, not_data, content
 
         # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -225,12 +227,12 @@ class _FileLoader:
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
     def write(self, sheet: str, rows: int, loaded: int, good: dict[str, pl.DataFrame], bad: pl.DataFrame,
-              not_data: pl.DataFrame) -> None:
+              not_data: pl.DataFrame, content: dict[str, tuple[list[str], bytes]]) -> None:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
         for table, frame in good.items():
-            self.content.add(table, frame)
+            self.content.add(table, *content[table])
             frame = self.with_name_ids(table, sheet, frame)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
@@ -265,18 +267,27 @@ PROVENANCE = {"_row", "file_id", "sheet", "row_number", "name_id"}
 class ContentHash:
     """SHA-256 over the rows a file loads, table by table in file order, without provenance
     (file, sheet, row number, name id): the same records re-encoded, re-saved as XLSX or with
-    other line ends hash the same."""
+    other line ends hash the same. Rows are serialised as CSV with every value quoted and NULL
+    as a NUL character, which no cell can hold (so '' and NULL differ), off the main thread."""
 
     def __init__(self):
         self.tables: dict[str, "hashlib._Hash"] = {}
 
-    def add(self, table: str, frame: pl.DataFrame) -> None:
-        if not frame.height:
-            return
+    @staticmethod
+    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes]:
         columns = sorted(c for c in frame.columns if c not in PROVENANCE)
+        if not frame.height:
+            return columns, b""
+        buffer = io.BytesIO()
+        frame.select(columns).write_csv(buffer, include_header=False, quote_style="always", null_value="\x00")
+        return columns, buffer.getvalue()
+
+    def add(self, table: str, columns: list[str], rows: bytes) -> None:
+        if not rows:
+            return
         if table not in self.tables:
             self.tables[table] = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode())
-        self.tables[table].update(frame.select(columns).write_ndjson().encode())
+        self.tables[table].update(rows)
 
     def hexdigest(self) -> str | None:
         if not self.tables:
