@@ -378,7 +378,7 @@ def failure_reason(path: Path, exc: BaseException) -> str:
     elif isinstance(exc, MemoryError):
         text = f"{path}: ran out of memory while reading it (is it far larger than its data?)"
     elif type(exc).__name__ == "PanicException":
-        text = f"{path}: the spreadsheet reader crashed on it ({exc}); the file is damaged or unusual"
+        text = f"{path}: the file reader crashed on it ({exc}); the file is damaged or unusual"
     elif db.is_locked(exc):
         text = (f"{path}: the database stayed locked by another writer for more than "
                 f"{db.BUSY_TIMEOUT_MS // 1000} s; try again when it has finished")

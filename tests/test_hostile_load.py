@@ -76,7 +76,7 @@ class PanicException(BaseException):
 
 
 @pytest.mark.parametrize("exc,why", [
-    (PanicException("called `Option::unwrap()` on a `None` value"), "the spreadsheet reader crashed on it"),
+    (PanicException("called `Option::unwrap()` on a `None` value"), "the file reader crashed on it"),
     (MemoryError(), "ran out of memory while reading it"),
     (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
     (ValueError("odd value"), "unexpected error while loading it (ValueError: odd value)"),
