@@ -420,3 +420,18 @@ def test_a_resubmission_that_changes_nothing_is_not_a_new_version(tmp_path, unit
                          "WHERE report_date = '2021-01-12' ORDER BY submitted_at").fetchall()
     conn.close()
     assert ranks == [("08:30", 3, 3), ("15:00", None, 3), ("16:00", 2, 3), ("17:00", 1, 3)]
+
+
+def test_a_demo_file_re_encoded_is_the_same_content(tmp_path, demo_data, demo_db_copy):
+    """龍興街道's weekly GB18030 CSV, saved again as UTF-8 with a BOM and CRLF line ends."""
+    out, _ = demo_data
+    [original] = sorted((out / "daily" / "龍興街道").glob("*第3周.csv"))
+    copy = tmp_path / original.name
+    copy.write_bytes(original.read_bytes().decode("gb18030").replace("\r\n", "\n").replace("\n", "\r\n")
+                     .encode("utf-8-sig"))
+    assert copy.read_bytes() != original.read_bytes()
+    before = table_counts(demo_db_copy)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(demo_db_copy), str(copy)])
+    assert result.exit_code == 0, result.output
+    assert f"same content as {original} (file " in result.output
+    assert table_counts(demo_db_copy) == before
