@@ -209,8 +209,9 @@ class _FileLoader:
                 reason="_reason")
             rows = batch.height + (filtered.height if filtered is not None else 0)
             loaded = out.height - bad.height
-            content = {table: ContentHash.serialise(frame) for table, frame in good.items()}
-            return rows, loaded, good, bad, not_data, content
+            for table, frame in good.items():      # chunks are prepared one at a time, in order
+                self.content.add(table, *ContentHash.serialise(frame))
+            return rows, loaded, good, bad, not_data
 
         # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -227,12 +228,11 @@ class _FileLoader:
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
     def write(self, sheet: str, rows: int, loaded: int, good: dict[str, pl.DataFrame], bad: pl.DataFrame,
-              not_data: pl.DataFrame, content: dict[str, tuple[list[str], bytes]]) -> None:
+              not_data: pl.DataFrame) -> None:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
         for table, frame in good.items():
-            self.content.add(table, *content[table])
             frame = self.with_name_ids(table, sheet, frame)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
@@ -268,7 +268,7 @@ class ContentHash:
     """SHA-256 over the rows a file loads, table by table in file order, without provenance
     (file, sheet, row number, name id): the same records re-encoded, re-saved as XLSX or with
     other line ends hash the same. Rows are serialised as CSV with every value quoted and NULL
-    as a NUL character, which no cell can hold (so '' and NULL differ), off the main thread."""
+    as a NUL character, which no cell can hold (so '' and NULL differ), in the parsing thread."""
 
     def __init__(self):
         self.tables: dict[str, "hashlib._Hash"] = {}

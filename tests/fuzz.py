@@ -12,7 +12,7 @@ but source_files as it was when the file failed; account for every row read
 (rows_read = loaded + rejected + not data, and as many rejected_rows and non_data_rows); and
 stay under 1 GB of memory (the ingest and its reader child, from wait4's rusage).
 
-Each kill trial starts `fangyi ingest` of a generated CSV of 300,000 rows, kills it with
+Each kill trial starts `fangyi ingest` of a generated CSV of 1,000,000 rows, kills it with
 SIGKILL at a random moment, checks that no temporary file is left in its TMPDIR (an empty
 folder of its own), runs the ingest again, and compares the database with a clean ingest's.
 """
@@ -372,7 +372,7 @@ def big_csv(path: Path, rows: int = 300_000) -> Path:
     return path
 
 
-def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, rows: int = 300_000) -> dict:
+def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, rows: int = 1_000_000) -> dict:
     """kill -9 during an ingest, `trials` times: no temporary file left, and the rerun ingest
     gives the database a clean ingest gives."""
     rng = random.Random(seed)
@@ -396,7 +396,7 @@ def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, 
         env = {**os.environ, "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
         proc = subprocess.Popen([*FANGYI, "ingest", "--db", str(db), str(data)], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-        time.sleep(rng.uniform(0.3, duration * 0.95))
+        time.sleep(rng.uniform(min(1.5, duration / 2), duration * 0.9))   # imports take the first ~1.5 s
         finished = proc.poll() is not None
         try:
             os.killpg(proc.pid, signal.SIGKILL)
