@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo lab report test bench bench-ingest sqlite3-shell lock clean
+.PHONY: install demo lab report test fuzz bench bench-ingest sqlite3-shell lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install
 ## Province benchmark (scales 1 and 0.1: ingest, check, serve; results in benchmarks/README.md)
 bench: install sqlite3-shell
 	$(BIN)/python benchmarks/bench.py
+
+## Fuzz the ingest: FUZZ_CASES malformed variants of the demo files (default 2000) and ten kill -9
+## trials; prints the figures (not part of `make test`)
+FUZZ_CASES ?= 2000
+fuzz: install
+	FUZZ_CASES=$(FUZZ_CASES) $(BIN)/python tests/fuzz.py --kill-trials 10
 
 ## Ingest benchmark (1,000,000 rows against sqlite3 .import and sqlite-utils)
 bench-ingest: install sqlite3-shell

@@ -114,8 +114,12 @@ def materialise(db_path: Path | str, settings=None) -> None:
     conn = db.connect(db_path)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        prepare(conn, settings or Settings())
-        conn.execute("COMMIT")
+        try:
+            prepare(conn, settings or Settings())
+            conn.execute("COMMIT")
+        except BaseException:
+            db.rollback(conn)
+            raise
     finally:
         conn.close()
 
@@ -197,7 +201,7 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
                  run_id))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            db.rollback(conn)
             raise
         finally:
             steps.close()

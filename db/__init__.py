@@ -7,21 +7,59 @@ database or migrates an older one once; readers (serve, bulletin, notebooks) ope
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # (from version, to version, script): 0 is the first release, which had no version
 MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
               (3, 4, "migrations/004_coldchain.sql"), (4, 5, "migrations/005_rosters.sql"),
-              (5, 6, "migrations/006_check_run_steps.sql")]
+              (5, 6, "migrations/006_check_run_steps.sql"), (6, 7, "migrations/007_content_sha256.sql")]
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 
 
 class DatabaseError(Exception):
     pass
+
+
+class DiskFullError(DatabaseError):
+    """The database (or the disk under it) is full: nothing more can be written, so a run stops
+    here instead of failing every remaining file the same way."""
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """SQLite's "database or disk is full" (sqlite3 or ADBC), or an OSError ENOSPC, anywhere in
+    the exception's chain."""
+    import errno
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(exc).lower()
+        if "database or disk is full" in text or "sqlite_full" in text or "no space left on device" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def is_locked(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text or "sqlite_busy" in text
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: SQLite itself ends the transaction on some
+    errors (a full disk), and a second ROLLBACK would raise over the real error."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def _sql(name: str) -> str:
@@ -76,7 +114,8 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
                 for before, after, script in MIGRATIONS:
                     if version == before:
                         for statement in statements(_sql(script)):
-                            conn.execute(statement)
+                            if not _column_exists(conn, statement):
+                                conn.execute(statement)
                         version = after
             for statement in statements(schema_sql()):
                 conn.execute(statement)
@@ -86,10 +125,24 @@ def migrate(conn: sqlite3.Connection, version: int) -> None:
                 raise DatabaseError(f"migration left rows without their source file: {broken[:3]}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+\[?(\w+)\]?\s+ADD\s+(?:COLUMN\s+)?\[?(\w+)\]?", re.I)
+
+
+def _column_exists(conn: sqlite3.Connection, statement: str) -> bool:
+    """An `ALTER TABLE t ADD COLUMN c` whose column is already there (a database that gained it
+    by hand, or one made by a newer schema and marked older): skipped, so a migration can run."""
+    body = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+    match = _ADD_COLUMN.match(body)
+    if not match:
+        return False
+    table, column = match.groups()
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info([{table}])"))
 
 
 def statements(script: str) -> list[str]:
@@ -106,14 +159,45 @@ def statements(script: str) -> list[str]:
 
 def bulk_connect(path: Path | str):
     """A connection for bulk loading: ADBC binds whole Arrow columns in C, about twice as fast
-    as sqlite3.executemany. Not autocommit: call commit() or rollback()."""
+    as sqlite3.executemany. In autocommit mode: the caller opens each transaction with
+    begin_immediate() and ends it with end(); left to itself the driver would begin a deferred
+    transaction, which takes the write lock only at its first write and then fails at once
+    (SQLITE_BUSY, no waiting) if another writer committed since its first read."""
     import adbc_driver_sqlite.dbapi
 
-    conn = adbc_driver_sqlite.dbapi.connect(str(path))
+    conn = adbc_driver_sqlite.dbapi.connect(str(path), autocommit=True)
     cur = conn.cursor()
     cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     cur.close()
     return conn
+
+
+def begin_immediate(cursor) -> None:
+    """Take the write lock up front, waiting up to the busy timeout for another writer (an
+    ingest, a check run) to finish. SQLite's busy handler does not wait for a lock that a
+    checkpoint or recovery holds, so "database is locked" is retried for as long again."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            return
+        except Exception as exc:
+            if not is_locked(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def end(cursor, commit: bool) -> None:
+    """COMMIT, or ROLLBACK if a transaction is still open (no error when SQLite already ended it)."""
+    if commit:
+        cursor.execute("COMMIT")
+        return
+    try:
+        cursor.execute("ROLLBACK")
+    except Exception:
+        pass
 
 
 def append(cursor, table: str, frame) -> None:

@@ -15,9 +15,11 @@ CREATE TABLE IF NOT EXISTS source_files (
     ingested_at   TEXT NOT NULL,
     status        TEXT NOT NULL DEFAULT 'loaded',   -- loaded | failed (nothing of it was loaded)
     error         TEXT,                   -- why the file failed
-    warnings      TEXT                    -- JSON list, e.g. a sheet with a header and no data rows
+    warnings      TEXT,                   -- JSON list, e.g. a sheet with a header and no data rows
+    content_sha256 TEXT                   -- over the rows loaded, without provenance (file, sheet, row)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS source_files_loaded_sha256 ON source_files(sha256) WHERE status = 'loaded';
+CREATE INDEX IF NOT EXISTS source_files_content ON source_files(content_sha256) WHERE status = 'loaded';
 
 CREATE TABLE IF NOT EXISTS rejected_rows (
     rejected_id INTEGER PRIMARY KEY,
@@ -141,6 +143,16 @@ CREATE TABLE IF NOT EXISTS current_reports (
     PRIMARY KEY (report_date, unit_group)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS current_reports_unresolved ON current_reports(report_date) WHERE unit_code IS NULL;
+
+-- Derived by `fangyi check`: reports that repeat, value for value, the version before them of
+-- their unit-day (a resubmission that changes nothing). They are not counted in `versions` and
+-- never become the version in force: the report they repeat stays in force, with its lateness.
+CREATE TABLE IF NOT EXISTS duplicate_reports (
+    report_id    INTEGER PRIMARY KEY,     -- daily_reports: the repeating report
+    duplicate_of INTEGER NOT NULL,        -- daily_reports: the version it repeats
+    report_date  TEXT NOT NULL,
+    unit_group   TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
@@ -148,19 +160,24 @@ SELECT r.*, 1 AS version_rank, c.versions
 FROM current_reports c
 JOIN daily_reports_resolved r ON r.report_id = c.report_id;
 
--- All versions of every unit-day with their rank: 1 is the one in force (see current_reports).
+-- All reports of every unit-day with their rank: 1 is the one in force (see current_reports); a
+-- report repeating the version before it (duplicate_reports) has no rank and names that version.
 CREATE VIEW IF NOT EXISTS daily_report_versions AS
 SELECT r.*,
-       CASE WHEN c.report_id = r.report_id THEN 1
+       CASE WHEN x.report_id IS NOT NULL THEN NULL
+            WHEN c.report_id = r.report_id THEN 1
             ELSE 1 + (SELECT count(*) FROM daily_reports_resolved o
                       WHERE o.report_date = r.report_date AND o.unit_group = c.unit_group
+                        AND o.report_id NOT IN (SELECT report_id FROM duplicate_reports)
                         AND (o.submitted_at IS NOT NULL, COALESCE(o.submitted_at, ''), o.file_id, o.row_number,
                              o.report_id)
                           > (r.submitted_at IS NOT NULL, COALESCE(r.submitted_at, ''), r.file_id, r.row_number,
                              r.report_id)) END AS version_rank,   -- the rank key of current_reports
-       c.versions
+       c.versions,
+       x.duplicate_of
 FROM daily_reports_resolved r
-JOIN current_reports c ON c.report_date = r.report_date AND c.unit_group = r.unit_group;
+JOIN current_reports c ON c.report_date = r.report_date AND c.unit_group = r.unit_group
+LEFT JOIN duplicate_reports x ON x.report_id = r.report_id;
 
 -- The header of every loaded sheet: which columns it had, so that a blank cell can be told
 -- from a column the form never had.

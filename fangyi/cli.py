@@ -66,7 +66,14 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
     if kind is not None and kind not in registry.all_kinds():
         raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(registry.all_kinds())}",
                                  param_hint="--kind")
-    reports = run_ingest(db_path, paths, kind=kind, options=settings.ingest_options())
+    from fangyi.ingest.load import DiskFull
+
+    try:
+        reports = run_ingest(db_path, paths, kind=kind, options=settings.ingest_options())
+    except DiskFull as exc:
+        _print_reports(exc.reports, show_rejected)
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
     if not reports:
         raise click.ClickException("no input files found in " + ", ".join(map(str, paths)))
     if _print_reports(reports, show_rejected):
@@ -117,12 +124,23 @@ def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> No
 
 def _run_check(settings, db_path: Path, gx: bool, docs_dir: Path):
     from fangyi.checks.run import NoDataError, run_checks
+    from fangyi.db import is_disk_full, is_locked
 
     try:
         result = run_checks(db_path, settings.get(), gx=gx, docs_dir=docs_dir)
     except NoDataError as exc:
         click.echo(f"Error: {db_path}: {exc}", err=True)
         sys.exit(1)
+    except Exception as exc:
+        if is_disk_full(exc):
+            click.echo(f"Error: {db_path}: database or disk is full; this check run wrote nothing "
+                       "(the database is as before); free some space and run it again", err=True)
+            sys.exit(1)
+        if is_locked(exc):
+            click.echo(f"Error: {db_path}: the database stayed locked by another writer; try again when it "
+                       "has finished", err=True)
+            sys.exit(1)
+        raise
     _print_check(result, db_path, docs_dir if gx else None)
     return result
 

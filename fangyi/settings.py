@@ -28,12 +28,18 @@ class Settings:
     levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
     row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> column -> values kept
     inspector_password_hash: str | None = None  # for `fangyi serve`; $FANGYI_INSPECTOR_PASSWORD_HASH wins
+    plausible_earliest: dt.date = dt.date(2019, 12, 1)   # no record dated before this
+    plausible_latest_days_ahead: int = 1                 # ... nor after today + this many days
+    plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
     source: Path | None = None
 
     def ingest_options(self):
         from fangyi.ingest.kinds import IngestOptions
 
-        return IngestOptions(self.header_synonyms, self.levels, self.row_filters)
+        return IngestOptions(self.header_synonyms, self.levels, self.row_filters,
+                             earliest=self.plausible_earliest, latest_days_ahead=self.plausible_latest_days_ahead,
+                             period_start=self.period_start, period_end=self.period_end,
+                             maxima=dict(self.plausible_max))
 
 
 class SettingsError(ValueError):
@@ -72,7 +78,7 @@ def load(path: Path | str | None = None) -> Settings:
         raise SettingsError(f"{path}: {exc}") from exc
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter", "site"}, where)
+                       "levels", "filter", "site", "plausible"}, where)
     s = Settings(source=path)
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
@@ -114,8 +120,28 @@ def load(path: Path | str | None = None) -> Settings:
         if level not in LEVELS:
             raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(LEVELS)}")
         s.levels[str(word)] = level
+    plausible = data.get("plausible", {})
+    _check_keys(plausible, {"earliest", "latest_days_ahead", "max"}, f"{where} [plausible]")
+    s.plausible_earliest = _date(plausible.get("earliest"), f"{where} [plausible] earliest") or s.plausible_earliest
+    s.plausible_latest_days_ahead = _int(plausible.get("latest_days_ahead", s.plausible_latest_days_ahead),
+                                         f"{where} [plausible] latest_days_ahead", minimum=0)
+    bounded = {f.name for k in kinds.values() for f in k.fields if f.maximum is not None}
+    maxima = plausible.get("max", {})
+    if not isinstance(maxima, dict):
+        raise SettingsError(f"{where} [plausible] max: expected a table [plausible.max] of field = maximum")
+    _check_keys(maxima, bounded, f"{where} [plausible.max]")
+    s.plausible_max = {str(name): _int(value, f"{where} [plausible.max] {name}", minimum=0)
+                       for name, value in maxima.items()}
     s.unit_aliases = {str(code): [str(a) for a in _list(names)] for code, names in data.get("aliases", {}).items()}
     return s
+
+
+def _int(value, where: str, minimum: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SettingsError(f"{where}: {value!r} is not a whole number")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{where}: {value} is below {minimum}")
+    return value
 
 
 def _list(value) -> list:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .kinds import Field, Kind, SheetContext, register
+from .kinds import Field, Kind, Plausible, SheetContext, register
 from .text import name_key
 
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
@@ -32,7 +32,8 @@ FIELDS = (
           "440199001001"),
     Field("month", ("月份", "申領月份", "值班月份", "所屬月份"), "month",
           "申領月份，如 2021年1月、2021-01（也可寫在標題行）",
-          "Month claimed for, e.g. 2021年1月 or 2021-01 (or in the title row)", "2021年1月"),
+          "Month claimed for, e.g. 2021年1月 or 2021-01 (or in the title row)", "2021年1月",
+          Plausible(window=True)),
     Field("day_shifts", ("白班天數", "白班次數", "白班數", "白班(天)", "白班(次)", "白班天数"), "count",
           "申領的白班數", "Day shifts claimed", "10"),
     Field("night_shifts", ("夜班天數", "夜班次數", "夜班數", "夜班(天)", "夜班(次)"), "count",

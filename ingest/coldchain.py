@@ -26,7 +26,7 @@ import unicodedata
 
 import polars as pl
 
-from .kinds import Field, Kind, SheetContext, register
+from .kinds import Field, Kind, Plausible, SheetContext, register
 from .parse import ZERO_WORDS
 from .text import norm
 
@@ -263,7 +263,7 @@ IN_KIND = register(Kind(
     fields=(
         *_merchant_fields("QH-W-001"),
         Field("received_date", ("進貨日期", "入庫日期", "到貨日期", "收貨日期", "購進日期", "進貨時間", "購貨日期"),
-              "date", "進貨日期", "Date received", "2021-01-13"),
+              "date", "進貨日期", "Date received", "2021-01-13", Plausible(window=True)),
         _PRODUCT,
         _SPEC_FIELD,
         Field("origin_country", ("原產國", "產地", "原產地", "原產國(地區)", "原產國/產地", "國別", "原產國家"), "text",
@@ -312,7 +312,7 @@ OUT_KIND = register(Kind(
     fields=(
         *_merchant_fields("QH-W-001"),
         Field("sale_date", ("銷售日期", "出貨日期", "出庫日期", "售出日期", "銷貨日期", "銷售時間"), "date",
-              "銷售日期", "Date sold", "2021-01-14"),
+              "銷售日期", "Date sold", "2021-01-14", Plausible(window=True)),
         _TRACE,
         _BATCH,
         _PRODUCT,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from .kinds import Field, Kind, SheetContext, register
+from .kinds import Field, Kind, Plausible, SheetContext, register
 from .text import unit_key, unit_key_short
 
 COUNTS = (
@@ -22,7 +22,7 @@ COUNTS = (
     Field("central_isolation", ("集中隔離", "集中隔離人數"), "count", "集中隔離人數", "Centralised isolation", "0"),
     Field("fever_cases", ("發熱人員", "發熱病人", "發熱人數"), "count", "發熱人員數", "Fever cases", "0"),
     Field("tests_done", ("核酸檢測人數", "核酸檢測", "核酸檢測數"), "count", "核酸檢測人數", "Nucleic-acid tests done",
-          "120"),
+          "120", Plausible(maximum=10_000_000)),
 )
 COUNT_FIELDS = [f.name for f in COUNTS]
 
@@ -59,7 +59,7 @@ KIND = register(Kind(
     fields=(
         Field("report_date", ("日期", "填報日期", "報告日期", "統計日期", "報表日期"), "date",
               "報告日期（也可寫在標題行或工作表名）", "Date reported on (or in the title row or sheet name)",
-              "2021-01-20"),
+              "2021-01-20", Plausible(window=True, period=True)),
         Field("unit", ("單位", "報送單位", "社區(村)", "單位名稱", "社區", "村(社區)", "社區名稱", "村名"), "text",
               "報送單位名稱", "Reporting unit", "柳岸社區"),
         Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
@@ -72,7 +72,8 @@ KIND = register(Kind(
         Field("reporter", ("填報人", "填表人"), "text", "填報人", "Person who filled in the report", "王芳"),
         Field("duty_leader", ("帶班領導", "值班領導"), "text", "帶班領導", "Leader on duty", "李明"),
         Field("submitted_at", ("報送時間", "上報時間", "填報時間"), "datetime",
-              "報送時間（日期和時間）", "When the report was sent (date and time)", "2021-01-21 08:30"),
+              "報送時間（日期和時間）", "When the report was sent (date and time)", "2021-01-21 08:30",
+              Plausible(window=True)),
     ),
     recognise=lambda fields: bool({"unit", "unit_code"} & fields)
     and len(fields & {*COUNT_FIELDS, "zero_report"}) >= 2,

@@ -54,6 +54,22 @@ PARSERS: dict[str, tuple[Parser, str]] = {
 }
 
 
+# Default plausible maxima by parser: a count of people, an amount or a quantity.
+DEFAULT_MAXIMUM = {"count": 100_000, "number": 100_000_000}
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """What value of a field is believable; a row holding anything else is rejected, naming the
+    cell and the rule. Dates (date, datetime, month parsers): `window` keeps them within the
+    settings' [plausible] earliest .. today + latest_days_ahead, and `period` also within
+    [period] when it is set. Counts and numbers: at most `maximum` (default by parser, see
+    DEFAULT_MAXIMUM; the settings' [plausible.max] <field> overrides it)."""
+    window: bool = False
+    period: bool = False
+    maximum: int | None = None
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -62,10 +78,20 @@ class Field:
     zh: str = ""                   # 中文說明
     en: str = ""                   # English description
     example: str = ""              # an example cell, for `fangyi template`
+    plausible: Plausible | None = None   # None: counts and numbers get DEFAULT_MAXIMUM, dates no window
 
     @property
     def what(self) -> str:
         return PARSERS[self.parser][1]
+
+    @property
+    def maximum(self) -> int | None:
+        """The plausible maximum of a count or number field (before the settings' override)."""
+        if self.parser not in DEFAULT_MAXIMUM:
+            return None
+        if self.plausible is not None and self.plausible.maximum is not None:
+            return self.plausible.maximum
+        return DEFAULT_MAXIMUM[self.parser]
 
 
 def keep_all(frame: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
@@ -99,12 +125,28 @@ class Kind:
         return ", ".join(f.synonyms[0] for f in self.fields[:5])
 
 
+EARLIEST_PLAUSIBLE = dt.date(2019, 12, 1)
+
+
 @dataclass
 class IngestOptions:
-    """What settings change about reading: extra synonyms, level words, row filters."""
+    """What settings change about reading: extra synonyms, level words, row filters, and what
+    values are plausible (the date window, the reporting period, maxima of counts)."""
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)              # extra level word -> level
     row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)   # kind -> column -> keep
+    earliest: dt.date = EARLIEST_PLAUSIBLE      # [plausible] earliest
+    latest_days_ahead: int = 1                  # [plausible] latest_days_ahead: not after today + this
+    period_start: dt.date | None = None         # [period]: dates marked `period` stay inside it
+    period_end: dt.date | None = None
+    maxima: dict[str, int] = field(default_factory=dict)   # [plausible.max] field -> maximum
+
+    @property
+    def latest(self) -> dt.date:
+        return dt.date.today() + dt.timedelta(days=self.latest_days_ahead)
+
+    def maximum(self, f: Field) -> int | None:
+        return self.maxima.get(f.name, f.maximum) if f.maximum is not None else None
 
 
 KINDS: dict[str, Kind] = {}

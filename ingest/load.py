@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from .errors import IngestError
 from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
-from .sheet import raw_json, split
+from .sheet import implausible, raw_json, split
 from .text import norm
 
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -41,10 +42,13 @@ class FileReport:
     rejections: list[tuple[str, int, str]] = field(default_factory=list)   # (sheet, row, reason)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    same_as: str | None = None         # unchanged: the path of the earlier file with the same content
 
     def summary(self) -> str:
         if self.status == "failed":
             return f"{self.path}: FAILED: {self.error}"
+        if self.status == "unchanged" and self.same_as:
+            return f"{self.path}: same content as {self.same_as} (file {self.file_id}), nothing added"
         if self.status == "unchanged":
             return f"{self.path}: already ingested (file {self.file_id}), nothing added"
         sheets = f", {len(self.sheets)} sheets" if len(self.sheets) > 1 else ""
@@ -122,6 +126,7 @@ class _FileLoader:
         cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
         self.next_name_id = cursor.fetchone()[0] + 1
         self.name_ids: dict[tuple, int] = {}
+        self.content = ContentHash()
 
     def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> pl.DataFrame:
         if "unit_raw" not in frame.columns:
@@ -196,7 +201,7 @@ class _FileLoader:
             parsed, not_data = split(batch, header, kind, ctx)
             if filtered is not None:
                 not_data = pl.concat([not_data.with_columns(_note=pl.lit(None, pl.String)), filtered])
-            out = kind.finish(parsed, ctx)
+            out = implausible(kind.finish(parsed, ctx), header, kind, ctx)
             good = kind.outputs(out.filter(pl.col("_reason").is_null()), ctx)
             bad = out.filter(pl.col("_reason").is_not_null()).select(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
@@ -204,6 +209,8 @@ class _FileLoader:
                 reason="_reason")
             rows = batch.height + (filtered.height if filtered is not None else 0)
             loaded = out.height - bad.height
+            for table, frame in good.items():      # chunks are prepared one at a time, in order
+                self.content.add(table, *ContentHash.serialise(frame))
             return rows, loaded, good, bad, not_data
 
         # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
@@ -238,21 +245,64 @@ class _FileLoader:
 def _record_failure(conn, path: Path, digest: str | None, error: str) -> None:
     """A file that could not be loaded is recorded, with its error, so the site shows it."""
     cur = conn.cursor()
-    cur.execute(
-        "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
-        "rows_not_data, ingested_at, status, error) VALUES (?, ?, '', '[]', 0, 0, 0, 0, ?, 'failed', ?)",
-        (str(path), digest or "", _now(), error))
-    conn.commit()
+    db.begin_immediate(cur)
+    try:
+        cur.execute(
+            "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
+            "rows_not_data, ingested_at, status, error) VALUES (?, ?, '', '[]', 0, 0, 0, 0, ?, 'failed', ?)",
+            (str(path), digest or "", _now(), error))
+    except BaseException:
+        db.end(cur, commit=False)
+        raise
+    db.end(cur, commit=True)
 
 
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
 
+PROVENANCE = {"_row", "file_id", "sheet", "row_number", "name_id"}
+
+
+class ContentHash:
+    """SHA-256 over the rows a file loads, table by table in file order, without provenance
+    (file, sheet, row number, name id): the same records re-encoded, re-saved as XLSX or with
+    other line ends hash the same. Rows are serialised as CSV with every value quoted and NULL
+    as a NUL character, which no cell can hold (so '' and NULL differ), in the parsing thread."""
+
+    def __init__(self):
+        self.tables: dict[str, "hashlib._Hash"] = {}
+
+    @staticmethod
+    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes]:
+        columns = sorted(c for c in frame.columns if c not in PROVENANCE)
+        if not frame.height:
+            return columns, b""
+        buffer = io.BytesIO()
+        frame.select(columns).write_csv(buffer, include_header=False, quote_style="always", null_value="\x00")
+        return columns, buffer.getvalue()
+
+    def add(self, table: str, columns: list[str], rows: bytes) -> None:
+        if not rows:
+            return
+        if table not in self.tables:
+            self.tables[table] = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode())
+        self.tables[table].update(rows)
+
+    def hexdigest(self) -> str | None:
+        if not self.tables:
+            return None
+        total = hashlib.sha256()
+        for table in sorted(self.tables):
+            total.update(f"{table}:{self.tables[table].hexdigest()}\n".encode())
+        return total.hexdigest()
+
+
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
                 options: IngestOptions | None = None) -> FileReport:
-    """Load one file in one transaction of the bulk connection `conn`; raises IngestError (and
-    leaves the database as it was) when the file cannot be read at all."""
+    """Load one file in one transaction of the bulk connection `conn` (db.bulk_connect), taken
+    with the write lock up front; raises (and leaves the database as it was) when the file
+    cannot be read or loaded: IngestError for a file that is not what it should be."""
     options = options or IngestOptions()
     report = FileReport(path)
     if not path.is_file():
@@ -272,47 +322,109 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
             expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
             raise IngestError(path, f"no sheet has a recognisable header (expected columns such as {expected})")
         report.sheets = [s.name for s in sheets]
-        cur.execute(
-            "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
-            "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
-            (str(path), digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
-        cur.execute("SELECT last_insert_rowid()")
-        report.file_id = cur.fetchone()[0]
-        loader = _FileLoader(cur, path, report, options)
-        for sheet, header in zip(sheets, headers):
-            loader.sheet(sheet, header)
-        cur.execute(
-            "UPDATE source_files SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, "
-            "rows_not_data = ?, warnings = ? WHERE file_id = ?",
-            (",".join(report.kinds), report.rows_read, report.rows_loaded, report.rows_rejected,
-             report.rows_not_data, json.dumps(report.warnings, ensure_ascii=False) if report.warnings else None,
-             report.file_id))
-        conn.commit()
-    except BaseException as exc:
-        conn.rollback()
-        if isinstance(exc, IngestError) or not isinstance(exc, Exception):
+        db.begin_immediate(cur)
+        try:
+            # Another ingest may have loaded the same file while this one waited for the lock.
+            cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
+            known = cur.fetchone()
+            if known:
+                db.end(cur, commit=False)
+                report.status, report.file_id = "unchanged", known[0]
+                return report
+            _load(cur, path, digest, sheets, headers, report, options)
+            if report.status == "unchanged":
+                db.end(cur, commit=False)
+            else:
+                db.end(cur, commit=True)
+        except BaseException:
+            db.end(cur, commit=False)
             raise
-        raise IngestError(path, f"{type(exc).__name__}: {exc}") from exc
     finally:
         for s in sheets:
             s.cleanup()
     return report
 
 
+def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, options: IngestOptions) -> None:
+    cur.execute(
+        "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
+        "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
+        (str(path), digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
+    cur.execute("SELECT last_insert_rowid()")
+    report.file_id = cur.fetchone()[0]
+    loader = _FileLoader(cur, path, report, options)
+    for sheet, header in zip(sheets, headers):
+        loader.sheet(sheet, header)
+    content = loader.content.hexdigest() if report.rows_loaded else None
+    if content:
+        cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",
+                    (content,))
+        same = cur.fetchone()
+        if same:
+            report.status, report.file_id, report.same_as = "unchanged", same[0], same[1]
+            return
+    cur.execute(
+        "UPDATE source_files SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, "
+        "rows_not_data = ?, warnings = ?, content_sha256 = ? WHERE file_id = ?",
+        (",".join(report.kinds), report.rows_read, report.rows_loaded, report.rows_rejected,
+         report.rows_not_data, json.dumps(report.warnings, ensure_ascii=False) if report.warnings else None,
+         content, report.file_id))
+
+
+def failure_reason(path: Path, exc: BaseException) -> str:
+    """One line a person understands, naming the file: why it could not be loaded."""
+    if isinstance(exc, IngestError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = f"{path}: ran out of memory while reading it (is it far larger than its data?)"
+    elif type(exc).__name__ == "PanicException":
+        text = f"{path}: the file reader crashed on it ({exc}); the file is damaged or unusual"
+    elif db.is_locked(exc):
+        text = (f"{path}: the database stayed locked by another writer for more than "
+                f"{db.BUSY_TIMEOUT_MS // 1000} s; try again when it has finished")
+    elif isinstance(exc, RecursionError):
+        text = f"{path}: nested too deeply to read"
+    else:
+        what = str(exc) or type(exc).__name__
+        text = f"{path}: unexpected error while loading it ({type(exc).__name__}: {what}); nothing of it was loaded"
+    text = " ".join(text.split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+class DiskFull(db.DiskFullError):
+    """Raised by ingest(): the run stopped at a full disk; `reports` holds the files before."""
+
+    def __init__(self, message: str, reports: list[FileReport]):
+        super().__init__(message)
+        self.reports = reports
+
+
+def _disk_full(db_path, path: Path, reports: list[FileReport]) -> DiskFull:
+    return DiskFull(f"{db_path}: database or disk is full while loading {path}; nothing of that file was "
+                    f"written and the files before it are kept; free some space and run the ingest again", reports)
+
+
 def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = None,
            options: IngestOptions | None = None) -> list[FileReport]:
     """Ingest files and folders; one FileReport per file, failures included (never raised).
-    A file that fails adds nothing but a source_files row with its error.
+    A file that fails, whatever it raises (native-code panics included; only KeyboardInterrupt
+    and SystemExit pass), adds nothing but a source_files row with its error, and the run goes
+    on. A full disk stops the run: DiskFull is raised, with the reports of the files before.
 
     options: what the settings change about reading (extra header synonyms, level words, row
-    filters); see kinds.IngestOptions.
+    filters, plausible values); see kinds.IngestOptions.
     """
     if kind is not None:
         registry.get(kind)                       # raises on an unknown kind
     options = options or IngestOptions()
     synonyms = SynonymTable(options.header_synonyms)
-    db.connect(db_path).close()                  # creates or migrates the schema if needed
-    reports = []
+    reports: list[FileReport] = []
+    try:
+        db.connect(db_path).close()              # creates or migrates the schema if needed
+    except BaseException as exc:
+        if db.is_disk_full(exc):
+            raise DiskFull(f"{db_path}: database or disk is full; nothing was loaded", reports) from exc
+        raise
     files = expand(paths)
     progress = _progress(files)
     conn = db.bulk_connect(db_path)
@@ -321,19 +433,41 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
             progress.set_description_str(f"ingest: {path.name}")
             try:
                 reports.append(ingest_file(conn, path, synonyms, kind, options))
-            except IngestError as exc:
-                report = FileReport(path, status="failed", error=str(exc))
-                try:
-                    digest = sha256(path)
-                except OSError:
-                    digest = None
-                _record_failure(conn, path, digest, str(exc))
-                reports.append(report)
-            progress.update(path.stat().st_size if path.is_file() else 0)
+                progress.update(_size(path))
+                continue
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                if db.is_disk_full(exc):
+                    raise _disk_full(db_path, path, reports) from exc
+                error = failure_reason(path, exc)
+            report = FileReport(path, status="failed", error=error)
+            try:
+                digest = sha256(path)
+            except (OSError, MemoryError):
+                digest = None
+            try:
+                _record_failure(conn, path, digest, error)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:
+                if db.is_disk_full(exc):
+                    reports.append(report)
+                    raise _disk_full(db_path, path, reports) from exc
+                report.error += f" (and the failure could not be recorded: {failure_reason(path, exc)})"
+            reports.append(report)
+            progress.update(_size(path))
     finally:
         progress.close()
         conn.close()
     return reports
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _progress(files: list[Path]):
@@ -342,6 +476,6 @@ def _progress(files: list[Path]):
 
     from tqdm import tqdm
 
-    total = sum(p.stat().st_size for p in files if p.is_file())
+    total = sum(_size(p) for p in files)
     return tqdm(total=total, unit="B", unit_scale=True, leave=False, disable=not sys.stderr.isatty(),
                 bar_format="{desc}: {percentage:3.0f}% of {total_fmt} [{elapsed}<{remaining}]")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .kinds import Field, Kind, SheetContext, register
+from .kinds import Field, Kind, Plausible, SheetContext, register
 from .text import name_key, norm, strip_brackets
 
 DAY, NIGHT, LEADER = "day", "night", "leader"
@@ -102,7 +102,8 @@ def unit_from_context(ctx: SheetContext) -> str | None:
 
 
 FIELDS = (
-    Field("date", ("日期", "值班日期", "排班日期"), "date", "值班日期", "Duty date", "2021-01-20"),
+    Field("date", ("日期", "值班日期", "排班日期"), "date", "值班日期", "Duty date", "2021-01-20",
+          Plausible(window=True)),
     Field("weekday", ("星期", "星期幾", "周次"), "text", "星期（以日期為準，不另存）",
           "Weekday (the date decides; not stored)", "星期三"),
     Field("unit", ("單位", "值班單位", "單位名稱", "社區(村)", "村(社區)", "社區", "社區名稱", "村名"), "text",

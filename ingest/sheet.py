@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from .headers import Header
-from .kinds import PARSERS, Kind, SheetContext
+from .kinds import PARSERS, IngestOptions, Kind, SheetContext
 
 TOTAL = r"^(合[计計]|[总總][计計]|小[计計]|累[计計])"
 EXAMPLE = r"^(示例|示範|示范|样例|樣例)[:：]"          # the example row of a form from `fangyi template`
@@ -117,3 +117,64 @@ def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None
     if not cols:
         return None
     return pl.struct(cols).struct.json_encode()
+
+
+def _rules(f, options: IngestOptions, dtype: pl.DataType) -> list[tuple[pl.Expr, pl.Expr]]:
+    """(implausible?, why) for one field's parsed value, per its Plausible rule. A column the
+    sheet lacks is all null text, and is skipped."""
+    rule = f.plausible
+    v = pl.col(f.name)
+    out = []
+    maximum = options.maximum(f)
+    if maximum is not None and dtype.is_numeric():
+        setting = f"[plausible.max] {f.name}"
+        out.append((v > maximum, pl.format(f"{{}} is above the plausible maximum {maximum:,} ({setting})",
+                                           v.cast(pl.String))))
+    if rule is None or f.parser not in ("date", "datetime", "month") or dtype != pl.String:
+        return out
+    width = 7 if f.parser == "month" else 10
+    day = v.str.slice(0, width)
+
+    def iso(d) -> str:
+        return d.isoformat()[:width]
+    if rule.window:
+        earliest, latest = iso(options.earliest), iso(options.latest)
+        out.append((day < earliest, pl.format(
+            f"{{}} is before {earliest}, the earliest plausible date ([plausible] earliest)", day)))
+        out.append((day > latest, pl.format(
+            f"{{}} is after {latest}, the latest plausible date (today + [plausible] latest_days_ahead = "
+            f"{options.latest_days_ahead})", day)))
+    if rule.period and (options.period_start or options.period_end):
+        start = iso(options.period_start) if options.period_start else "…"
+        end = iso(options.period_end) if options.period_end else "…"
+        outside = pl.lit(False)
+        if options.period_start:
+            outside = outside | (day < start)
+        if options.period_end:
+            outside = outside | (day > end)
+        out.append((outside, pl.format(f"{{}} is outside the reporting period {start} to {end} ([period])", day)))
+    return out
+
+
+def implausible(out: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext) -> pl.DataFrame:
+    """Reject the rows, not rejected yet, that hold an implausible value (kinds.Plausible): a
+    date outside the plausible window or the reporting period, a count above its maximum. The
+    reason names the cell and the rule; the leftmost implausible cell is named. Applied after
+    the kind's finish, so a date taken from the title or sheet name is judged too."""
+    options = ctx.options or IngestOptions()
+    reason = pl.lit(None, pl.String)
+    column = pl.lit(None, pl.String)
+    for f in reversed(kind.fields):
+        if f.name not in out.columns:
+            continue
+        col = header.column_of(f.name)
+        label = column_label(header, col) if col is not None else f"{f.name} (from the title or sheet name)"
+        for bad, why in reversed(_rules(f, options, out.schema[f.name])):
+            reason = pl.when(bad.fill_null(False)).then(pl.concat_str([pl.lit(f"{label}: "), why])).otherwise(reason)
+            column = pl.when(bad.fill_null(False)).then(pl.lit(label)).otherwise(column)
+    checked = out.with_columns(_why=reason, _why_column=column)
+    fresh = pl.col("_reason").is_null() & pl.col("_why").is_not_null()
+    return checked.with_columns(
+        _reason=pl.when(fresh).then(pl.col("_why")).otherwise(pl.col("_reason")),
+        _column=pl.when(fresh).then(pl.col("_why_column")).otherwise(pl.col("_column")),
+    ).drop("_why", "_why_column")

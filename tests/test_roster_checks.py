@@ -358,7 +358,7 @@ def test_a_version_4_database_gains_the_roster_tables(tmp_path):
             conn.execute(f"DROP {kind.upper()} [{name}]")
     conn.execute("PRAGMA user_version = 4")
     conn.execute("INSERT INTO source_files VALUES (1, 'a.csv', 'abc', 'daily', '[\"\"]', 1, 1, 0, 0, '2021-01-01', "
-                 "'loaded', NULL, NULL)")
+                 "'loaded', NULL, NULL, NULL)")
     conn.close()
     conn = db.connect(path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}

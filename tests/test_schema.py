@@ -91,7 +91,7 @@ def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
         if kind in ("view", "table"):
             conn.execute(f"DROP {kind.upper()} [{name}]")
     conn.execute("INSERT INTO source_files VALUES (1, 'a.csv', 'abc', 'daily', '[\"\"]', 2, 1, 1, 0, '2021-01-01', "
-                 "'loaded', NULL, NULL)")
+                 "'loaded', NULL, NULL, NULL)")
     conn.execute("INSERT INTO daily_reports (report_date, unit_raw, file_id, sheet, row_number) "
                  "VALUES ('2021-01-20', '柳岸社區', 1, '', 2)")
     conn.execute("PRAGMA user_version = 3")

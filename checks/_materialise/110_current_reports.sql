@@ -2,7 +2,14 @@
 -- last), then the latest ingest (file, row, report id). Most unit-days have one report, so one
 -- pass keeps the first report of each unit-day and counts them, and only the unit-days with
 -- several are ranked. Lateness comes from daily_report_deadlines.
+--
+-- A report that repeats, value for value, the version before it (oldest first by the same key)
+-- is a resubmission that changes nothing: it goes to duplicate_reports, is not counted in
+-- `versions` and never becomes the version in force. Compared: every count, the zero-report
+-- flag, reporter, leader on duty and the columns kept in `extra`; not how the unit was written,
+-- when it was sent, nor where it came from.
 DELETE FROM current_reports;
+DELETE FROM duplicate_reports;
 
 INSERT INTO current_reports (report_date, unit_group, unit_code, report_id, versions, late)
 SELECT d.report_date, r.unit_group, r.unit_code, d.report_id, 1, d.late
@@ -11,25 +18,48 @@ JOIN unit_resolutions r ON r.name_id = d.name_id
 WHERE true
 ON CONFLICT (report_date, unit_group) DO UPDATE SET versions = versions + 1;
 
-CREATE TEMP TABLE IF NOT EXISTS versions_in_force (report_date TEXT, unit_group TEXT, report_id INTEGER,
-                                                   late INTEGER, PRIMARY KEY (report_date, unit_group));
-DELETE FROM versions_in_force;
-INSERT INTO versions_in_force (report_date, unit_group, report_id, late)
-SELECT report_date, unit_group, report_id, late
+INSERT INTO duplicate_reports (report_id, duplicate_of, report_date, unit_group)
+SELECT report_id, previous_id, report_date, unit_group
+FROM (
+    SELECT report_id, report_date, unit_group, content,
+           LAG(report_id) OVER w AS previous_id,
+           LAG(content) OVER w AS previous_content
+    FROM (
+        SELECT d.report_id, d.report_date, r.unit_group, d.submitted_at, d.file_id, d.row_number,
+               json_array(d.new_confirmed, d.new_suspected, d.new_asymptomatic, d.close_contacts,
+                          d.returnees_registered, d.home_isolation, d.central_isolation, d.fever_cases,
+                          d.tests_done, d.zero_report, d.reporter, d.duty_leader, d.extra) AS content
+        FROM daily_reports d
+        JOIN unit_resolutions r ON r.name_id = d.name_id
+        JOIN current_reports c ON c.report_date = d.report_date AND c.unit_group = r.unit_group
+        WHERE c.versions > 1
+    )
+    WINDOW w AS (PARTITION BY report_date, unit_group
+                 ORDER BY submitted_at IS NOT NULL, submitted_at, file_id, row_number, report_id)
+)
+WHERE content IS previous_content;
+
+DROP TABLE IF EXISTS temp.versions_in_force;
+CREATE TEMP TABLE versions_in_force (report_date TEXT, unit_group TEXT, report_id INTEGER, late INTEGER,
+                                     versions INTEGER, PRIMARY KEY (report_date, unit_group));
+INSERT INTO versions_in_force (report_date, unit_group, report_id, late, versions)
+SELECT report_date, unit_group, report_id, late, versions
 FROM (
     SELECT d.report_date, r.unit_group, d.report_id, d.late,
            ROW_NUMBER() OVER (PARTITION BY d.report_date, r.unit_group
                               ORDER BY d.submitted_at IS NULL, d.submitted_at DESC, d.file_id DESC,
-                                       d.row_number DESC, d.report_id DESC) AS rank
+                                       d.row_number DESC, d.report_id DESC) AS rank,
+           COUNT(*) OVER (PARTITION BY d.report_date, r.unit_group) AS versions
     FROM daily_report_deadlines d
     JOIN unit_resolutions r ON r.name_id = d.name_id
     JOIN current_reports c ON c.report_date = d.report_date AND c.unit_group = r.unit_group
     WHERE c.versions > 1
+      AND d.report_id NOT IN (SELECT report_id FROM duplicate_reports)
 )
 WHERE rank = 1;
 
 UPDATE current_reports
-SET (report_id, late) = (SELECT v.report_id, v.late FROM versions_in_force v
-                         WHERE v.report_date = current_reports.report_date
-                           AND v.unit_group = current_reports.unit_group)
+SET (report_id, late, versions) = (SELECT v.report_id, v.late, v.versions FROM versions_in_force v
+                                   WHERE v.report_date = current_reports.report_date
+                                     AND v.unit_group = current_reports.unit_group)
 WHERE versions > 1;

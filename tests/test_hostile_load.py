@@ -1,0 +1,437 @@
+"""Hostile files and busy databases at load time: any failure of one file is that file's FAILED
+line and the run goes on; a full disk stops the run cleanly; writers wait for each other;
+implausible dates and counts are rejected; the same rows in other bytes are not loaded twice;
+a resubmission that changes nothing is not a new version."""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from conftest import table_counts
+from fangyi import db
+from fangyi.cli import cli
+from fangyi.ingest import load
+
+FANGYI = [sys.executable, "-m", "fangyi.cli"]
+HEADER = "日期,單位,新增確診,新增疑似,密切接觸者,核酸檢測人數,是否零報告,報送時間"
+
+
+def daily_csv(path: Path, rows: list[str], encoding: str = "utf-8") -> Path:
+    path.write_bytes(("\r\n".join([HEADER, *rows]) + "\r\n").encode(encoding))
+    return path
+
+
+def good_rows(first_day: int = 11, days: int = 10, units=("柳岸社區", "東門社區")) -> list[str]:
+    return [f"2021-01-{d:02d},{u},0,0,{d % 3},{100 + d},是,2021-01-{d + 1:02d} 08:30"
+            for d in range(first_day, first_day + days) for u in units]
+
+
+def run(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
+    return subprocess.run([*FANGYI, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture
+def units_db(tmp_path, demo_data) -> Path:
+    out, _ = demo_data
+    path = tmp_path / "w.db"
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(path), str(out / "units")])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+# 1. Per-file isolation ------------------------------------------------------------------------
+
+def test_a_bad_file_between_two_good_ones(tmp_path, units_db, demo_data):
+    """A real broken workbook (truncated) sorted between two good daily files: both load, the
+    bad one is a FAILED line, the summary follows, exit 1, no traceback."""
+    out, _ = demo_data
+    folder = tmp_path / "in"
+    folder.mkdir()
+    daily_csv(folder / "a_日報.csv", good_rows(11, 5))
+    whole = (out / "units" / "單位名錄.xlsx").read_bytes()
+    (folder / "b_日報.xlsx").write_bytes(whole[: len(whole) // 2])
+    daily_csv(folder / "c_日報.csv", good_rows(16, 5))
+    result = run("ingest", "--db", units_db, folder)
+    text = result.stdout + result.stderr
+    assert result.returncode == 1 and "Traceback" not in text
+    assert f"{folder / 'b_日報.xlsx'}: FAILED:" in result.stderr
+    assert "3 files: 20 rows loaded, 0 rejected, 1 files failed" in result.stdout
+    conn = sqlite3.connect(units_db)
+    assert conn.execute("SELECT count(*) FROM daily_reports").fetchone()[0] == 20
+    assert conn.execute("SELECT status FROM source_files WHERE path LIKE '%b_日報.xlsx'").fetchall() == [("failed",)]
+    conn.close()
+
+
+class PanicException(BaseException):
+    """What pyo3 raises when native code panics: a BaseException, not an Exception."""
+
+
+@pytest.mark.parametrize("exc,why", [
+    (PanicException("called `Option::unwrap()` on a `None` value"), "the file reader crashed on it"),
+    (MemoryError(), "ran out of memory while reading it"),
+    (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
+    (ValueError("odd value"), "unexpected error while loading it (ValueError: odd value)"),
+])
+def test_any_exception_is_that_files_failure(tmp_path, units_db, monkeypatch, exc, why):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first, bad, last = (daily_csv(folder / f"{n}.csv", good_rows(d, 3)) for n, d in (("a", 11), ("b", 14), ("c", 17)))
+    real = load.read_sheets
+
+    def read(path):
+        if path.name == "b.csv":
+            raise exc
+        return real(path)
+    monkeypatch.setattr(load, "read_sheets", read)
+    before = table_counts(units_db)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{bad}: FAILED: {bad}: {why}" in result.output
+    assert "3 files: 12 rows loaded, 0 rejected, 1 files failed" in result.output
+    after = table_counts(units_db)
+    assert after["daily_reports"] == before["daily_reports"] + 12
+    assert after["source_files"] == before["source_files"] + 3
+
+
+def test_a_failure_while_writing_rolls_back_that_file_only(tmp_path, units_db, monkeypatch):
+    """A panic from inside the load, after rows were written: that file adds only its failed
+    row; the files before and after load."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, d in (("a", 11), ("b", 14), ("c", 17)):
+        daily_csv(folder / f"{n}.csv", good_rows(d, 3))
+    real = load._FileLoader.write
+
+    def write(self, *args):
+        real(self, *args)
+        if self.path.name == "b.csv":
+            raise PanicException("index out of bounds")
+    monkeypatch.setattr(load._FileLoader, "write", write)
+    before = table_counts(units_db)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
+    assert result.exit_code == 1 and "crashed on it (index out of bounds)" in result.output
+    after = table_counts(units_db)
+    assert after["daily_reports"] == before["daily_reports"] + 12
+    assert after["non_data_rows"] == before["non_data_rows"] + 2 and after["unit_names"] == before["unit_names"] + 4
+
+
+def test_keyboard_interrupt_is_not_swallowed(tmp_path, units_db, monkeypatch):
+    path = daily_csv(tmp_path / "a.csv", good_rows(11, 3))
+
+    def read(path):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(load, "read_sheets", read)
+    with pytest.raises(KeyboardInterrupt):
+        load.ingest(units_db, [path])
+
+
+# 1b. A full disk ----------------------------------------------------------------------------
+
+def _cap_pages(monkeypatch, extra_pages: int):
+    """Make the database "full": the bulk connection may grow it by `extra_pages` pages only."""
+    real = db.bulk_connect
+
+    def capped(path):
+        conn = real(path)
+        cur = conn.cursor()
+        cur.execute("PRAGMA page_count")
+        pages = cur.fetchone()[0]
+        cur.execute(f"PRAGMA max_page_count = {pages + extra_pages}")
+        cur.close()
+        return conn
+    monkeypatch.setattr(db, "bulk_connect", capped)
+
+
+def test_full_disk_stops_the_run_with_one_line_and_a_consistent_database(tmp_path, units_db, monkeypatch):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    daily_csv(folder / "a.csv", good_rows(11, 2))
+    big = [f"2021-01-{1 + i % 28:02d},社區{i},0,0,{i % 5},{i},否,2021-01-29 08:00" for i in range(20_000)]
+    daily_csv(folder / "b.csv", big)
+    daily_csv(folder / "c.csv", good_rows(20, 2))
+    before = table_counts(units_db)
+    _cap_pages(monkeypatch, 40)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and "cannot rollback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "database or disk is full while loading" in errors[0] and "b.csv" in errors[0]
+    assert "c.csv" not in result.output                       # the run stopped there
+    conn = sqlite3.connect(units_db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    files = conn.execute("SELECT path, status FROM source_files WHERE path LIKE '%.csv'").fetchall()
+    conn.close()
+    assert files == [(str(folder / "a.csv"), "loaded")]
+    after = table_counts(units_db)
+    assert after["daily_reports"] == before["daily_reports"] + 4
+    # once there is room again, the same command finishes the job
+    monkeypatch.undo()
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
+    assert result.exit_code == 0, result.output
+    assert table_counts(units_db)["daily_reports"] == before["daily_reports"] + 4 + 20_000 + 4
+
+
+def test_enospc_while_writing_stops_the_run(tmp_path, units_db, monkeypatch):
+    path = daily_csv(tmp_path / "a.csv", good_rows(11, 3))
+    before = table_counts(units_db)
+
+    def no_space(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(load.ContentHash, "add", no_space)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "Error: " in result.output and "database or disk is full while loading" in result.output
+    assert table_counts(units_db) == before
+
+
+def test_full_disk_during_a_check_run(checked_db_copy, monkeypatch):
+    before = table_counts(checked_db_copy)
+    real = db.connect
+
+    def capped(path, readonly=False):
+        conn = real(path, readonly)
+        if not readonly:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages}")
+        return conn
+    monkeypatch.setattr(db, "connect", capped)
+    result = CliRunner().invoke(cli, ["check", "--db", str(checked_db_copy), "--no-gx"])
+    assert result.exit_code == 1, result.output
+    assert "database or disk is full" in result.output and "cannot rollback" not in result.output
+    assert not isinstance(result.exception, sqlite3.Error)
+    assert table_counts(checked_db_copy) == before
+
+
+# 2. Waiting writers -------------------------------------------------------------------------
+
+INGEST_TABLES = ("source_files", "daily_reports", "rejected_rows", "non_data_rows", "unit_names", "duty_shifts",
+                 "allowance_claims", "source_sheets")
+
+
+def _content(path: Path) -> dict:
+    """What a database holds, without ids and times: comparable between two runs."""
+    conn = sqlite3.connect(path)
+    try:
+        out = {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in INGEST_TABLES}
+        out["daily"] = sorted(conn.execute(
+            "SELECT report_date, unit_raw, new_confirmed, close_contacts, tests_done, submitted_at, sheet, row_number "
+            "FROM daily_reports").fetchall(), key=repr)
+        out["files"] = sorted(conn.execute(
+            "SELECT path, status, rows_read, rows_loaded, rows_rejected, rows_not_data FROM source_files").fetchall())
+        return out
+    finally:
+        conn.close()
+
+
+def _findings(path: Path) -> list:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute("SELECT check_id, unit_code, date, subject_key FROM findings").fetchall(), key=repr)
+    finally:
+        conn.close()
+
+
+def test_two_ingests_and_a_check_at_once(tmp_path, demo_data):
+    """Separate processes on one database: all succeed (each waits for the write lock), and the
+    result equals the same ingests run one after the other."""
+    out, _ = demo_data
+    base = [out / "units", out / "daily" / "南湖街道"]
+    first = [out / "daily" / "東華街道", out / "daily" / "雲峰鎮"]
+    second = [out / "daily" / "龍興街道", out / "duty"]
+    together, apart = tmp_path / "together.db", tmp_path / "apart.db"
+    for path in (together, apart):
+        assert run("ingest", "--db", path, *base).returncode == 0
+    procs = [subprocess.Popen([*FANGYI, "ingest", "--db", str(together), *map(str, files)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for files in (first, second)]
+    procs.append(subprocess.Popen([*FANGYI, "check", "--db", str(together), "--no-gx", "--fail-on", "never"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = [(p.wait(timeout=300), *p.communicate()) for p in procs]
+    for code, stdout, stderr in results:
+        assert code == 0 and "Traceback" not in stderr and "locked" not in stdout + stderr, (stdout, stderr)
+    for files in (first, second):
+        assert run("ingest", "--db", apart, *files).returncode == 0
+    assert _content(together) == _content(apart)
+    for path in (together, apart):
+        assert run("check", "--db", path, "--no-gx", "--fail-on", "never").returncode == 0
+    assert _findings(together) == _findings(apart)
+
+
+def test_the_bulk_connection_takes_the_write_lock_up_front(tmp_path, units_db):
+    """While another process holds the write lock, the ingest waits for it (it does not fail
+    with "database is locked"), then loads."""
+    path = daily_csv(tmp_path / "a.csv", good_rows(11, 3))
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(units_db)!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(3); c.execute('COMMIT')\n")],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    result = run("ingest", "--db", units_db, path)
+    holder.wait(timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 loaded" in result.stdout
+
+
+# 3. Plausible values ------------------------------------------------------------------------
+
+def _rejections(path: Path) -> dict[int, tuple[str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        return {row: (column, reason) for row, column, reason in
+                conn.execute("SELECT row_number, column_name, reason FROM rejected_rows")}
+    finally:
+        conn.close()
+
+
+def test_implausible_dates_and_counts_are_rejected_and_do_not_stretch_the_period(tmp_path, units_db):
+    rows = good_rows(11, 10)                         # 2021-01-11 .. 2021-01-20, rows 2..21
+    rows += [
+        "2201-01-20,柳岸社區,0,0,0,120,是,2021-01-21 08:30",       # row 22: a typo year
+        "0000-01-01,東門社區,0,0,0,120,是,2021-01-21 08:30",       # row 23
+        "9999-12-31,東門社區,0,0,0,120,是,2021-01-21 08:30",       # row 24
+        "2021-01-19,柳岸社區,9223372036854775807,0,0,1,否,2021-01-20 08:30",  # row 25: int64 max
+        "2021-01-19,東門社區,0,0,100001,1,否,2021-01-20 08:30",     # row 26: above 100,000 people
+        "2021-01-19,華林村,0,0,0,10000001,否,2021-01-20 08:30",     # row 27: above 10,000,000 tests
+        "2021-01-19,華林村,0,0,0,9999999,否,2021-01-20 08:30",      # row 28: plausible
+        "2021-01-19,華林村,0,0,0,120,否,2201-01-20 08:30",          # row 29: sent in 2201
+    ]
+    path = daily_csv(tmp_path / "日報.csv", rows)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
+    assert result.exit_code == 0, result.output
+    rejected = _rejections(units_db)
+    assert sorted(rejected) == [22, 23, 24, 25, 26, 27, 29]
+    assert rejected[22] == ("日期 (A)", "日期 (A): 2201-01-20 is after " + rejected[22][1].split(" is after ")[1].split(",")[0]
+                            + ", the latest plausible date (today + [plausible] latest_days_ahead = 1)")
+    assert rejected[23] == ("日期 (A)", "日期 (A): 0000-01-01 is before 2019-12-01, the earliest plausible date "
+                                        "([plausible] earliest)")
+    assert "9999-12-31 is after" in rejected[24][1]
+    assert rejected[25] == ("新增確診 (C)", "新增確診 (C): 9223372036854775807 is above the plausible maximum 100,000 "
+                                          "([plausible.max] new_confirmed)")
+    assert rejected[26][0] == "密切接觸者 (E)" and "100001 is above the plausible maximum 100,000" in rejected[26][1]
+    assert rejected[27][0] == "核酸檢測人數 (F)" and "above the plausible maximum 10,000,000 ([plausible.max] tests_done)" \
+        in rejected[27][1]
+    assert rejected[29][0] == "報送時間 (H)" and "2201-01-20 is after" in rejected[29][1]
+    result = CliRunner().invoke(cli, ["check", "--db", str(units_db), "--no-gx", "--fail-on", "never"])
+    assert result.exit_code == 0, result.output
+    assert "period 2021-01-11 to 2021-01-20" in result.output
+
+
+def test_plausible_settings(tmp_path, units_db):
+    settings = tmp_path / "fangyi.toml"
+    settings.write_text('[period]\nstart = "2021-01-11"\nend = "2021-01-17"\n\n'
+                        '[plausible]\nearliest = "2021-01-01"\n\n[plausible.max]\ntests_done = 1000000\n',
+                        encoding="utf-8")
+    rows = ["2021-01-12,柳岸社區,0,0,0,120,是,", "2021-01-18,柳岸社區,0,0,0,120,是,",
+            "2021-01-13,柳岸社區,0,0,0,2000000,否,", "2021-01-13,東門社區,0,0,0,999999,否,"]
+    path = daily_csv(tmp_path / "日報.csv", rows)
+    result = CliRunner().invoke(cli, ["--settings", str(settings), "ingest", "--db", str(units_db), str(path)])
+    assert result.exit_code == 0, result.output
+    rejected = _rejections(units_db)
+    assert rejected[3][1] == "日期 (A): 2021-01-18 is outside the reporting period 2021-01-11 to 2021-01-17 ([period])"
+    assert rejected[4][1] == ("核酸檢測人數 (F): 2000000 is above the plausible maximum 1,000,000 "
+                              "([plausible.max] tests_done)")
+    assert sorted(rejected) == [3, 4]
+    settings.write_text('[plausible.max]\nnew_cases = 5\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--settings", str(settings), "ingest", "--db", str(units_db), str(path)])
+    assert result.exit_code == 1 and "[plausible.max]: unknown setting(s) new_cases" in result.output
+
+
+def test_a_date_from_the_sheet_name_is_judged_too(tmp_path, units_db):
+    path = tmp_path / "日報.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "2201年1月20日"
+    ws.append(["單位", "新增確診", "密切接觸者", "是否零報告"])
+    ws.append(["柳岸社區", 0, 0, "是"])
+    wb.save(path)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
+    assert result.exit_code == 0 and "0 loaded, 1 rejected" in result.output
+    [(column, reason)] = _rejections(units_db).values()
+    assert reason.startswith("report_date (from the title or sheet name): 2201-01-20 is after")
+
+
+# 4. Same content, other bytes ---------------------------------------------------------------
+
+def test_same_rows_in_other_bytes_are_not_loaded_again(tmp_path, units_db):
+    rows = good_rows(11, 7)
+    utf8 = daily_csv(tmp_path / "日報.csv", rows)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(utf8)])
+    assert result.exit_code == 0
+    before = table_counts(units_db)
+    gbk = daily_csv(tmp_path / "日報_GB18030.csv", rows, encoding="gb18030")
+    lf = tmp_path / "日報_LF.csv"
+    lf.write_bytes(utf8.read_bytes().replace(b"\r\n", b"\n"))
+    xlsx = tmp_path / "日報.xlsx"
+    wb = openpyxl.Workbook()
+    for line in [HEADER, *rows]:
+        wb.active.append([int(c) if c.isdigit() else c for c in line.split(",")])
+    wb.save(xlsx)
+    for other in (gbk, lf, xlsx):
+        result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(other)])
+        assert result.exit_code == 0, result.output
+        assert f"{other}: same content as {utf8} (file " in result.output and "nothing added" in result.output
+    assert table_counts(units_db) == before
+    conn = sqlite3.connect(units_db)
+    assert conn.execute("SELECT count(content_sha256) FROM source_files WHERE path = ?", (str(utf8),)).fetchone() == (1,)
+    conn.close()
+    # one value changed: new content, loaded
+    changed = daily_csv(tmp_path / "日報_更正.csv", [rows[0].replace(",是,", ",否,"), *rows[1:]])
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(changed)])
+    assert result.exit_code == 0 and "14 loaded" in result.output
+
+
+def test_a_resubmission_that_changes_nothing_is_not_a_new_version(tmp_path, units_db):
+    """柳岸社區 on 2021-01-12: sent on time (a), sent again identical and late (b), corrected
+    (c), then sent again as at first (d). b repeats a: not a version; d differs from c: one."""
+    files = {
+        "a": ["2021-01-12,柳岸社區,0,0,1,112,否,2021-01-13 08:30", "2021-01-13,柳岸社區,0,0,1,113,否,2021-01-14 08:30"],
+        "b": ["2021-01-12,柳岸社區,0,0,1,112,否,2021-01-13 15:00", "2021-01-14,柳岸社區,0,0,1,114,否,2021-01-15 08:30"],
+    }
+    for name, rows in files.items():
+        assert load.ingest(units_db, [daily_csv(tmp_path / f"{name}.csv", rows)])[0].status == "loaded"
+    from fangyi.checks.run import materialise
+    materialise(units_db)
+    conn = sqlite3.connect(units_db)
+    conn.row_factory = sqlite3.Row
+    versions = conn.execute("SELECT submitted_at, version_rank, versions, duplicate_of, report_id FROM "
+                            "daily_report_versions WHERE report_date = '2021-01-12' ORDER BY submitted_at").fetchall()
+    assert [(v["version_rank"], v["versions"]) for v in versions] == [(1, 1), (None, 1)]
+    assert versions[1]["duplicate_of"] == versions[0]["report_id"]
+    current = conn.execute("SELECT submitted_at, late FROM current_reports c JOIN daily_reports d USING (report_id) "
+                           "WHERE c.report_date = '2021-01-12'").fetchone()
+    assert tuple(current) == ("2021-01-13T08:30:00", 0)            # the on-time original stays in force
+    conn.close()
+    more = {"c": ["2021-01-12,柳岸社區,0,0,2,112,否,2021-01-13 16:00"],
+            "d": ["2021-01-12,柳岸社區,0,0,1,112,否,2021-01-13 17:00"]}
+    for name, rows in more.items():
+        assert load.ingest(units_db, [daily_csv(tmp_path / f"{name}.csv", rows)])[0].status == "loaded"
+    materialise(units_db)
+    conn = sqlite3.connect(units_db)
+    ranks = conn.execute("SELECT substr(submitted_at, 12, 5), version_rank, versions FROM daily_report_versions "
+                         "WHERE report_date = '2021-01-12' ORDER BY submitted_at").fetchall()
+    conn.close()
+    assert ranks == [("08:30", 3, 3), ("15:00", None, 3), ("16:00", 2, 3), ("17:00", 1, 3)]
+
+
+def test_a_demo_file_re_encoded_is_the_same_content(tmp_path, demo_data, demo_db_copy):
+    """龍興街道's weekly GB18030 CSV, saved again as UTF-8 with a BOM and CRLF line ends."""
+    out, _ = demo_data
+    [original] = sorted((out / "daily" / "龍興街道").glob("*第3周.csv"))
+    copy = tmp_path / original.name
+    copy.write_bytes(original.read_bytes().decode("gb18030").replace("\r\n", "\n").replace("\n", "\r\n")
+                     .encode("utf-8-sig"))
+    assert copy.read_bytes() != original.read_bytes()
+    before = table_counts(demo_db_copy)
+    result = CliRunner().invoke(cli, ["ingest", "--db", str(demo_db_copy), str(copy)])
+    assert result.exit_code == 0, result.output
+    assert f"same content as {original} (file " in result.output
+    assert table_counts(demo_db_copy) == before
