@@ -48,6 +48,15 @@ def _bilingual(text) -> bool:
     return isinstance(text, str) and bool(HAN.search(text)) and bool(LATIN.search(text))
 
 
+async def _query(ds, name: str, **params) -> list[dict]:
+    """The rows of a canned query on the workbench database, as JSON objects."""
+    resp = await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params}))
+    assert resp.status_code == 200, (name, resp.text[:500])
+    rows = resp.json()
+    assert isinstance(rows, list), (name, rows)
+    return rows
+
+
 def test_top_level(metadata):
     assert _bilingual(metadata["title"])
     assert _bilingual(metadata["description"])
@@ -160,12 +169,7 @@ def test_canned_queries_on_demo(metadata, checked_db, demo_data):
         ds = Datasette([str(path)], metadata=metadata)
 
         async def query(name: str, **params) -> list[dict]:
-            url = f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params})
-            resp = await ds.client.get(url)
-            assert resp.status_code == 200, (name, resp.text[:500])
-            rows = resp.json()
-            assert isinstance(rows, list), (name, rows)
-            return rows
+            return await _query(ds, name, **params)
 
         # Every canned query page renders.
         for name in QUERIES:
@@ -284,12 +288,7 @@ def test_coldchain_canned_queries_on_demo(metadata, checked_db, demo_data):
         ds = Datasette([str(path)], metadata=metadata)
 
         async def query(name: str, **params) -> list[dict]:
-            url = f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params})
-            resp = await ds.client.get(url)
-            assert resp.status_code == 200, (name, resp.text[:500])
-            rows = resp.json()
-            assert isinstance(rows, list), (name, rows)
-            return rows
+            return await _query(ds, name, **params)
 
         for name in COLDCHAIN_QUERIES:
             page = await ds.client.get(f"/workbench/{name}")
@@ -348,9 +347,7 @@ def test_roster_queries_on_demo(metadata, checked_db, demo_data):
         ds = Datasette([str(path)], metadata=metadata)
 
         async def query(name: str, **params) -> list[dict]:
-            resp = await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params}))
-            assert resp.status_code == 200, (name, resp.text[:500])
-            return resp.json()
+            return await _query(ds, name, **params)
 
         # 值班人員查詢: on a missed day, the leader to call is on duty, with the day and night staff.
         e = manifest["roster"]["on_call"][0]
