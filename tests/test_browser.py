@@ -7,7 +7,6 @@ import hashlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from conftest import accepts, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -38,25 +39,11 @@ def _hash(password: str) -> str:
     return hash_password(password)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def server(checked_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "workbench.db"
     shutil.copy(checked_db, path)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=_hash(PASSWORD))
     proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -123,10 +110,10 @@ def test_inspector_in_a_real_browser(server, browser):
 
 def test_sigterm_stops_everything(server, browser):
     proc, port = server["proc"], server["port"]
-    assert _accepts(port)
+    assert accepts(port)
     proc.terminate()
     assert proc.wait(15) is not None
     deadline = time.monotonic() + 2
-    while _accepts(port) and time.monotonic() < deadline:
+    while accepts(port) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _accepts(port)
+    assert not accepts(port)

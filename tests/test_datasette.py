@@ -7,7 +7,6 @@ import contextlib
 import html
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from conftest import accepts, free_port
 import yaml
 
 from fangyi.serve import METADATA, make_datasette
@@ -86,25 +87,11 @@ def test_configured_facets_are_served_with_true_counts(checked_db):
 # `fangyi serve` as a real process.
 # ---------------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
 @contextlib.contextmanager
 def _fangyi_serve(db_path: Path):
     """`fangyi serve --db db_path --port P` on a free port, in a session of its own so that
     whatever it started can be stopped at the end. Yields (process, port, index page)."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -130,16 +117,16 @@ def _fangyi_serve(db_path: Path):
 def served(demo_db) -> dict:
     """Start `fangyi serve`, fetch its index page, terminate it: what was seen on the way."""
     with _fangyi_serve(demo_db) as (proc, port, (status, page)):
-        seen = {"status": status, "page": html.unescape(page), "listening": _accepts(port)}
+        seen = {"status": status, "page": html.unescape(page), "listening": accepts(port)}
         proc.terminate()
         try:
             seen["exit_code"] = proc.wait(10)
         except subprocess.TimeoutExpired:
             seen["exit_code"] = None
         deadline = time.monotonic() + 1
-        while _accepts(port) and time.monotonic() < deadline:
+        while accepts(port) and time.monotonic() < deadline:
             time.sleep(0.1)
-        seen["port_after_exit"] = port if _accepts(port) else None
+        seen["port_after_exit"] = port if accepts(port) else None
     return seen
 
 
