@@ -199,8 +199,9 @@ class Scrubber:
             value = self.pattern.sub(self._sub, value)
         return MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", value)
 
-    def extra(self, value):
-        """An `extra` JSON object: personal-looking keys lose their value, the rest is scrubbed."""
+    def _json(self, value, edit):
+        """A JSON text cell: `edit` changes its object, then the whole is scrubbed as text;
+        a cell that is not JSON is scrubbed as text."""
         if not isinstance(value, str) or not value:
             return value
         try:
@@ -208,9 +209,14 @@ class Scrubber:
         except ValueError:
             return self.text(value)
         if isinstance(obj, dict):
-            obj = {k: (("已隱去" if v not in (None, "") else v) if PERSONAL_KEY.search(str(k)) else v)
-                   for k, v in obj.items()}
+            obj = edit(obj)
         return self.text(json.dumps(obj, ensure_ascii=False))
+
+    def extra(self, value):
+        """An `extra` JSON object: personal-looking keys lose their value, the rest is scrubbed."""
+        return self._json(value, lambda obj: {
+            k: (("已隱去" if v not in (None, "") else v) if PERSONAL_KEY.search(str(k)) else v)
+            for k, v in obj.items()})
 
     def pseudonym(self, value):
         if value is None:
@@ -227,18 +233,13 @@ class Scrubber:
 
     def evidence(self, value):
         """Finding evidence: the leader to call becomes the role, the phone is masked."""
-        if not isinstance(value, str) or not value:
-            return value
-        try:
-            obj = json.loads(value)
-        except ValueError:
-            return self.text(value)
-        if isinstance(obj, dict):
+        def edit(obj):
             if obj.get("duty_leader"):
                 obj["duty_leader"] = ROLE_LEADER
             if obj.get("duty_phone"):
                 obj["duty_phone"] = mask_phone(obj["duty_phone"])
-        return self.text(json.dumps(obj, ensure_ascii=False))
+            return obj
+        return self._json(value, edit)
 
 
 # (table, column, scrubber method) applied before the generic pass over every text cell.
