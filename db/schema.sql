@@ -99,7 +99,7 @@ CREATE TABLE IF NOT EXISTS daily_reports (
     sheet                TEXT NOT NULL,
     row_number           INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS daily_reports_date ON daily_reports(report_date);
+CREATE INDEX IF NOT EXISTS daily_reports_date_name ON daily_reports(report_date, name_id);
 
 -- Each distinct way a sheet names a unit (written by ingest): rows that name a unit carry its
 -- name_id, so a name is resolved once, not once per row.
@@ -297,6 +297,8 @@ CREATE TABLE IF NOT EXISTS expected_report_status (
     PRIMARY KEY (unit_code, iso_week, report_date)      -- unit-weeks aggregate without a sort
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS expected_report_status_missing ON expected_report_status(report_date) WHERE reported = 0;
+CREATE INDEX IF NOT EXISTS expected_report_status_not_on_time ON expected_report_status(report_date, reported)
+    WHERE on_time = 0;                                 -- missing, late or of unknown lateness
 
 -- Derived by `fangyi check`: DHIS2-style completeness: expected, actual and on-time reports and
 -- their rates (percent), by unit (week), town and district (day and ISO week). A unit's day is

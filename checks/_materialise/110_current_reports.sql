@@ -18,6 +18,18 @@ JOIN unit_resolutions r ON r.name_id = d.name_id
 WHERE true
 ON CONFLICT (report_date, unit_group) DO UPDATE SET versions = versions + 1;
 
+-- The reports of the unit-days with several, looked up through the (report_date, name_id)
+-- index rather than found by a second pass over every report.
+DROP TABLE IF EXISTS temp.multi_version_reports;
+CREATE TEMP TABLE multi_version_reports AS
+SELECT d.report_id, d.report_date, r.unit_group, d.submitted_at, d.file_id, d.row_number, d.late
+FROM daily_report_deadlines d
+JOIN unit_resolutions r ON r.name_id = d.name_id
+WHERE (d.report_date, d.name_id) IN (SELECT m.report_date, g.name_id
+                                     FROM current_reports m
+                                     JOIN unit_resolutions g ON g.unit_group = m.unit_group
+                                     WHERE m.versions > 1);
+
 INSERT INTO duplicate_reports (report_id, duplicate_of, report_date, unit_group)
 SELECT report_id, previous_id, report_date, unit_group
 FROM (
@@ -25,14 +37,12 @@ FROM (
            LAG(report_id) OVER w AS previous_id,
            LAG(content) OVER w AS previous_content
     FROM (
-        SELECT d.report_id, d.report_date, r.unit_group, d.submitted_at, d.file_id, d.row_number,
+        SELECT v.report_id, v.report_date, v.unit_group, v.submitted_at, v.file_id, v.row_number,
                json_array(d.new_confirmed, d.new_suspected, d.new_asymptomatic, d.close_contacts,
                           d.returnees_registered, d.home_isolation, d.central_isolation, d.fever_cases,
                           d.tests_done, d.zero_report, d.reporter, d.duty_leader, d.extra) AS content
-        FROM daily_reports d
-        JOIN unit_resolutions r ON r.name_id = d.name_id
-        JOIN current_reports c ON c.report_date = d.report_date AND c.unit_group = r.unit_group
-        WHERE c.versions > 1
+        FROM multi_version_reports v
+        JOIN daily_reports d ON d.report_id = v.report_id
     )
     WINDOW w AS (PARTITION BY report_date, unit_group
                  ORDER BY submitted_at IS NOT NULL, submitted_at, file_id, row_number, report_id)
@@ -45,16 +55,13 @@ CREATE TEMP TABLE versions_in_force (report_date TEXT, unit_group TEXT, report_i
 INSERT INTO versions_in_force (report_date, unit_group, report_id, late, versions)
 SELECT report_date, unit_group, report_id, late, versions
 FROM (
-    SELECT d.report_date, r.unit_group, d.report_id, d.late,
-           ROW_NUMBER() OVER (PARTITION BY d.report_date, r.unit_group
-                              ORDER BY d.submitted_at IS NULL, d.submitted_at DESC, d.file_id DESC,
-                                       d.row_number DESC, d.report_id DESC) AS rank,
-           COUNT(*) OVER (PARTITION BY d.report_date, r.unit_group) AS versions
-    FROM daily_report_deadlines d
-    JOIN unit_resolutions r ON r.name_id = d.name_id
-    JOIN current_reports c ON c.report_date = d.report_date AND c.unit_group = r.unit_group
-    WHERE c.versions > 1
-      AND d.report_id NOT IN (SELECT report_id FROM duplicate_reports)
+    SELECT v.report_date, v.unit_group, v.report_id, v.late,
+           ROW_NUMBER() OVER (PARTITION BY v.report_date, v.unit_group
+                              ORDER BY v.submitted_at IS NULL, v.submitted_at DESC, v.file_id DESC,
+                                       v.row_number DESC, v.report_id DESC) AS rank,
+           COUNT(*) OVER (PARTITION BY v.report_date, v.unit_group) AS versions
+    FROM multi_version_reports v
+    WHERE v.report_id NOT IN (SELECT report_id FROM duplicate_reports)
 )
 WHERE rank = 1;
 

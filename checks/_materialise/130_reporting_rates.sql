@@ -1,16 +1,68 @@
--- Completeness per unit and week, and per town and district by day and by week. Two passes over
--- expected_report_status: unit-weeks in its key order, and town-district-day totals that the
--- larger groupings are summed from.
+-- Completeness per unit and week, and per town and district by day and by week.
+-- Expected unit-days are counted from the units' open dates (a unit with neither opened_on nor
+-- closed_on is expected every day); the exceptions (missing, not on time) are read from the
+-- few rows of expected_report_status with on_time = 0. actual = expected - missing and
+-- on_time = expected - not on time, so no pass over every unit-day is needed.
 DELETE FROM reporting_rates;
 
-CREATE TEMP TABLE IF NOT EXISTS area_days (town_code TEXT, district_code TEXT, day TEXT, iso_week TEXT,
-                                           expected INTEGER, actual INTEGER, on_time INTEGER);
-DELETE FROM area_days;
-INSERT INTO area_days
-SELECT h.town_code, h.district_code, s.report_date, s.iso_week, count(*), sum(s.reported), sum(s.on_time)
+DROP TABLE IF EXISTS temp.rate_units;
+CREATE TEMP TABLE rate_units AS
+SELECT u.unit_code, h.town_code, h.district_code, u.opened_on, u.closed_on
+FROM units_current u
+JOIN unit_hierarchy h ON h.unit_code = u.unit_code
+WHERE u.reports_daily = 1;
+
+-- per unit-day exception, with its unit's town and district
+DROP TABLE IF EXISTS temp.rate_exceptions;
+CREATE TEMP TABLE rate_exceptions AS
+SELECT s.unit_code, a.town_code, a.district_code, s.report_date, s.iso_week,
+       1 - s.reported AS missing, 1 AS not_on_time
 FROM expected_report_status s
-JOIN unit_hierarchy h ON h.unit_code = s.unit_code
-GROUP BY h.town_code, h.district_code, s.report_date, s.iso_week;
+JOIN rate_units a ON a.unit_code = s.unit_code
+WHERE s.on_time = 0;
+
+-- expected, missing and not-on-time unit-days per town, district and day
+DROP TABLE IF EXISTS temp.area_days;
+CREATE TEMP TABLE area_days AS
+SELECT town_code, district_code, day, iso_week, sum(expected) AS expected,
+       sum(expected) - sum(missing) AS actual, sum(expected) - sum(not_on_time) AS on_time
+FROM (
+    SELECT a.town_code, a.district_code, k.day, k.iso_week, a.units AS expected, 0 AS missing, 0 AS not_on_time
+    FROM (SELECT town_code, district_code, count(*) AS units FROM rate_units
+          WHERE opened_on IS NULL AND closed_on IS NULL
+          GROUP BY town_code, district_code) a
+    CROSS JOIN calendar_days k
+    UNION ALL
+    SELECT a.town_code, a.district_code, k.day, k.iso_week, 1, 0, 0
+    FROM rate_units a
+    JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
+    WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL
+    UNION ALL
+    SELECT town_code, district_code, report_date, iso_week, 0, missing, not_on_time
+    FROM rate_exceptions
+)
+GROUP BY town_code, district_code, day, iso_week;
+
+-- expected, missing and not-on-time days per unit and week
+DROP TABLE IF EXISTS temp.unit_weeks;
+CREATE TEMP TABLE unit_weeks AS
+SELECT unit_code, iso_week, sum(expected) AS expected, sum(expected) - sum(missing) AS actual,
+       sum(expected) - sum(not_on_time) AS on_time
+FROM (
+    SELECT a.unit_code, w.iso_week, w.days AS expected, 0 AS missing, 0 AS not_on_time
+    FROM rate_units a
+    CROSS JOIN (SELECT iso_week, count(*) AS days FROM calendar_days GROUP BY iso_week) w
+    WHERE a.opened_on IS NULL AND a.closed_on IS NULL
+    UNION ALL
+    SELECT a.unit_code, k.iso_week, 1, 0, 0
+    FROM rate_units a
+    JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
+    WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL
+    UNION ALL
+    SELECT unit_code, iso_week, 0, missing, not_on_time
+    FROM rate_exceptions
+)
+GROUP BY unit_code, iso_week;
 
 INSERT INTO reporting_rates (level, org_code, org_name, period_type, period, expected, actual, on_time,
                              reporting_rate, on_time_rate)
@@ -18,8 +70,8 @@ SELECT g.level, g.org_code, u.name, g.period_type, g.period, g.expected, g.actua
        100.0 * g.actual / g.expected, 100.0 * g.on_time / g.expected
 FROM (
     SELECT 'unit' AS level, unit_code AS org_code, 'week' AS period_type, iso_week AS period,
-           count(*) AS expected, sum(reported) AS actual, sum(on_time) AS on_time
-    FROM expected_report_status GROUP BY unit_code, iso_week
+           expected, actual, on_time
+    FROM unit_weeks
     UNION ALL
     SELECT 'town', town_code, 'day', day, sum(expected), sum(actual), sum(on_time)
     FROM area_days GROUP BY town_code, day

@@ -6,11 +6,13 @@ DELETE FROM report_duty_leaders;
 
 INSERT INTO report_duty_leaders (report_id, unit_code, report_date, duty_leader, duty_leader_key, rostered_leaders,
                                  on_roster, file_id, sheet, row_number)
-SELECT r.report_id, r.unit_code, r.report_date, r.duty_leader, name_key(r.duty_leader), d.leaders,
+SELECT r.report_id, c.unit_code, c.report_date, r.duty_leader, name_key(r.duty_leader), d.leaders,
        EXISTS (SELECT 1 FROM duty_shifts_current s
-               WHERE s.unit_code = r.unit_code AND s.date = r.report_date AND s.shift = 'leader'
+               WHERE s.unit_code = c.unit_code AND s.date = c.report_date AND s.shift = 'leader'
                  AND s.person_key = name_key(r.duty_leader)),
        r.file_id, r.sheet, r.row_number
-FROM daily_reports_current r
-JOIN roster_unit_days d ON d.unit_code = r.unit_code AND d.date = r.report_date
-WHERE r.duty_leader IS NOT NULL AND name_key(r.duty_leader) IS NOT NULL;
+FROM current_reports c
+JOIN roster_unit_days d ON d.unit_code = c.unit_code AND d.date = c.report_date
+JOIN daily_reports r ON r.report_id = c.report_id
+WHERE (c.report_date, c.unit_group) IN (SELECT date, unit_code FROM roster_unit_days)  -- rostered days only
+  AND r.duty_leader IS NOT NULL AND name_key(r.duty_leader) IS NOT NULL;
