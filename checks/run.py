@@ -195,10 +195,10 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             conn.executemany("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, ?, ?)",
                              [(run_id, name, seconds) for name, seconds in steps.times])
             conn.execute(
-                "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ? "
-                "WHERE run_id = ?",
+                "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
+                "step_seconds = ? WHERE run_id = ?",
                 (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"],
-                 run_id))
+                 json.dumps(dict(steps.times)), run_id))
             conn.execute("COMMIT")
         except BaseException:
             db.rollback(conn)
@@ -219,8 +219,10 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         conn = db.connect(db_path)
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ? WHERE run_id = ?",
-                         (int(outcome.success), json.dumps(outcome.check_counts), run_id))
+            conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ?, "
+                         "step_seconds = json_set(COALESCE(step_seconds, '{}'), '$.great_expectations', ?) "
+                         "WHERE run_id = ?",
+                         (int(outcome.success), json.dumps(outcome.check_counts), seconds, run_id))
             conn.execute("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, 'great_expectations', ?)",
                          (run_id, seconds))
             conn.execute("COMMIT")

@@ -351,7 +351,8 @@ CREATE TABLE IF NOT EXISTS check_runs (
     warnings     INTEGER,
     infos        INTEGER,
     gx_success   INTEGER,                 -- 1/0 when Great Expectations ran, else NULL
-    gx_counts    TEXT                     -- JSON: check_id -> GX unexpected rows
+    gx_counts    TEXT,                    -- JSON: check_id -> GX unexpected rows
+    step_seconds TEXT                     -- JSON: step -> seconds, in run order (as check_run_steps)
 );
 
 -- How long each step of a check run took: settings, unit resolution, each materialisation step,

@@ -1,6 +1,7 @@
 """`fangyi check`: runs, history by run_id, thresholds and exit codes on the demo and a clean copy."""
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -90,9 +91,13 @@ def test_each_step_of_a_run_is_timed(demo_db_copy):
     result = run_checks(demo_db_copy, Settings())
     conn = sqlite3.connect(demo_db_copy)
     steps = dict(conn.execute("SELECT step, seconds FROM check_run_steps WHERE run_id = ?", (result.run_id,)))
+    in_run_row = json.loads(conn.execute("SELECT step_seconds FROM check_runs WHERE run_id = ?",
+                                         (result.run_id,)).fetchone()[0])
     conn.close()
     expected = {"settings", "resolve_units", *(name for name, _ in materialise_steps()), *(c.id for c in CHECKS)}
     assert set(steps) == expected and all(s >= 0 for s in steps.values())
+    # the run's own row carries the same times, in the order the steps ran
+    assert in_run_row == steps and list(in_run_row)[:2] == ["settings", "resolve_units"]
 
 
 def test_progress_only_on_a_terminal(demo_db_copy, capfd):
