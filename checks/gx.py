@@ -15,6 +15,7 @@ Suites:
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,17 @@ from fangyi.ingest.units import LEVELS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-import great_expectations as gx  # noqa: E402
+# GX imports altair, which imports jsonschema, which builds an Earley parser for IRIs when
+# rfc3987_syntax is installed: a second of CPU at every `fangyi check`, for a string format
+# nothing here validates. Hidden while GX is imported, jsonschema goes without that format.
+_HIDE = "rfc3987_syntax" not in sys.modules and "jsonschema" not in sys.modules
+if _HIDE:
+    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
+try:
+    import great_expectations as gx  # noqa: E402
+finally:
+    if _HIDE and sys.modules.get("rfc3987_syntax", False) is None:
+        del sys.modules["rfc3987_syntax"]
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 
 # ISO shapes as SQLite GLOB patterns (native, unlike REGEXP, which SQLite calls back into Python for)
