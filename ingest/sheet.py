@@ -101,8 +101,9 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     for name, label, what, what_zh in reversed(reasons):   # the leftmost bad cell is named
         bad = pl.col(f"_bad_{name}")
         src = pl.col(f"_src_{name}")
-        reason = pl.when(bad).then(pl.format(f"{label}: 無法把「{{}}」讀作{what_zh} / cannot read '{{}}' as {what}",
-                                             src, src)).otherwise(reason)
+        # the cell once (a cell may be huge): '若干' 無法讀作個數 / cannot read it as a count
+        reason = pl.when(bad).then(pl.format(f"{label}: '{{}}' 無法讀作{what_zh} / cannot read it as {what}",
+                                             src)).otherwise(reason)
         column = pl.when(bad).then(pl.lit(label)).otherwise(column)
     out = out.with_columns(_reason=reason, _column=column).select(pl.exclude("^_bad_.*$", "^_src_.*$"))
     extra = extra_json(data, header, width)
