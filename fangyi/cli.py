@@ -87,8 +87,9 @@ def _print_reports(reports, show_rejected: int) -> int:
         for warning in report.warnings:
             click.echo(f"    warning: {warning}")
         for sheet, row, reason in report.rejections[:show_rejected]:
-            where = f"sheet {sheet!r} row {row}" if sheet else f"row {row}"
-            click.echo(f"    rejected {where}: {reason}")
+            where = (f"工作表「{sheet}」第 {row} 行 / rejected sheet {sheet!r} row {row}" if sheet
+                     else f"第 {row} 行 / rejected row {row}")
+            click.echo(f"    拒收 {where}: {reason}")
         if len(report.rejections) > show_rejected:
             click.echo(f"    ... {len(report.rejections) - show_rejected} more in table rejected_rows")
     failed = sum(r.status == "failed" for r in reports)

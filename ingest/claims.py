@@ -58,10 +58,12 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     nothing = pl.col("day_shifts").is_null() & pl.col("night_shifts").is_null() & pl.col("amount").is_null()
     return out.with_columns(_reason=pl.coalesce(
         pl.col("_reason"),
-        pl.when(pl.col("person_key").is_null()).then(pl.lit("no person: the 姓名 cell is blank")),
+        pl.when(pl.col("person_key").is_null()).then(pl.lit("沒有人名：姓名格是空的 / no person: the 姓名 cell is blank")),
         pl.when(pl.col("month").is_null()).then(pl.lit(
+            "沒有月份：這一行沒有，標題和工作表名也沒有 / "
             "no month: the row has none, and neither the title nor the sheet name gives one")),
-        pl.when(nothing).then(pl.lit("nothing claimed: the shift counts and the amount are all blank")),
+        pl.when(nothing).then(pl.lit("沒有申領內容：班次數和金額都是空的 / "
+                                     "nothing claimed: the shift counts and the amount are all blank")),
     ))
 
 

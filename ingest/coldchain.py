@@ -142,11 +142,12 @@ def _quantities(parsed: pl.DataFrame) -> pl.DataFrame:
         unit = (unicodedata.normalize("NFKC", u).strip() or None) if u else None
         why = None
         if not ok:
-            why = f"數量: cannot read '{q}' as a quantity (a number, optionally with kg, 公斤, 箱, 件 ...)"
+            why = (f"數量: '{q}' 無法讀作數量（數字，可帶 kg、公斤、箱、件 等） / "
+                   "cannot read it as a quantity (a number, optionally with kg, 公斤, 箱, 件 ...)")
         elif cell_unit and unit and unit_key(cell_unit) != unit_key(unit) and not (
                 unit_key(cell_unit) in WEIGHT_UNITS and unit_key(unit) in WEIGHT_UNITS
                 and WEIGHT_UNITS[unit_key(cell_unit)] == WEIGHT_UNITS[unit_key(unit)]):
-            why = f"數量 '{q}' and 單位 '{u}' disagree"
+            why = f"數量 '{q}' 與單位 '{u}' 不一致 / the quantity and the unit disagree"
         unit = unit or cell_unit
         out["q"].append(q)
         out["u"].append(u)
@@ -193,8 +194,10 @@ def _reasons(*rules: pl.Expr) -> pl.Expr:
     return pl.coalesce(pl.col("_reason"), *rules)
 
 
-NO_MERCHANT = ("no merchant id (攤位號 or 統一社會信用代碼): whose ledger row this is is unknown")
-SCIENTIFIC = ("追溯碼 '{}' is in scientific notation: Excel dropped its digits; "
+NO_MERCHANT = ("沒有商戶編號（攤位號或統一社會信用代碼）：不知道這是誰的臺賬 / "
+               "no merchant id (攤位號 or 統一社會信用代碼): whose ledger row this is is unknown")
+SCIENTIFIC = ("追溯碼 '{}' 是科學記數法：Excel 已丟掉其中的數字；請把這一列設為文本後重新導出 / "
+              "the trace code is in scientific notation: Excel dropped its digits; "
               "format the column as text and export again")
 
 
@@ -211,7 +214,7 @@ def finish_in(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     )
     return out.with_columns(_reason=_reasons(
         pl.when(pl.col("merchant_id").is_null()).then(pl.lit(NO_MERCHANT)),
-        pl.when(pl.col("received_date").is_null()).then(pl.lit("no received date (進貨日期)")),
+        pl.when(pl.col("received_date").is_null()).then(pl.lit("沒有進貨日期 / no received date (進貨日期)")),
         pl.when(_scientific("trace_code")).then(pl.format(SCIENTIFIC, pl.col("trace_code"))),
         pl.col("_why_quantity"),
     ))
@@ -221,7 +224,7 @@ def finish_out(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     out = _common(parsed).with_columns(buyer_merchant_id=_mapped(parsed, "buyer_merchant_id", ident))
     return out.with_columns(_reason=_reasons(
         pl.when(pl.col("merchant_id").is_null()).then(pl.lit(NO_MERCHANT)),
-        pl.when(pl.col("sale_date").is_null()).then(pl.lit("no sale date (銷售日期)")),
+        pl.when(pl.col("sale_date").is_null()).then(pl.lit("沒有銷售日期 / no sale date (銷售日期)")),
         pl.when(_scientific("trace_code")).then(pl.format(SCIENTIFIC, pl.col("trace_code"))),
         pl.col("_why_quantity"),
     ))

@@ -32,7 +32,8 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     names = parsed["unit"].drop_nulls().unique().to_list()
     keys = {n: unit_key(n) for n in names}
     shorts = {n: unit_key_short(n) for n in names}
-    no_date = "no report date: the row has none, and neither the title nor the sheet name gives one"
+    no_date = ("沒有報告日期：這一行沒有，標題和工作表名也沒有 / "
+               "no report date: the row has none, and neither the title nor the sheet name gives one")
     out = parsed.with_columns(
         report_date=pl.coalesce(pl.col("report_date"), pl.lit(sheet_date, pl.String)),
         unit_raw=pl.col("unit"),
@@ -47,7 +48,7 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
             pl.col("_reason"),
             pl.when(pl.col("report_date").is_null()).then(pl.lit(no_date)),
             pl.when(pl.col("unit_raw").is_null() & pl.col("unit_code_raw").is_null())
-            .then(pl.lit("no unit: both the unit name and the unit code are blank")),
+            .then(pl.lit("沒有單位：單位名稱和單位編碼都是空的 / no unit: both the unit name and the unit code are blank")),
         )
     )
 

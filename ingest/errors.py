@@ -1,5 +1,5 @@
 """The one error type for input that cannot be read: it names the file and, where known,
-the sheet, row and column."""
+the sheet, row and column (in Chinese, the English beside)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,11 +9,20 @@ class IngestError(Exception):
     def __init__(self, path: Path | str, reason: str, sheet: str | None = None,
                  row: int | None = None, column: str | None = None):
         self.path, self.reason, self.sheet, self.row, self.column = path, reason, sheet, row, column
-        where = [str(path)]
-        if sheet:
-            where.append(f"sheet {sheet!r}")
-        if row is not None:
-            where.append(f"row {row}")
-        if column:
-            where.append(f"column {column}")
-        super().__init__(f"{', '.join(where)}: {reason}")
+        super().__init__(f"{path}{where(sheet, row, column)}: {reason}")
+
+
+def where(sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
+    """The place in a file, Chinese first and the English beside: '，工作表「日報」，第 4 行，
+    E 列 / sheet '日報', row 4, column E' ('' when nothing is known)."""
+    zh, en = [], []
+    if sheet:
+        zh.append(f"工作表「{sheet}」")
+        en.append(f"sheet {sheet!r}")
+    if row is not None:
+        zh.append(f"第 {row} 行")
+        en.append(f"row {row}")
+    if column:
+        zh.append(f"{column} 列")
+        en.append(f"column {column}")
+    return f"，{'，'.join(zh)} / {', '.join(en)}" if zh else ""

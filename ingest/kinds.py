@@ -52,6 +52,9 @@ PARSERS: dict[str, tuple[Parser, str]] = {
     "month": (lambda f, ctx: parse.month(f, ctx.default_year), "a month"),
     "number": (lambda f, ctx: parse.number(f), "a number"),
 }
+# What each parser reads, in Chinese, for rejection reasons (Chinese first, the English beside).
+PARSER_ZH: dict[str, str] = {"text": "文本", "count": "個數", "flag": "是/否", "date": "日期",
+                             "datetime": "日期和時間", "month": "月份", "number": "數值"}
 
 
 # Default plausible maxima by parser: a count of people, an amount or a quantity.
@@ -83,6 +86,10 @@ class Field:
     @property
     def what(self) -> str:
         return PARSERS[self.parser][1]
+
+    @property
+    def what_zh(self) -> str:
+        return PARSER_ZH.get(self.parser, self.parser)
 
     @property
     def maximum(self) -> int | None:

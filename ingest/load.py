@@ -46,7 +46,7 @@ class FileReport:
 
     def summary(self) -> str:
         if self.status == "failed":
-            return f"{self.path}: FAILED: {self.error}"
+            return f"{self.path}: 讀入失敗 / FAILED: {self.error}"
         if self.status == "unchanged" and self.same_as:
             return f"{self.path}: same content as {self.same_as} (file {self.file_id}), nothing added"
         if self.status == "unchanged":
@@ -306,7 +306,7 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     options = options or IngestOptions()
     report = FileReport(path)
     if not path.is_file():
-        raise IngestError(path, "no such file")
+        raise IngestError(path, "沒有這個文件 / no such file")
     digest = sha256(path)
     cur = conn.cursor()
     cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
@@ -320,7 +320,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
         headers = [find_header(s.head, synonyms, kinds) for s in sheets]
         if not any(headers):
             expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
-            raise IngestError(path, f"no sheet has a recognisable header (expected columns such as {expected})")
+            raise IngestError(path, f"沒有一個工作表有可識別的表頭 / "
+                                    f"no sheet has a recognisable header (expected columns such as {expected})")
         report.sheets = [s.name for s in sheets]
         db.begin_immediate(cur)
         try:
@@ -376,17 +377,19 @@ def failure_reason(path: Path, exc: BaseException) -> str:
     if isinstance(exc, IngestError):
         text = str(exc)
     elif isinstance(exc, MemoryError):
-        text = f"{path}: ran out of memory while reading it (is it far larger than its data?)"
+        text = f"{path}: 讀取時內存不足（文件是否遠大於其中的數據？） / ran out of memory while reading it (is it far larger than its data?)"
     elif type(exc).__name__ == "PanicException":
-        text = f"{path}: the file reader crashed on it ({exc}); the file is damaged or unusual"
+        text = f"{path}: 讀取程序崩潰，文件已損壞或格式特殊 / the file reader crashed on it ({exc}); the file is damaged or unusual"
     elif db.is_locked(exc):
-        text = (f"{path}: the database stayed locked by another writer for more than "
+        text = (f"{path}: 數據庫被另一個寫入進程鎖定超過 {db.BUSY_TIMEOUT_MS // 1000} 秒，請等它結束後重試 / "
+                f"the database stayed locked by another writer for more than "
                 f"{db.BUSY_TIMEOUT_MS // 1000} s; try again when it has finished")
     elif isinstance(exc, RecursionError):
-        text = f"{path}: nested too deeply to read"
+        text = f"{path}: 嵌套太深，無法讀取 / nested too deeply to read"
     else:
         what = str(exc) or type(exc).__name__
-        text = f"{path}: unexpected error while loading it ({type(exc).__name__}: {what}); nothing of it was loaded"
+        text = (f"{path}: 讀入時發生意外錯誤，此文件沒有任何內容被讀入 / "
+                f"unexpected error while loading it ({type(exc).__name__}: {what}); nothing of it was loaded")
     text = " ".join(text.split())
     return text if len(text) <= 500 else text[:497] + "..."
 

@@ -94,9 +94,9 @@ def _guarded(path: Path, sheet: str | None, frames: Iterator[pl.DataFrame]) -> I
     except IngestError:
         raise
     except MemoryError as exc:
-        raise IngestError(path, "out of memory while reading", sheet=sheet) from exc
+        raise IngestError(path, "讀取時內存不足 / out of memory while reading", sheet=sheet) from exc
     except BaseException as exc:       # pyo3's PanicException derives from BaseException
-        raise IngestError(path, f"cannot read ({type(exc).__name__}: {exc})", sheet=sheet) from exc
+        raise IngestError(path, f"無法讀取 / cannot read ({type(exc).__name__}: {exc})", sheet=sheet) from exc
 
 
 def _frame(rows: list, first_row: int, width: int) -> pl.DataFrame:
@@ -283,7 +283,7 @@ class _Workbook:
     def _start(self) -> list[str]:
         spec = importlib.util.find_spec("python_calamine")
         if spec is None or spec.origin is None or not sys.executable:
-            raise IngestError(self.path, "cannot start the spreadsheet reader (python-calamine not found)")
+            raise IngestError(self.path, "無法啟動電子表格讀取程序 / cannot start the spreadsheet reader (python-calamine not found)")
         site = os.path.dirname(os.path.dirname(spec.origin))
         stderr = tempfile.TemporaryFile()        # unlinked at once: nothing left behind
         try:
@@ -292,7 +292,7 @@ class _Workbook:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
         except OSError as exc:
             stderr.close()
-            raise IngestError(self.path, f"cannot start the spreadsheet reader ({exc})") from exc
+            raise IngestError(self.path, f"無法啟動電子表格讀取程序 / cannot start the spreadsheet reader ({exc})") from exc
         self.stderr = stderr
         self._finalizer = weakref.finalize(self, _stop_child, self.proc, stderr)
         self.busy = False
@@ -301,7 +301,7 @@ class _Workbook:
             self.close()
             if rest[1] == "MemoryError":
                 raise self._too_big(None)
-            raise IngestError(self.path, f"not a readable spreadsheet ({rest[1]}: {rest[2]})")
+            raise IngestError(self.path, f"不是可讀的電子表格 / not a readable spreadsheet ({rest[1]}: {rest[2]})")
         return rest[0]
 
     def close(self) -> None:
@@ -323,6 +323,7 @@ class _Workbook:
         alloc = re.search(r"memory allocation of (\d+) bytes failed", tail)
         if alloc and int(alloc.group(1)) > WORKBOOK_MEMORY:
             return IngestError(self.path, (
+                f"電子表格讀取程序需要的內存超過上限：請刪除遠離數據的單元格，或另存為 CSV / "
                 f"the spreadsheet reader would need {int(alloc.group(1)) / 2**20:,.0f} MB of memory at once, more than the "
                 f"{WORKBOOK_MEMORY >> 20} MB allowed: calamine holds the whole grid up to the farthest cell with "
                 "a value, so a stray cell far from the data (e.g. at XFD1048576) blows it up; delete that cell, "
@@ -331,11 +332,12 @@ class _Workbook:
             return self._too_big(sheet)
         lines = [ln for ln in tail.splitlines() if ln.strip() and not ln.startswith(" ")]
         detail = f": {lines[-1][:300]}" if lines else ""
-        return IngestError(self.path, f"not a readable spreadsheet (the reader stopped with code {proc.returncode}{detail})",
+        return IngestError(self.path, f"不是可讀的電子表格 / not a readable spreadsheet (the reader stopped with code {proc.returncode}{detail})",
                            sheet=sheet)
 
     def _too_big(self, sheet: str | None) -> IngestError:
         return IngestError(self.path, (
+            f"電子表格需要的內存超過上限：請另存為 CSV / "
             f"the spreadsheet needs more memory than the {WORKBOOK_MEMORY >> 20} MB allowed to read it: it is "
             "very large, or built to blow up (e.g. one long text repeated in many cells); save the sheet "
             "as CSV"), sheet=sheet)
@@ -380,7 +382,7 @@ class _Workbook:
                         f"a cell cannot be read ({message}): usually a date-formatted cell holding a number "
                         "far outside the date range; clear the cell or format it as a number"),
                         sheet=name, row=where)
-                raise IngestError(self.path, f"not a readable spreadsheet ({etype}: {message})",
+                raise IngestError(self.path, f"不是可讀的電子表格 / not a readable spreadsheet ({etype}: {message})",
                                   sheet=name, row=where)
             yield tag, rest
 
@@ -479,7 +481,7 @@ def _check_bytes(path: Path, skip: int, encoding: str) -> bool:
                     continue
             part, carry = (buf[:cut], buf[cut:]) if cut < len(buf) else (buf, b"")
             if b"\x00" in part:
-                raise IngestError(path, "not a CSV or spreadsheet file (binary content)")
+                raise IngestError(path, "不是 CSV 或電子表格文件（二進制內容） / not a CSV or spreadsheet file (binary content)")
             try:
                 part.decode(encoding)
             except UnicodeDecodeError as exc:
@@ -505,7 +507,7 @@ def _line_at(path: Path, offset: int) -> tuple[int, int]:
 
 def _check_utf16(path: Path, encoding: str, size: int) -> bool:
     if (size - 2) % 2:
-        raise IngestError(path, f"UTF-16 text must have an even number of bytes, this file has {size:,}: "
+        raise IngestError(path, f"UTF-16 文本的字節數必須是偶數 / UTF-16 text must have an even number of bytes, this file has {size:,}: "
                                 "it is cut short or not UTF-16; save it again")
     decoder = codecs.getincrementaldecoder(encoding)()
     offset, line, lone_cr, pending_cr = 2, 1, False, False
@@ -516,10 +518,10 @@ def _check_utf16(path: Path, encoding: str, size: int) -> bool:
             try:
                 text = decoder.decode(data, final=not data)
             except UnicodeDecodeError as exc:
-                raise IngestError(path, f"not valid UTF-16 near byte offset {offset + max(exc.start, 0):,} "
+                raise IngestError(path, f"不是有效的 UTF-16 / not valid UTF-16 near byte offset {offset + max(exc.start, 0):,} "
                                         f"(line {line}): {exc.reason}") from None
             if "\x00" in text:
-                raise IngestError(path, "not a CSV file (NUL characters in UTF-16 text: binary content)")
+                raise IngestError(path, "不是 CSV 文件（UTF-16 文本中有 NUL 字符） / not a CSV file (NUL characters in UTF-16 text: binary content)")
             if pending_cr and text and text[0] != "\n":
                 lone_cr = True
             crs = text.count("\r")
@@ -545,13 +547,14 @@ def inspect_text(path: Path) -> _Text:
         except _BadBytes as bad:
             line, _ = _line_at(path, bad.offset)
             raise IngestError(path, (
+                f"文件以 UTF-8 BOM 開頭，但部分內容是其他編碼，請重新另存為 UTF-8 / "
                 f"starts with a UTF-8 byte-order mark but byte 0x{bad.byte.hex()} at offset {bad.offset:,} "
                 f"(line {line}) is not UTF-8: part of the file is in another encoding; save it again as UTF-8"
             )) from None
     for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
         if start.startswith(bom):
             if start == codecs.BOM_UTF32_LE:
-                raise IngestError(path, "UTF-32 text is not supported: save it as UTF-8")
+                raise IngestError(path, "不支持 UTF-32 文本，請另存為 UTF-8 / UTF-32 text is not supported: save it as UTF-8")
             return _Text(path, encoding, 2, _check_utf16(path, encoding, size), size)
     try:
         return _Text(path, "utf-8", 0, _check_bytes(path, 0, "utf-8"), size)
@@ -559,6 +562,7 @@ def inspect_text(path: Path) -> _Text:
         utf8, (utf8_line, leads) = bad, _line_at(path, bad.offset)
         if leads >= 8:     # Chinese in UTF-8 before the bad byte: not a GB18030 file
             raise IngestError(path, (
+                f"不是有效的 UTF-8，文件混用了多種編碼，請重新另存為 UTF-8 / "
                 f"not valid UTF-8: byte 0x{bad.byte.hex()} at offset {bad.offset:,} (line {utf8_line}) "
                 "follows UTF-8 text: the file mixes encodings; save it again as UTF-8")) from None
     try:
@@ -566,6 +570,7 @@ def inspect_text(path: Path) -> _Text:
     except _BadBytes as bad:
         line, _ = _line_at(path, bad.offset)
         raise IngestError(path, (
+            f"既不是 UTF-8 也不是 GB18030，無法解碼 / "
             f"cannot decode as UTF-8 (byte 0x{utf8.byte.hex()} at offset {utf8.offset:,}, line {utf8_line}) "
             f"or GB18030 (byte 0x{bad.byte.hex()} at offset {bad.offset:,}, line {line})")) from None
 
@@ -696,7 +701,7 @@ class _Records:
         try:
             return line.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise IngestError(self.path, "not valid UTF-8 (the file changed while it was read?)", row=self.row) from exc
+            raise IngestError(self.path, "不是有效的 UTF-8 / not valid UTF-8 (the file changed while it was read?)", row=self.row) from exc
 
     def _runaway(self, fields: list[str]) -> bool:
         """Whether the record just read swallowed lines after a runaway quote, or ended inside
@@ -727,7 +732,7 @@ class _Records:
                 fields = self._resync()
                 reader = csv.reader(self._feed(), delimiter=self.delimiter)   # a fresh state
             except csv.Error as exc:
-                raise IngestError(self.path, f"not readable as CSV ({exc})", row=self.row) from None
+                raise IngestError(self.path, f"無法作為 CSV 讀取 / not readable as CSV ({exc})", row=self.row) from None
             else:
                 if self._runaway(fields):
                     fields = self._resync()
@@ -902,7 +907,7 @@ def read_sheets(path: Path) -> list[Sheet]:
         with open(path, "rb") as f:
             magic = f.read(8)
     except OSError as exc:
-        raise IngestError(path, f"cannot open ({exc.strerror})") from exc
+        raise IngestError(path, f"無法打開 / cannot open ({exc.strerror})") from exc
     try:
         if suffix in SPREADSHEET_SUFFIXES or magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
             return read_workbook(path)
@@ -911,9 +916,9 @@ def read_sheets(path: Path) -> list[Sheet]:
     except (KeyboardInterrupt, SystemExit, IngestError):
         raise
     except OSError as exc:
-        raise IngestError(path, f"cannot read ({exc.strerror or exc})") from exc
+        raise IngestError(path, f"無法讀取 / cannot read ({exc.strerror or exc})") from exc
     except MemoryError as exc:
-        raise IngestError(path, "out of memory while reading") from exc
+        raise IngestError(path, "讀取時內存不足 / out of memory while reading") from exc
     except BaseException as exc:       # pyo3's PanicException derives from BaseException
-        raise IngestError(path, f"cannot read ({type(exc).__name__}: {exc})") from exc
-    raise IngestError(path, f"unsupported file type {suffix or '(no extension)'}: expected CSV or XLSX")
+        raise IngestError(path, f"無法讀取 / cannot read ({type(exc).__name__}: {exc})") from exc
+    raise IngestError(path, f"不支持的文件類型 {suffix or '（無擴展名）'}，應為 CSV 或 XLSX / unsupported file type {suffix or '(no extension)'}: expected CSV or XLSX")

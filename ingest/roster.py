@@ -164,19 +164,24 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
         out = out.with_columns(pl.col("shift").replace_strict(values, default=None, return_dtype=pl.Int64).alias(name))
     shift_label, person_label = _label(ctx, "shift", "班次"), _label(ctx, "person", "姓名")
     if unit_column:
-        no_unit = "no unit: the unit cell is blank"
+        no_unit = "沒有單位：單位格是空的 / no unit: the unit cell is blank"
     else:
-        no_unit = ("no unit: the sheet has no unit column, and neither its name nor its title names a unit "
+        no_unit = ("沒有單位：工作表沒有單位列，工作表名和標題也沒有寫單位（請用單位名稱命名工作表，或加一個「單位」列） / "
+                   "no unit: the sheet has no unit column, and neither its name nor its title names a unit "
                    "(name the sheet after the unit, or add a 單位 column)")
     reason = pl.coalesce(
         pl.col("_reason"),
-        pl.when(pl.col("date").is_null()).then(pl.lit(f"no date: the {_label(ctx, 'date', '日期')} cell is blank")),
+        pl.when(pl.col("date").is_null()).then(pl.lit(
+            f"沒有日期：{_label(ctx, 'date', '日期')}格是空的 / no date: the {_label(ctx, 'date', '日期')} cell is blank")),
         pl.when(pl.col("unit_raw").is_null() & pl.col("unit_code_raw").is_null()).then(pl.lit(no_unit)),
         pl.when(pl.col("shift").is_not_null() & pl.col("shift_kind").is_null()).then(pl.format(
-            f"{shift_label}: '{{}}' is not a shift: write 白班, 夜班 or 帶班", pl.col("shift"))),
+            f"{shift_label}: '{{}}' 不是班次，請寫 白班、夜班 或 帶班 / is not a shift: write 白班, 夜班 or 帶班",
+            pl.col("shift"))),
         pl.when(pl.col("person").is_not_null() & pl.col("shift").is_null()).then(pl.format(
-            f"{person_label} '{{}}' has no {shift_label}: say whether it is 白班, 夜班 or 帶班", pl.col("person"))),
+            f"{person_label} '{{}}' 沒有{shift_label}：請寫明是 白班、夜班 還是 帶班 / "
+            f"has no {shift_label}: say whether it is 白班, 夜班 or 帶班", pl.col("person"))),
         pl.when(pl.col("shift").is_null() & pl.lit(not grid)).then(pl.lit(
+            "沒有班次：這一行沒有寫班次，工作表也沒有白班、夜班或帶班領導列 / "
             "no shift: the row names no 班次, and the sheet has no 白班, 夜班 or 帶班領導 column")),
     )
     column = (pl.when(pl.col("_reason").is_not_null()).then(pl.col("_column"))

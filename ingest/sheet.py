@@ -95,12 +95,15 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
             parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
         out = out.with_columns(looked_up["v"].alias(name), looked_up["bad"].alias(f"_bad_{name}"),
                                data[src].alias(f"_src_{name}"))
-        reasons.append((name, column_label(header, col), f.what))
+        reasons.append((name, column_label(header, col), f.what, f.what_zh))
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
-    for name, label, what in reversed(reasons):          # the leftmost bad cell is named
+    for name, label, what, what_zh in reversed(reasons):   # the leftmost bad cell is named
         bad = pl.col(f"_bad_{name}")
-        reason = pl.when(bad).then(pl.format(f"{label}: cannot read '{{}}' as {what}", pl.col(f"_src_{name}"))).otherwise(reason)
+        src = pl.col(f"_src_{name}")
+        # the cell once (a cell may be huge): '若干' 無法讀作個數 / cannot read it as a count
+        reason = pl.when(bad).then(pl.format(f"{label}: '{{}}' 無法讀作{what_zh} / cannot read it as {what}",
+                                             src)).otherwise(reason)
         column = pl.when(bad).then(pl.lit(label)).otherwise(column)
     out = out.with_columns(_reason=reason, _column=column).select(pl.exclude("^_bad_.*$", "^_src_.*$"))
     extra = extra_json(data, header, width)
@@ -128,8 +131,9 @@ def _rules(f, options: IngestOptions, dtype: pl.DataType) -> list[tuple[pl.Expr,
     maximum = options.maximum(f)
     if maximum is not None and dtype.is_numeric():
         setting = f"[plausible.max] {f.name}"
-        out.append((v > maximum, pl.format(f"{{}} is above the plausible maximum {maximum:,} ({setting})",
-                                           v.cast(pl.String))))
+        out.append((v > maximum, pl.format(f"{{}} 超過合理上限 {maximum:,}（{setting}） / "
+                                           f"{{}} is above the plausible maximum {maximum:,} ({setting})",
+                                           v.cast(pl.String), v.cast(pl.String))))
     if rule is None or f.parser not in ("date", "datetime", "month") or dtype != pl.String:
         return out
     width = 7 if f.parser == "month" else 10
@@ -140,10 +144,12 @@ def _rules(f, options: IngestOptions, dtype: pl.DataType) -> list[tuple[pl.Expr,
     if rule.window:
         earliest, latest = iso(options.earliest), iso(options.latest)
         out.append((day < earliest, pl.format(
-            f"{{}} is before {earliest}, the earliest plausible date ([plausible] earliest)", day)))
+            f"{{}} 早於最早的合理日期 {earliest}（[plausible] earliest） / "
+            f"{{}} is before {earliest}, the earliest plausible date ([plausible] earliest)", day, day)))
         out.append((day > latest, pl.format(
+            f"{{}} 晚於最晚的合理日期 {latest}（今天 + [plausible] latest_days_ahead = {options.latest_days_ahead}） / "
             f"{{}} is after {latest}, the latest plausible date (today + [plausible] latest_days_ahead = "
-            f"{options.latest_days_ahead})", day)))
+            f"{options.latest_days_ahead})", day, day)))
     if rule.period and (options.period_start or options.period_end):
         start = iso(options.period_start) if options.period_start else "…"
         end = iso(options.period_end) if options.period_end else "…"
@@ -152,7 +158,8 @@ def _rules(f, options: IngestOptions, dtype: pl.DataType) -> list[tuple[pl.Expr,
             outside = outside | (day < start)
         if options.period_end:
             outside = outside | (day > end)
-        out.append((outside, pl.format(f"{{}} is outside the reporting period {start} to {end} ([period])", day)))
+        out.append((outside, pl.format(f"{{}} 不在報告期 {start} 至 {end} 內（[period]） / "
+                                       f"{{}} is outside the reporting period {start} to {end} ([period])", day, day)))
     return out
 
 
@@ -168,7 +175,7 @@ def implausible(out: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext
         if f.name not in out.columns:
             continue
         col = header.column_of(f.name)
-        label = column_label(header, col) if col is not None else f"{f.name} (from the title or sheet name)"
+        label = column_label(header, col) if col is not None else f"{f.name}（取自標題或工作表名 from the title or sheet name）"
         for bad, why in reversed(_rules(f, options, out.schema[f.name])):
             reason = pl.when(bad.fill_null(False)).then(pl.concat_str([pl.lit(f"{label}: "), why])).otherwise(reason)
             column = pl.when(bad.fill_null(False)).then(pl.lit(label)).otherwise(column)

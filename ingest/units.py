@@ -53,13 +53,15 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     return out.with_columns(
         _reason=pl.coalesce(
             pl.col("_reason"),
-            pl.when(pl.col("unit_code").is_null()).then(pl.lit("no unit code")),
+            pl.when(pl.col("unit_code").is_null()).then(pl.lit("沒有單位編碼 / no unit code")),
             pl.when(scientific).then(pl.format(
-                "unit code '{}' is in scientific notation: Excel dropped its digits; "
+                "單位編碼 '{}' 是科學記數法：Excel 已丟掉其中的數字；請把這一列設為文本後重新導出 / "
+                "the unit code is in scientific notation: Excel dropped its digits; "
                 "format the column as text and export again", pl.col("unit_code"))),
-            pl.when(pl.col("name").is_null()).then(pl.lit("no unit name")),
+            pl.when(pl.col("name").is_null()).then(pl.lit("沒有單位名稱 / no unit name")),
             pl.when(pl.col("level").is_null()).then(pl.format(
-                "unknown level '{}': expected 省, 市, 區/縣, 街道/鄉鎮 or 社區/村 "
+                "無法識別的層級 '{}'：應為 省、市、區/縣、街道/鄉鎮 或 社區/村（其他寫法可在設置的 [levels] 下添加） / "
+                "unknown level: expected 省, 市, 區/縣, 街道/鄉鎮 or 社區/村 "
                 "(other words can be added under [levels] in the settings)",
                 pl.col("level_raw").fill_null(""))),
         )

@@ -1,10 +1,12 @@
 """`fangyi serve` in a real headless Chromium (Debian chromium + chromium-driver, installed by
 `make test`), driven by Selenium: log in, the home page, a dashboard, a canned query with a date
-typed as 2021/1/22; screenshots in test-artifacts/. Then SIGTERM leaves nothing listening."""
+typed as 2021/1/22, the Great Expectations Data Docs with their styles and scripts and no failed
+load; screenshots in test-artifacts/. Then SIGTERM leaves nothing listening."""
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -106,6 +108,95 @@ def test_inspector_in_a_real_browser(server, browser):
     table_rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     browser.save_screenshot(str(ARTIFACTS / "missed_on_day.png"))
     assert table_rows and "2021-01-22" in browser.page_source
+
+
+@pytest.fixture(scope="module")
+def docs_server(demo_db, tmp_path_factory):
+    """`fangyi serve` on a checked copy of the demo database whose Data Docs `fangyi check --gx`
+    wrote into gx/data_docs beside it (the working directory of the server)."""
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+
+    root = tmp_path_factory.mktemp("docs-site")
+    path = root / "workbench.db"
+    shutil.copy(demo_db, path)
+    run_checks(path, Settings(), gx=True, docs_dir=root / "gx" / "data_docs")
+    port = free_port()
+    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not accepts(port):
+        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+        assert time.monotonic() < deadline, "fangyi serve did not answer within 30 s"
+        time.sleep(0.2)
+    yield port
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(15)
+    proc.stdout.close()
+
+
+PAGE_STATE = """
+const sheets = [...document.querySelectorAll('link[rel=stylesheet]')];
+const btn = document.querySelector('.btn-primary');
+const icon = document.querySelector('.fas');
+return {
+  sheets: sheets.map(l => [l.getAttribute('href'), !!l.sheet && l.sheet.cssRules.length]),
+  scripts: [...document.querySelectorAll('script[src]')].map(s => s.getAttribute('src')),
+  images: [...document.images].map(i => [i.getAttribute('src'), i.complete && i.naturalWidth > 0]),
+  resources: performance.getEntriesByType('resource').map(e => e.name),
+  fonts: [...document.fonts].map(f => [f.family, f.status]),
+  primary: btn && getComputedStyle(btn).backgroundColor,
+  navbar: getComputedStyle(document.querySelector('.navbar')).display,
+  hidden_tab: [...document.querySelectorAll('.tab-pane')].filter(t => !t.classList.contains('active'))
+                  .map(t => getComputedStyle(t).display),
+  icon_font: icon && getComputedStyle(icon, '::before').fontFamily,
+  libraries: {jquery: typeof window.jQuery, table: typeof (window.jQuery && jQuery.fn.bootstrapTable),
+              tooltip: typeof (window.jQuery && jQuery.fn.tooltip), popper: typeof window.Popper,
+              datepicker: typeof (window.jQuery && jQuery.fn.datepicker), vegaEmbed: typeof window.vegaEmbed},
+};
+"""
+
+
+def _page_state(driver, url):
+    driver.get(url)
+    _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+    _wait(driver, lambda d: d.execute_script("return document.fonts.status") == "loaded")
+    return driver.execute_script(PAGE_STATE), driver.get_log("browser")
+
+
+def test_data_docs_render_offline_with_their_styles(docs_server, browser):
+    """The Data Docs pages the site links to: every stylesheet, script, image and font is served
+    from the site itself (the browser resolves no other host), Bootstrap's styles apply, and the
+    browser logs no failed load."""
+    from selenium.webdriver.common.by import By
+
+    base = f"http://127.0.0.1:{docs_server}"
+    browser.get(base + "/")
+    link = browser.find_element(By.PARTIAL_LINK_TEXT, "Data Docs")
+    assert link.get_attribute("href") == base + "/data-docs/index.html"
+    browser.get_log("browser")                                   # only the Data Docs' own entries below
+    state, log = _page_state(browser, base + "/data-docs/index.html")
+    browser.save_screenshot(str(ARTIFACTS / "data_docs_index.png"))
+    # a validation result: the reporting suite's page, which the index table's rows open
+    validation = base + "/data-docs/" + re.search(r"validations/reporting/[^'\"]+?\.html", browser.page_source).group(0)
+    page, page_log = _page_state(browser, validation)
+    browser.save_screenshot(str(ARTIFACTS / "data_docs_validation.png"))
+    for url, (s, entries) in {"index": (state, log), validation: (page, page_log)}.items():
+        assert [e for e in entries if e["level"] == "SEVERE"] == [], (url, entries)
+        assert len(s["sheets"]) >= 6 and all(n for _, n in s["sheets"]), (url, s["sheets"])
+        assert {h.split("/")[-1] for h, _ in s["sheets"]} >= {"bootstrap.min.css", "all.min.css",
+                                                            "bootstrap-table.min.css"}, s["sheets"]
+        assert len(s["scripts"]) >= 9 and not [x for x in s["scripts"] if "://" in x], s["scripts"]
+        assert s["images"] and all(ok for _, ok in s["images"]), s["images"]
+        assert s["resources"] and all(r.startswith(base + "/data-docs/") for r in s["resources"]), s["resources"]
+        assert not [f for f in s["fonts"] if f[1] == "error"], s["fonts"]
+        # Bootstrap's own rules: its primary blue, a flex navbar, inactive tabs hidden; Font Awesome's font
+        assert s["navbar"] == "flex", s
+        assert s["icon_font"] and "Font Awesome" in s["icon_font"], s
+        assert set(s["libraries"].values()) == {"function"}, s["libraries"]
+    assert state["primary"] == "rgb(0, 123, 255)" and state["hidden_tab"] == ["none"], state
+    assert any(f[0].strip('"').startswith("Font Awesome") and f[1] == "loaded" for f in state["fonts"]), state["fonts"]
+    assert "missing_report" in browser.page_source
 
 
 def test_sigterm_stops_everything(server, browser):

@@ -83,10 +83,10 @@ def test_receipts_xlsx_with_title_boxes_and_chinese_dates(tmp_path):
         ("LA-A01", "2021-01-15", "QL2101180003", "2箱", 2.0, "箱", None, None, "CIQ9", "HS9", None, "待檢", "XD9"),
     ]
     reasons = dict(conn.execute("SELECT row_number, reason FROM rejected_rows"))
-    assert "cannot read '若干' as a quantity" in reasons[6]
-    assert reasons[7].startswith("no merchant id")
-    assert reasons[8] == "數量 '20箱' and 單位 'kg' disagree"
-    assert "scientific notation" in reasons[9]
+    assert reasons[6].startswith("數量: '若干' 無法讀作數量") and " / cannot read it as a quantity" in reasons[6]
+    assert reasons[7].startswith("沒有商戶編號") and " / no merchant id" in reasons[7]
+    assert reasons[8] == "數量 '20箱' 與單位 'kg' 不一致 / the quantity and the unit disagree"
+    assert reasons[9].startswith("追溯碼 '") and "是科學記數法" in reasons[9] and "scientific notation" in reasons[9]
 
 
 def test_gb18030_csv_with_simplified_headers_and_sales(tmp_path):

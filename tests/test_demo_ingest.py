@@ -47,7 +47,7 @@ def test_rejected_rows_name_file_sheet_row_and_column(demo_conn, demo_data):
         key = next(k for k in expected if path.endswith(k[0]) and k[1:] == (sheet, row_number))
         e = expected[key]
         assert column.startswith(e["column"]), (column, e)
-        assert f"'{e['value']}'" in reason and "cannot read" in reason
+        assert f"'{e['value']}' 無法讀作" in reason and " / cannot read it as " in reason
         assert e["value"] in raw                       # the raw cells are kept as JSON
 
 

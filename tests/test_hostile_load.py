@@ -63,7 +63,7 @@ def test_a_bad_file_between_two_good_ones(tmp_path, units_db, demo_data):
     result = run("ingest", "--db", units_db, folder)
     text = result.stdout + result.stderr
     assert result.returncode == 1 and "Traceback" not in text
-    assert f"{folder / 'b_日報.xlsx'}: FAILED:" in result.stderr
+    assert f"{folder / 'b_日報.xlsx'}: 讀入失敗 / FAILED:" in result.stderr
     assert "3 files: 20 rows loaded, 0 rejected, 1 files failed" in result.stdout
     conn = sqlite3.connect(units_db)
     assert conn.execute("SELECT count(*) FROM daily_reports").fetchone()[0] == 20
@@ -76,10 +76,10 @@ class PanicException(BaseException):
 
 
 @pytest.mark.parametrize("exc,why", [
-    (PanicException("called `Option::unwrap()` on a `None` value"), "the file reader crashed on it"),
-    (MemoryError(), "ran out of memory while reading it"),
-    (RecursionError("maximum recursion depth exceeded"), "nested too deeply"),
-    (ValueError("odd value"), "unexpected error while loading it (ValueError: odd value)"),
+    (PanicException("called `Option::unwrap()` on a `None` value"), "讀取程序崩潰，文件已損壞或格式特殊 / the file reader crashed on it"),
+    (MemoryError(), "讀取時內存不足（文件是否遠大於其中的數據？） / ran out of memory while reading it"),
+    (RecursionError("maximum recursion depth exceeded"), "嵌套太深，無法讀取 / nested too deeply"),
+    (ValueError("odd value"), "讀入時發生意外錯誤，此文件沒有任何內容被讀入 / unexpected error while loading it (ValueError: odd value)"),
 ])
 def test_any_exception_is_that_files_failure(tmp_path, units_db, monkeypatch, exc, why):
     folder = tmp_path / "in"
@@ -95,7 +95,7 @@ def test_any_exception_is_that_files_failure(tmp_path, units_db, monkeypatch, ex
     before = table_counts(units_db)
     result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
-    assert f"{bad}: FAILED: {bad}: {why}" in result.output
+    assert f"{bad}: 讀入失敗 / FAILED: {bad}: {why}" in result.output
     assert "3 files: 12 rows loaded, 0 rejected, 1 files failed" in result.output
     after = table_counts(units_db)
     assert after["daily_reports"] == before["daily_reports"] + 12
@@ -309,12 +309,16 @@ def test_implausible_dates_and_counts_are_rejected_and_do_not_stretch_the_period
     assert result.exit_code == 0, result.output
     rejected = _rejections(units_db)
     assert sorted(rejected) == [22, 23, 24, 25, 26, 27, 29]
-    assert rejected[22] == ("日期 (A)", "日期 (A): 2201-01-20 is after " + rejected[22][1].split(" is after ")[1].split(",")[0]
-                            + ", the latest plausible date (today + [plausible] latest_days_ahead = 1)")
-    assert rejected[23] == ("日期 (A)", "日期 (A): 0000-01-01 is before 2019-12-01, the earliest plausible date "
+    latest = rejected[22][1].split(" is after ")[1].split(",")[0]
+    assert rejected[22] == ("日期 (A)", f"日期 (A): 2201-01-20 晚於最晚的合理日期 {latest}（今天 + [plausible] "
+                                        f"latest_days_ahead = 1） / 2201-01-20 is after {latest}, the latest plausible "
+                                        "date (today + [plausible] latest_days_ahead = 1)")
+    assert rejected[23] == ("日期 (A)", "日期 (A): 0000-01-01 早於最早的合理日期 2019-12-01（[plausible] earliest） / "
+                                        "0000-01-01 is before 2019-12-01, the earliest plausible date "
                                         "([plausible] earliest)")
     assert "9999-12-31 is after" in rejected[24][1]
-    assert rejected[25] == ("新增確診 (C)", "新增確診 (C): 9223372036854775807 is above the plausible maximum 100,000 "
+    assert rejected[25] == ("新增確診 (C)", "新增確診 (C): 9223372036854775807 超過合理上限 100,000（[plausible.max] "
+                                          "new_confirmed） / 9223372036854775807 is above the plausible maximum 100,000 "
                                           "([plausible.max] new_confirmed)")
     assert rejected[26][0] == "密切接觸者 (E)" and "100001 is above the plausible maximum 100,000" in rejected[26][1]
     assert rejected[27][0] == "核酸檢測人數 (F)" and "above the plausible maximum 10,000,000 ([plausible.max] tests_done)" \
@@ -336,9 +340,10 @@ def test_plausible_settings(tmp_path, units_db):
     result = CliRunner().invoke(cli, ["--settings", str(settings), "ingest", "--db", str(units_db), str(path)])
     assert result.exit_code == 0, result.output
     rejected = _rejections(units_db)
-    assert rejected[3][1] == "日期 (A): 2021-01-18 is outside the reporting period 2021-01-11 to 2021-01-17 ([period])"
-    assert rejected[4][1] == ("核酸檢測人數 (F): 2000000 is above the plausible maximum 1,000,000 "
-                              "([plausible.max] tests_done)")
+    assert rejected[3][1] == ("日期 (A): 2021-01-18 不在報告期 2021-01-11 至 2021-01-17 內（[period]） / "
+                              "2021-01-18 is outside the reporting period 2021-01-11 to 2021-01-17 ([period])")
+    assert rejected[4][1] == ("核酸檢測人數 (F): 2000000 超過合理上限 1,000,000（[plausible.max] tests_done） / "
+                              "2000000 is above the plausible maximum 1,000,000 ([plausible.max] tests_done)")
     assert sorted(rejected) == [3, 4]
     settings.write_text('[plausible.max]\nnew_cases = 5\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["--settings", str(settings), "ingest", "--db", str(units_db), str(path)])
@@ -356,7 +361,8 @@ def test_a_date_from_the_sheet_name_is_judged_too(tmp_path, units_db):
     result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
     assert result.exit_code == 0 and "0 loaded, 1 rejected" in result.output
     [(column, reason)] = _rejections(units_db).values()
-    assert reason.startswith("report_date (from the title or sheet name): 2201-01-20 is after")
+    assert reason.startswith("report_date（取自標題或工作表名 from the title or sheet name）: 2201-01-20 晚於最晚的合理日期 ")
+    assert " / 2201-01-20 is after " in reason
 
 
 # 4. Same content, other bytes ---------------------------------------------------------------

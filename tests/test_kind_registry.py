@@ -85,7 +85,7 @@ def test_a_kind_declared_in_a_test_is_ingested(tmp_path, toy_kind):
                                                                ("李四", "2021-01-20", 38.1, 4)]
     assert conn.execute("SELECT person, row_number FROM toy_fevers").fetchall() == [("李四", 4)]
     reasons = [r for (r,) in conn.execute("SELECT reason FROM rejected_rows ORDER BY row_number")]
-    assert reasons == ["no person", "體溫(℃) (C): cannot read '很熱' as a number"]
+    assert reasons == ["no person", "體溫(℃) (C): '很熱' 無法讀作數值 / cannot read it as a number"]
     assert conn.execute("SELECT kind FROM source_sheets").fetchone() == ("toy_temperature",)
 
 

@@ -39,4 +39,6 @@ def test_registry_rows_that_cannot_be_read(tmp_path):
     reports = ingest(tmp_path / "w.db", [tmp_path / "u.csv"])
     assert reports[0].rows_loaded == 0 and reports[0].rows_rejected == 3
     reasons = [r for _, _, r in reports[0].rejections]
-    assert "scientific notation" in reasons[0] and "no unit name" in reasons[1] and "unknown level '小組'" in reasons[2]
+    assert reasons[0].startswith("單位編碼 '4.40100E+11' 是科學記數法") and "scientific notation" in reasons[0]
+    assert reasons[1] == "沒有單位名稱 / no unit name"
+    assert reasons[2].startswith("無法識別的層級 '小組'：") and " / unknown level: expected " in reasons[2]

@@ -24,15 +24,23 @@ def test_unit_day_defects_found_exactly(checked_db, demo_data, check_id):
     assert set(found) == expected
 
 
+COLUMN_ZH = {"new_confirmed": "新增確診", "new_suspected": "新增疑似", "new_asymptomatic": "新增無症狀",
+             "close_contacts": "密切接觸者", "returnees_registered": "返鄉人員登記", "home_isolation": "居家隔離",
+             "central_isolation": "集中隔離", "fever_cases": "發熱人員", "tests_done": "核酸檢測人數"}
+
+
 def test_contradiction_and_blank_name_the_columns(checked_db, demo_data):
+    """Each column named in Chinese before the ' / ' and as its field name after it."""
     _, manifest = demo_data
+    tag = {"zero_report_contradiction": "（零報告矛盾） / ", "blank_count": " 留空（空白不等於零） / "}
     for check_id in ("zero_report_contradiction", "blank_count"):
         by_key = {(f["unit_code"], f["date"]): f["message"] for f in findings_of(checked_db, check_id)}
         assert manifest["defects"][check_id], check_id
         for d in manifest["defects"][check_id]:
             assert d["columns"], d
+            zh, en = by_key[(d["unit_code"], d["date"])].split(tag[check_id])
             for column in d["columns"]:
-                assert column in by_key[(d["unit_code"], d["date"])]
+                assert COLUMN_ZH[column] in zh and column not in zh and column in en
 
 
 def test_unknown_units_found_exactly(checked_db, demo_data):

@@ -78,6 +78,9 @@ def test_overclaim_message_states_claimed_and_supported(checked_db, demo_data):
             in finding["message"])
     assert (f"the roster supports {s['day_shifts']} day and {s['night_shifts']} night shifts, {s['amount']} yuan "
             "at 200 a shift" in finding["message"])
+    assert (f"的白班 {c['day_shifts']} 個、夜班 {c['night_shifts']} 個、{c['amount']} 元；值班表只支持白班 "
+            f"{s['day_shifts']} 個、夜班 {s['night_shifts']} 個，按每班 200 元共 {s['amount']} 元（超額申領） / "
+            in finding["message"])
     ev = json.loads(finding["evidence"])
     assert ev["claimed"] == {**c, "amount": float(c["amount"])}
     assert ev["supported"] == {**s, "amount": float(s["amount"])}
@@ -174,7 +177,8 @@ def test_missing_report_names_whom_to_call(checked_db, demo_data):
     for f in findings:
         ev = json.loads(f["evidence"])
         assert (ev["duty_leader"], ev["duty_phone"]) == on_call.get((f["unit_code"], f["date"]), (None, None))
-        assert f["message"].endswith(" (漏報)") and "sent no report for" in f["message"]
+        assert f["message"].endswith(f" {f['date']} 未報送日報（漏報；沒有疫情也須報零報告） / {f['message'].split(' ')[0]} "
+                                     f"sent no report for {f['date']} (a zero report is still due)"), f["message"]
     roster_units = set(manifest["roster"]["units"])
     assert {k for k in on_call} == {(m["unit_code"], m["date"]) for m in manifest["defects"]["missing_report"]
                                     if m["unit_code"] in roster_units}
@@ -259,7 +263,8 @@ def test_gaps_inside_the_roster_span_while_the_unit_is_open(tmp_path):
     assert {f["unit_code"] for f in _findings(conn, "shift_uncovered") + _findings(conn, "no_leader")} == {"440199001002"}
     by_day = {f["date"]: json.loads(f["evidence"]) for f in _findings(conn, "no_leader")}
     assert by_day["2021-01-20"]["row"] == 3 and by_day["2021-01-21"]["file_id"] is None
-    assert "the roster has no row for that day" in _findings(conn, "no_leader")[1]["message"]
+    assert _findings(conn, "no_leader")[1]["message"] == ("東門社區 2021-01-21 沒有帶班領導：值班表沒有這一天 / 東門社區 has no "
+                                                          "leader on duty on 2021-01-21: the roster has no row for that day")
 
 
 def test_double_booking_across_units_and_forms(tmp_path):
@@ -275,8 +280,10 @@ def test_double_booking_across_units_and_forms(tmp_path):
                              ("趙強", "440199001001", "2021-01-20", "440199001002"),
                              ("錢七", "440199001002", "2021-01-22", "440199001001")]
     message = next(f["message"] for f in _findings(conn, "double_booked") if f["subject_key"] == "趙強")
-    assert message == ("趙強 is rostered on overlapping shifts: 柳岸社區 night 2021-01-20 20:00 to 2021-01-21 08:00 "
-                       "and 東門社區 night 2021-01-20 20:00 to 2021-01-21 08:00 (重複排班)")
+    assert message == ("趙強 排了時間重疊的兩個班：柳岸社區 夜班 2021-01-20 20:00 至 2021-01-21 08:00 和 東門社區 夜班 "
+                       "2021-01-20 20:00 至 2021-01-21 08:00（重複排班） / "
+                       "趙強 is rostered on overlapping shifts: 柳岸社區 night 2021-01-20 20:00 to 2021-01-21 08:00 "
+                       "and 東門社區 night 2021-01-20 20:00 to 2021-01-21 08:00")
 
 
 def test_not_double_booked(tmp_path):
@@ -314,8 +321,8 @@ def test_report_leader_off_roster_compares_normalised_names(tmp_path):
     conn = _checked(tmp_path / "x", {"柳岸社區值班表.csv": other})
     (f,) = _findings(conn, "report_leader_off_roster")
     assert (f["unit_code"], f["date"], f["subject_key"]) == ("440199001001", "2021-01-21", "周 立")
-    assert f["message"] == ("柳岸社區's report for 2021-01-21 names 周 立 as the leader on duty (帶班領導); "
-                            "the roster has 張偉")
+    assert f["message"] == ("柳岸社區 2021-01-21 的日報寫的帶班領導是 周 立，值班表上是 張偉 / "
+                            "柳岸社區's report for 2021-01-21 names 周 立 as the leader on duty; the roster has 張偉")
 
 
 CLAIMS = ("姓名,單位,月份,白班天數,夜班天數,申領金額\n"
@@ -334,8 +341,10 @@ def test_allowance_overclaim(tmp_path):
     conn = _checked(tmp_path, {"柳岸社區值班表.csv": grid, "東門社區值班表.csv": other, "claims.csv": CLAIMS})
     found = {f["subject_key"]: f for f in _findings(conn, "allowance_overclaim")}
     assert set(found) == {"趙強", "孫八"}
-    assert found["趙強"]["message"] == ("趙強 claims 0 day and 3 night shifts, 600 yuan for 2021-01 at 柳岸社區; "
-                                        "the roster supports 0 day and 2 night shifts, 400 yuan at 200 a shift (超額申領)")
+    assert found["趙強"]["message"] == ("趙強 申領 2021-01 在柳岸社區的白班 0 個、夜班 3 個、600 元；值班表只支持白班 0 個、"
+                                        "夜班 2 個，按每班 200 元共 400 元（超額申領） / "
+                                        "趙強 claims 0 day and 3 night shifts, 600 yuan for 2021-01 at 柳岸社區; "
+                                        "the roster supports 0 day and 2 night shifts, 400 yuan at 200 a shift")
     assert (found["孫八"]["unit_code"], found["孫八"]["date"]) == ("440199001001", "2021-01")
     rows = conn.execute("SELECT person, supported_day_shifts, supported_night_shifts, difference "
                         "FROM allowance_claims_reconciled ORDER BY claim_id").fetchall()

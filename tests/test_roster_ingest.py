@@ -104,7 +104,7 @@ def test_grid_with_a_unit_column_and_a_unit_code(tmp_path):
     [report] = ingest(tmp_path / "w.db", [path])
     _conserved(report)
     assert (report.rows_loaded, report.rows_rejected) == (2, 1)
-    assert report.rejections == [("", 4, "no unit: the unit cell is blank")]
+    assert report.rejections == [("", 4, "沒有單位：單位格是空的 / no unit: the unit cell is blank")]
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT DISTINCT unit_raw, unit_code_raw FROM duty_shifts ORDER BY row_number").fetchall() == [
         ("柳岸社區", None), (None, "440199001002")]
@@ -137,8 +137,8 @@ def test_long_form_gb18030_csv(tmp_path):
     _conserved(report)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_not_data) == (10, 5, 2, 3)
     assert report.rejections == [
-        ("", 8, "班次: '中班' is not a shift: write 白班, 夜班 or 帶班"),
-        ("", 9, "姓名 '孙八' has no 班次: say whether it is 白班, 夜班 or 帶班"),
+        ("", 8, "班次: '中班' 不是班次，請寫 白班、夜班 或 帶班 / is not a shift: write 白班, 夜班 or 帶班"),
+        ("", 9, "姓名 '孙八' 沒有班次：請寫明是 白班、夜班 還是 帶班 / has no 班次: say whether it is 白班, 夜班 or 帶班"),
     ]
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT column_name FROM rejected_rows ORDER BY row_number").fetchall() == [("班次",), ("班次",)]
@@ -180,8 +180,9 @@ def test_claims_months_in_every_form(tmp_path):
         assert report.kinds == ["claims"]
     xlsx, csv_ = reports
     assert (xlsx.rows_read, xlsx.rows_loaded, xlsx.rows_rejected, xlsx.rows_not_data) == (8, 3, 2, 3)
-    assert xlsx.rejections == [("2021年1月", 5, "白班天數 (E): cannot read '若干' as a count"),
-                               ("2021年1月", 7, "nothing claimed: the shift counts and the amount are all blank")]
+    assert xlsx.rejections == [("2021年1月", 5, "白班天數 (E): '若干' 無法讀作個數 / cannot read it as a count"),
+                               ("2021年1月", 7, "沒有申領內容：班次數和金額都是空的 / "
+                                               "nothing claimed: the shift counts and the amount are all blank")]
     conn = sqlite3.connect(tmp_path / "w.db")
     rows = conn.execute("SELECT person, person_key, unit_raw, month, day_shifts, night_shifts, amount, json(extra) "
                         "FROM allowance_claims ORDER BY claim_id").fetchall()

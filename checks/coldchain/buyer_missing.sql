@@ -6,11 +6,15 @@
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        COALESCE(s.trace_code, s.batch_no) AS subject_key,
-       COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold '
+       COALESCE(s.merchant, s.merchant_id) || '（' || s.merchant_id || '）' || s.sale_date || ' 銷售'
+           || COALESCE(s.product, '貨品') || COALESCE(' 追溯碼 ' || s.trace_code, ' 批號 ' || s.batch_no, '') || '，'
+           || CASE WHEN s.buyer IS NULL THEN '未記錄買家' ELSE '買家「' || s.buyer || '」指不出是誰' END
+           || '，也沒有電話（去向不可追） / '
+           || COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold '
            || COALESCE(s.product, 'goods') || COALESCE(' trace code ' || s.trace_code, ' batch ' || s.batch_no, '')
            || ' on ' || s.sale_date || ' to '
            || CASE WHEN s.buyer IS NULL THEN 'no recorded buyer' ELSE '''' || s.buyer || ''', which names nobody' END
-           || ', with no phone (去向不可追)' AS message,
+           || ', with no phone' AS message,
        json_object('merchant_id', s.merchant_id, 'trace_code', s.trace_code, 'batch_no', s.batch_no,
                    'buyer', s.buyer, 'buyer_phone', s.buyer_phone, 'buyer_merchant_id', s.buyer_merchant_id,
                    'file_id', s.file_id, 'sheet', s.sheet, 'row', s.row_number) AS evidence

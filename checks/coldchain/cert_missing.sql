@@ -16,10 +16,23 @@ WITH receipts AS (
 SELECT NULL AS unit_code,
        r.received_date AS date,
        COALESCE(r.trace_code, r.batch_no) AS subject_key,
-       COALESCE(r.merchant, r.merchant_id) || ' (' || r.merchant_id || ') received '
+       COALESCE(r.merchant, r.merchant_id) || '（' || r.merchant_id || '）' || r.received_date || ' 進貨'
+           || COALESCE(r.product, '一批貨') || COALESCE(' 批號 ' || r.batch_no, '')
+           || COALESCE(' 追溯碼 ' || r.trace_code, '') || '，缺少 '
+           || rtrim(CASE WHEN r.trace_code IS NULL THEN '追溯碼、' ELSE '' END
+                 || CASE WHEN r.inspection_cert_no IS NULL THEN '檢驗檢疫證明、' ELSE '' END
+                 || CASE WHEN r.nat_report_no IS NULL THEN '核酸檢測報告、' ELSE '' END
+                 || CASE WHEN r.disinfection_cert_no IS NULL THEN '消毒證明、' ELSE '' END, '、')
+           || '（四證不全） / '
+           || COALESCE(r.merchant, r.merchant_id) || ' (' || r.merchant_id || ') received '
            || COALESCE(r.product, 'a batch') || COALESCE(' batch ' || r.batch_no, '')
            || COALESCE(' trace code ' || r.trace_code, '') || ' on ' || r.received_date
-           || ' without: ' || r.missing || ' (四證不全)' AS message,
+           || ' without: '
+           || rtrim(CASE WHEN r.trace_code IS NULL THEN 'trace code, ' ELSE '' END
+                 || CASE WHEN r.inspection_cert_no IS NULL THEN 'inspection certificate, ' ELSE '' END
+                 || CASE WHEN r.nat_report_no IS NULL THEN 'nucleic-acid report, ' ELSE '' END
+                 || CASE WHEN r.disinfection_cert_no IS NULL THEN 'disinfection certificate, ' ELSE '' END, ', ')
+           AS message,
        json_object('missing', r.missing, 'merchant_id', r.merchant_id, 'trace_code', r.trace_code,
                    'batch_no', r.batch_no, 'product', r.product,
                    'inspection_cert_no', r.inspection_cert_no, 'nat_report_no', r.nat_report_no,

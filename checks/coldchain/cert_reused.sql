@@ -43,13 +43,12 @@ latest AS (
 SELECT NULL AS unit_code,
        l.received_date AS date,
        l.no AS subject_key,
-       l.cert || ' ' || l.no || ' appears on unrelated batches: '
+       l.cert || ' ' || l.no || ' 出現在不相關的批次上（證明重複使用） / appears on unrelated batches: '
            || (SELECT group_concat(d, '; ') FROM (
                    SELECT i.batch || ' ' || group_concat(DISTINCT COALESCE(i.product, '?'))
-                          || ' (importer ' || COALESCE(group_concat(DISTINCT i.importer), '?') || ')' AS d
+                          || '（進口商 importer ' || COALESCE(group_concat(DISTINCT i.importer), '?') || '）' AS d
                    FROM involved i WHERE i.cert = l.cert AND i.no = l.no
-                   GROUP BY i.batch ORDER BY i.batch))
-           || ' (證明重複使用)' AS message,
+                   GROUP BY i.batch ORDER BY i.batch)) AS message,
        json_object('certificate', l.cert, 'number', l.no,
                    'receipts', (SELECT json_group_array(json_object(
                                     'trace_code', i.trace_code, 'product', i.product, 'importer', i.importer,

@@ -16,10 +16,13 @@ WITH match_window AS (
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        sb.trace_code AS subject_key,
-       COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold trace code ' || sb.trace_code
+       COALESCE(s.merchant, s.merchant_id) || '（' || s.merchant_id || '）' || s.sale_date || ' 把追溯碼 '
+           || sb.trace_code || ' 賣給 ' || COALESCE(m.name, s.buyer, '') || '（' || s.buyer_merchant_id
+           || '），對方臺賬 ' || (SELECT days FROM match_window) || ' 天內沒有這批的進貨（斷鏈） / '
+           || COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold trace code ' || sb.trace_code
            || ' on ' || s.sale_date || ' to ' || COALESCE(m.name, s.buyer, '') || ' (' || s.buyer_merchant_id
            || '), whose ledger shows no receipt of it within ' || (SELECT days FROM match_window)
-           || ' days (斷鏈)' AS message,
+           || ' days' AS message,
        json_object('side', 'sale', 'seller_id', s.merchant_id, 'buyer_id', s.buyer_merchant_id,
                    'trace_code', sb.trace_code, 'sale_date', s.sale_date,
                    'window_days', (SELECT days FROM match_window),
@@ -34,10 +37,13 @@ UNION ALL
 SELECT NULL AS unit_code,
        r.received_date AS date,
        r.trace_code AS subject_key,
-       COALESCE(r.merchant, r.merchant_id) || ' (' || r.merchant_id || ') received trace code ' || r.trace_code
+       COALESCE(r.merchant, r.merchant_id) || '（' || r.merchant_id || '）' || r.received_date || ' 從 '
+           || COALESCE(m.name, r.supplier, '') || '（' || r.supplier_merchant_id || '）進了追溯碼 ' || r.trace_code
+           || '，對方臺賬此前 ' || (SELECT days FROM match_window) || ' 天內沒有賣給本商戶的記錄（斷鏈） / '
+           || COALESCE(r.merchant, r.merchant_id) || ' (' || r.merchant_id || ') received trace code ' || r.trace_code
            || ' on ' || r.received_date || ' from ' || COALESCE(m.name, r.supplier, '') || ' ('
            || r.supplier_merchant_id || '), whose ledger shows no sale of it to this merchant within '
-           || (SELECT days FROM match_window) || ' days before (斷鏈)' AS message,
+           || (SELECT days FROM match_window) || ' days before' AS message,
        json_object('side', 'receipt', 'seller_id', r.supplier_merchant_id, 'buyer_id', r.merchant_id,
                    'trace_code', r.trace_code, 'received_date', r.received_date,
                    'window_days', (SELECT days FROM match_window),

@@ -24,11 +24,14 @@ sold AS (
 SELECT NULL AS unit_code,
        s.first_sale AS date,
        r.trace_code AS subject_key,
-       COALESCE(b.merchant, b.merchant_id) || ' (' || b.merchant_id || ') sold ' || COALESCE(b.product, 'batch')
+       COALESCE(b.merchant, b.merchant_id) || '（' || b.merchant_id || '）銷售了' || COALESCE(b.product, '批次')
+           || ' 追溯碼 ' || r.trace_code || '（自 ' || s.first_sale || ' 起 ' || s.sales || ' 筆），但其核酸檢測結果'
+           || CASE WHEN r.positive = 1 THEN '為陽性' ELSE '未記錄為陰性：' || replace(r.written, '(blank)', '空白') END
+           || '（核酸檢測未陰性仍銷售） / '
+           || COALESCE(b.merchant, b.merchant_id) || ' (' || b.merchant_id || ') sold ' || COALESCE(b.product, 'batch')
            || ' trace code ' || r.trace_code || ' (' || s.sales || ' sales from ' || s.first_sale
            || ') although its nucleic-acid result is '
-           || CASE WHEN r.positive = 1 THEN 'positive (陽性)' ELSE 'not recorded as negative: ' || r.written END
-           || ' (核酸檢測未陰性仍銷售)' AS message,
+           || CASE WHEN r.positive = 1 THEN 'positive' ELSE 'not recorded as negative: ' || r.written END AS message,
        json_object('merchant_id', r.merchant_id, 'trace_code', r.trace_code, 'nat_result', r.written,
                    'nat_report_no', b.nat_report_no, 'sales', s.sales, 'first_sale', s.first_sale,
                    'sale_file_id', x.file_id, 'sale_sheet', x.sheet, 'sale_row', x.row_number,

@@ -7,12 +7,17 @@
 SELECT NULL AS unit_code,
        b.last_sold AS date,
        b.trace_code AS subject_key,
-       COALESCE(m.name, b.merchant_id) || ' (' || b.merchant_id || ') sold '
+       COALESCE(m.name, b.merchant_id) || '（' || b.merchant_id || '）追溯碼 ' || b.trace_code || ' 銷售 '
+           || CASE WHEN b.on_hand_kg IS NOT NULL
+                   THEN b.sold_kg || ' kg，但進貨只有 ' || b.received_kg || ' kg'
+                   ELSE b.sold_qty || ' ' || b.qty_unit || '，但進貨只有 ' || b.received_qty || ' ' || b.qty_unit END
+           || '（進貨 ' || b.receipts || ' 筆、銷售 ' || b.sales || ' 筆；超量銷售） / '
+           || COALESCE(m.name, b.merchant_id) || ' (' || b.merchant_id || ') sold '
            || CASE WHEN b.on_hand_kg IS NOT NULL
                    THEN b.sold_kg || ' kg of trace code ' || b.trace_code || ' but received ' || b.received_kg || ' kg'
                    ELSE b.sold_qty || ' ' || b.qty_unit || ' of trace code ' || b.trace_code || ' but received '
                         || b.received_qty || ' ' || b.qty_unit END
-           || ' (' || b.receipts || ' receipts, ' || b.sales || ' sales; 超量銷售)' AS message,
+           || ' (' || b.receipts || ' receipts, ' || b.sales || ' sales)' AS message,
        json_object('merchant_id', b.merchant_id, 'trace_code', b.trace_code, 'product', b.product,
                    'received_kg', b.received_kg, 'sold_kg', b.sold_kg, 'on_hand_kg', b.on_hand_kg,
                    'qty_unit', b.qty_unit, 'received_qty', b.received_qty, 'sold_qty', b.sold_qty,

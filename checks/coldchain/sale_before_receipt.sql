@@ -6,9 +6,10 @@
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        sb.trace_code AS subject_key,
-       COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold trace code ' || sb.trace_code
-           || ' on ' || s.sale_date || ', before first receiving it on ' || b.first_received
-           || ' (先銷後進)' AS message,
+       COALESCE(s.merchant, s.merchant_id) || '（' || s.merchant_id || '）' || s.sale_date || ' 銷售追溯碼 '
+           || sb.trace_code || '，早於首次進貨日期 ' || b.first_received || '（先銷後進） / '
+           || COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold trace code ' || sb.trace_code
+           || ' on ' || s.sale_date || ', before first receiving it on ' || b.first_received AS message,
        json_object('merchant_id', s.merchant_id, 'trace_code', sb.trace_code, 'sale_date', s.sale_date,
                    'first_received', b.first_received, 'buyer', s.buyer,
                    'file_id', s.file_id, 'sheet', s.sheet, 'row', s.row_number) AS evidence

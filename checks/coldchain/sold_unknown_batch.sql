@@ -7,12 +7,17 @@
 SELECT NULL AS unit_code,
        s.sale_date AS date,
        COALESCE(s.trace_code, s.batch_no) AS subject_key,
-       COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold '
+       COALESCE(s.merchant, s.merchant_id) || '（' || s.merchant_id || '）' || s.sale_date || ' 銷售'
+           || COALESCE(s.product, '貨品')
+           || CASE WHEN s.trace_code IS NOT NULL THEN '，追溯碼 ' || s.trace_code || ' 從未進貨'
+                   WHEN s.batch_no IS NOT NULL THEN '，批號 ' || s.batch_no || ' 從未進貨'
+                   ELSE '，未寫追溯碼或批號' END
+           || '（來源不可查） / '
+           || COALESCE(s.merchant, s.merchant_id) || ' (' || s.merchant_id || ') sold '
            || COALESCE(s.product, 'goods') || ' on ' || s.sale_date
            || CASE WHEN s.trace_code IS NOT NULL THEN ' with trace code ' || s.trace_code || ', which it never received'
                    WHEN s.batch_no IS NOT NULL THEN ' of batch ' || s.batch_no || ', which it never received'
-                   ELSE ' naming no trace code or batch number' END
-           || ' (來源不可查)' AS message,
+                   ELSE ' naming no trace code or batch number' END AS message,
        json_object('merchant_id', s.merchant_id, 'trace_code', s.trace_code, 'batch_no', s.batch_no,
                    'product', s.product, 'quantity', s.quantity_raw, 'qty_unit', s.qty_unit, 'buyer', s.buyer,
                    'file_id', s.file_id, 'sheet', s.sheet, 'row', s.row_number) AS evidence

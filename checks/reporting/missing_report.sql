@@ -9,7 +9,8 @@
 SELECT e.unit_code,
        e.report_date AS date,
        NULL AS subject_key,
-       u.name || ' sent no report for ' || e.report_date || ' (漏報)' AS message,
+       u.name || ' ' || e.report_date || ' 未報送日報（漏報；沒有疫情也須報零報告） / '
+           || u.name || ' sent no report for ' || e.report_date || ' (a zero report is still due)' AS message,
        json_object('town_code', u.parent_code, 'duty_leader', d.leaders, 'duty_phone', d.phone) AS evidence
 FROM expected_report_status e
 JOIN units_current u USING (unit_code)

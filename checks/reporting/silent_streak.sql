@@ -20,7 +20,8 @@ streaks AS (
 SELECT s.unit_code,
        s.first_day AS date,
        s.first_day || '..' || s.last_day AS subject_key,
-       u.name || ' sent nothing on ' || s.days || ' consecutive expected days, '
+       u.name || ' 連續 ' || s.days || ' 個應報日未報送：' || s.first_day || ' 至 ' || s.last_day
+           || '（連續未報） / ' || u.name || ' sent nothing on ' || s.days || ' consecutive expected days, '
            || s.first_day || ' to ' || s.last_day AS message,
        json_object('first_day', s.first_day, 'last_day', s.last_day, 'days', s.days) AS evidence
 FROM streaks s

@@ -7,7 +7,9 @@
 SELECT NULL AS unit_code,
        r.report_date AS date,
        r.unit_raw AS subject_key,
-       'report for ' || r.report_date || ' names '
+       r.report_date || ' 的日報寫的單位' || COALESCE('「' || r.unit_raw || '」', '（無名稱）')
+           || COALESCE('（編碼 ' || r.unit_code_raw || '）', '') || '在單位名錄中找不到 / '
+           || 'report for ' || r.report_date || ' names '
            || COALESCE('''' || r.unit_raw || '''', 'no name')
            || COALESCE(' (code ' || r.unit_code_raw || ')', '')
            || ', which matches no unit in the registry' AS message,

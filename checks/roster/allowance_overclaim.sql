@@ -20,12 +20,17 @@ WITH c AS (
 SELECT c.unit_code,
        c.month AS date,
        c.person AS subject_key,
-       c.person || ' claims ' || COALESCE(c.claimed_day_shifts, '?') || ' day and '
+       c.person || ' 申領 ' || c.month || ' 在' || COALESCE(u.name, c.unit_raw, '（未寫單位）') || '的白班 '
+           || COALESCE(c.claimed_day_shifts, '?') || ' 個、夜班 ' || COALESCE(c.claimed_night_shifts, '?') || ' 個'
+           || COALESCE('、' || c.claimed_text || ' 元', '') || '；值班表只支持白班 ' || c.supported_day_shifts
+           || ' 個、夜班 ' || c.supported_night_shifts || ' 個，按每班 ' || c.rate_text || ' 元共 '
+           || c.supported_text || ' 元（超額申領） / '
+           || c.person || ' claims ' || COALESCE(c.claimed_day_shifts, '?') || ' day and '
            || COALESCE(c.claimed_night_shifts, '?') || ' night shifts'
            || COALESCE(', ' || c.claimed_text || ' yuan', '') || ' for ' || c.month || ' at '
            || COALESCE(u.name, c.unit_raw, 'any unit') || '; the roster supports ' || c.supported_day_shifts
            || ' day and ' || c.supported_night_shifts || ' night shifts, ' || c.supported_text || ' yuan at '
-           || c.rate_text || ' a shift (超額申領)' AS message,
+           || c.rate_text || ' a shift' AS message,
        json_object('person', c.person, 'month', c.month,
                    'claimed', json_object('day_shifts', c.claimed_day_shifts, 'night_shifts', c.claimed_night_shifts,
                                           'amount', c.claimed_amount),

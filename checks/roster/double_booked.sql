@@ -26,11 +26,17 @@ pairs AS (
 SELECT p.unit_code,
        p.date,
        p.person AS subject_key,
-       p.person || ' is rostered on overlapping shifts: '
+       p.person || ' 排了時間重疊的兩個班：'
+           || COALESCE(ua.name, p.unit_raw, '?') || ' ' || CASE p.shift WHEN 'day' THEN '白班' WHEN 'night' THEN '夜班' WHEN 'leader' THEN '帶班' ELSE p.shift END || ' '
+           || replace(substr(p.starts_at, 1, 16), 'T', ' ') || ' 至 ' || replace(substr(p.ends_at, 1, 16), 'T', ' ')
+           || ' 和 ' || COALESCE(ub.name, p.b_unit_raw, '?') || ' ' || CASE p.b_shift WHEN 'day' THEN '白班' WHEN 'night' THEN '夜班' WHEN 'leader' THEN '帶班' ELSE p.b_shift END || ' '
+           || replace(substr(p.b_starts_at, 1, 16), 'T', ' ') || ' 至 ' || replace(substr(p.b_ends_at, 1, 16), 'T', ' ')
+           || '（重複排班） / '
+           || p.person || ' is rostered on overlapping shifts: '
            || COALESCE(ua.name, p.unit_raw, '?') || ' ' || p.shift || ' ' || replace(substr(p.starts_at, 1, 16), 'T', ' ')
            || ' to ' || replace(substr(p.ends_at, 1, 16), 'T', ' ') || ' and '
            || COALESCE(ub.name, p.b_unit_raw, '?') || ' ' || p.b_shift || ' ' || replace(substr(p.b_starts_at, 1, 16), 'T', ' ')
-           || ' to ' || replace(substr(p.b_ends_at, 1, 16), 'T', ' ') || ' (重複排班)' AS message,
+           || ' to ' || replace(substr(p.b_ends_at, 1, 16), 'T', ' ') AS message,
        json_object('person', p.person, 'shift', p.shift, 'starts_at', p.starts_at, 'ends_at', p.ends_at,
                    'file_id', p.file_id, 'sheet', p.sheet, 'row', p.row_number,
                    'other', json_object('unit_code', p.b_unit_code, 'unit_raw', p.b_unit_raw, 'date', p.b_date,

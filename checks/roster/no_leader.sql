@@ -13,7 +13,9 @@ WITH blank_rows AS (
 SELECT d.unit_code,
        d.date,
        NULL AS subject_key,
-       u.name || ' has no leader on duty (帶班領導) on ' || d.date
+       u.name || ' ' || d.date || ' 沒有帶班領導'
+           || CASE WHEN d.file_id IS NULL THEN '：值班表沒有這一天' ELSE '' END || ' / '
+           || u.name || ' has no leader on duty on ' || d.date
            || CASE WHEN d.file_id IS NULL THEN ': the roster has no row for that day' ELSE '' END AS message,
        json_object('file_id', COALESCE(b.file_id, d.file_id), 'sheet', COALESCE(b.sheet, d.sheet),
                    'row', COALESCE(b.row_number, d.row_number),

@@ -14,8 +14,9 @@ WITH leader_rows AS (
 SELECT l.unit_code,
        l.report_date AS date,
        l.duty_leader AS subject_key,
-       u.name || '''s report for ' || l.report_date || ' names ' || l.duty_leader
-           || ' as the leader on duty (帶班領導); the roster has ' || l.rostered_leaders AS message,
+       u.name || ' ' || l.report_date || ' 的日報寫的帶班領導是 ' || l.duty_leader || '，值班表上是 '
+           || l.rostered_leaders || ' / ' || u.name || '''s report for ' || l.report_date || ' names '
+           || l.duty_leader || ' as the leader on duty; the roster has ' || l.rostered_leaders AS message,
        json_object('duty_leader', l.duty_leader, 'rostered_leaders', l.rostered_leaders,
                    'file_id', l.file_id, 'sheet', l.sheet, 'row', l.row_number,
                    'roster', json_object('file_id', r.file_id, 'sheet', r.sheet, 'row', r.row_number)) AS evidence

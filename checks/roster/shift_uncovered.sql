@@ -20,9 +20,10 @@ blank_rows AS (
 SELECT g.unit_code,
        g.date,
        g.shift AS subject_key,
-       u.name || ' has nobody on the ' || g.shift || ' shift (' || g.label || ') of ' || g.date
-           || CASE WHEN g.file_id IS NULL THEN ': the roster has no row for that day' ELSE '' END
-           || ' (無人值守)' AS message,
+       u.name || ' ' || g.date || ' ' || g.label || '無人值守'
+           || CASE WHEN g.file_id IS NULL THEN '：值班表沒有這一天' ELSE '' END || ' / '
+           || u.name || ' has nobody on the ' || g.shift || ' shift of ' || g.date
+           || CASE WHEN g.file_id IS NULL THEN ': the roster has no row for that day' ELSE '' END AS message,
        json_object('shift', g.shift,
                    'file_id', COALESCE(b.file_id, g.file_id), 'sheet', COALESCE(b.sheet, g.sheet),
                    'row', COALESCE(b.row_number, g.row_number),
