@@ -29,9 +29,10 @@ report: install
 	test -f db/workbench.db || $(BIN)/fangyi demo --no-serve --db db/workbench.db
 	$(BIN)/fangyi report --db db/workbench.db --out report
 
-## Run the test suite (installs Debian chromium + chromium-driver for the browser test when missing; root in CI)
+## Run the test suite (installs Debian chromium, chromium-driver and a CJK font for the browser test when missing; root in CI)
 test: install
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver fonts-noto-cjk)
+	(command -v chromium && command -v chromedriver && fc-list :lang=zh | grep -q .) >/dev/null 2>&1 || \
+	  (apt-get update && apt-get install -y chromium chromium-driver fonts-noto-cjk)
 	$(BIN)/python -m pytest -q
 
 ## Province benchmark (scales 1 and 0.1: ingest, check, serve; results in benchmarks/README.md)

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from fangyi.opendata import mask_phone
-from fangyi.serve import make_datasette, open_name
+from fangyi.serve import gx_docs, make_datasette, open_name
 
 INSPECTOR = {"id": "inspector"}
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
@@ -22,9 +22,15 @@ FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
 
 @pytest.fixture(scope="module")
 def site_db(checked_db, tmp_path_factory) -> Path:
-    """A copy of the checked demo (the open copy is cached beside the database served)."""
+    """A copy of the checked demo (the open copy is cached beside the database served), checked
+    once more with Great Expectations so that Data Docs lie beside it, as `fangyi check` writes
+    them."""
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+
     path = tmp_path_factory.mktemp("site") / "workbench.db"
     shutil.copy(checked_db, path)
+    run_checks(path, Settings(), gx=True, docs_dir=path.parent / "gx" / "data_docs")
     return path
 
 
@@ -142,7 +148,14 @@ def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
 
     async def go(ds, inspector):
         urls = ["/", "/-/metadata.json", "/-/databases.json", f"/{public}", f"/{public}.json",
-                f"/{public}.db", "/-/dashboards", "/-/dashboards/reporting", "/data-docs/index.html"]
+                f"/{public}.db", "/-/dashboards", "/-/dashboards/reporting"]
+        # every page of the Data Docs the site serves anonymously (validation results included)
+        docs = gx_docs(site_db)
+        pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
+        assert len(pages) > 10 and any(p.startswith("validations/") for p in pages)
+        urls += [f"/data-docs/{quote(p)}" for p in pages]
+        for page in pages[:3]:
+            assert (await ds.client.get(f"/data-docs/{quote(page)}")).status_code == 200, page
         for name, columns in objects.items():
             t = quote(name)
             urls += [f"/{public}/{t}", f"/{public}/{t}.json?_size=max", f"/{public}/{t}.csv?_stream=1&_size=max",
