@@ -254,6 +254,9 @@ async def _home(datasette, request):
     if db is None:
         return {}
     out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
+    if db not in datasette.databases:            # fangyi serve still building the open copy
+        out["fy_error"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
+        return out
     try:
         database = datasette.get_database(db)
         out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
@@ -326,3 +329,98 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             out.update(await _query_hints(datasette, request, database, name))
         return out
     return inner
+
+
+# ---------------------------------------------------------------------------------------------
+# Response cache: both databases are immutable while served, so a page is the same every time it
+# is asked for by the same visitor. The first request runs its queries; the same URL again, by
+# the same actor (anonymous, or the inspector with the same CSRF cookie), is answered from
+# memory. Only GET/HEAD 200 responses without Set-Cookie, below CACHE_ITEM_BYTES, of the home
+# page and the database pages are kept; at most CACHE_BYTES in all, least recently used first
+# out; an entry lives CACHE_TTL_S (the home page names today's date).
+# ---------------------------------------------------------------------------------------------
+
+CACHE_BYTES = 64 * 1024 * 1024
+CACHE_ITEM_BYTES = 2 * 1024 * 1024
+CACHE_TTL_S = 600
+
+
+class ResponseCache:
+    def __init__(self, app, datasette):
+        from collections import OrderedDict
+
+        self.app = app
+        self.datasette = datasette
+        self.entries: OrderedDict = OrderedDict()
+        self.size = 0
+
+    def _key(self, scope):
+        from datasette.actor_auth_cookie import actor_from_request
+        from datasette.utils.asgi import Request
+
+        if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
+            return None
+        if any(db.is_mutable for db in self.datasette.databases.values() if db.name != "_internal"):
+            return None
+        path = scope.get("path", "")
+        first = path.strip("/").split("/", 1)[0].split(".", 1)[0]
+        if path != "/" and first not in self.datasette.databases:
+            return None
+        query = scope.get("query_string", b"")
+        if b"_trace=1" in query or b"_stream" in query:
+            return None
+        headers = dict(scope.get("headers") or [])
+        if b"authorization" in headers:
+            return None
+        request = Request(scope, None)
+        actor = actor_from_request(self.datasette, request)
+        return (path, query, scope.get("method"), repr(sorted(actor.items())) if actor else "",
+                request.cookies.get("ds_csrftoken", ""), tuple(self.datasette.databases))
+
+    async def __call__(self, scope, receive, send):
+        import time
+
+        key = self._key(scope)
+        if key is None:
+            return await self.app(scope, receive, send)
+        hit = self.entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
+            self.entries.move_to_end(key)
+            _, start, body = hit
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        parts, start_msg = [], {}
+        cacheable = True
+
+        async def capture(message):
+            nonlocal cacheable
+            if message["type"] == "http.response.start":
+                start_msg.update(message)
+                if message.get("status") != 200 or any(k.lower() == b"set-cookie" for k, _ in message.get("headers", [])):
+                    cacheable = False
+            elif message["type"] == "http.response.body" and cacheable:
+                parts.append(message.get("body", b""))
+                if sum(map(len, parts)) > CACHE_ITEM_BYTES:
+                    cacheable = False
+                    parts.clear()
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if cacheable and start_msg:
+            body = b"".join(parts)
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[2])
+            self.entries[key] = (time.monotonic(), dict(start_msg), body)
+            self.size += len(body)
+            while self.size > CACHE_BYTES and self.entries:
+                _, (_, _, dropped) = self.entries.popitem(last=False)
+                self.size -= len(dropped)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        return ResponseCache(app, datasette)
+    return wrap
