@@ -19,7 +19,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 SPLIT = re.compile(r"[、，,；;/\s]+")
 BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
@@ -499,6 +499,6 @@ def _extra_schema() -> str:
     FROM findings f
     LEFT JOIN severity_labels sl ON sl.severity = f.severity
     LEFT JOIN check_labels cl ON cl.check_id = f.check_id
-    LEFT JOIN units_current u ON u.unit_code = f.unit_code
+    LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
     ORDER BY sl.severity_rank, f.date DESC, f.check_id, f.unit_code;
     """

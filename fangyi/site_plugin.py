@@ -218,16 +218,14 @@ def is_inspector(actor) -> bool:
 HOME_MISSED = """
 WITH day AS (SELECT max(report_date) AS d FROM expected_report_status
              WHERE report_date <= date('now') AND (reported = 0 OR on_time = 0))
-SELECT s.report_date, s.unit_code, u.name AS unit_name, t.name AS town_name,
+SELECT s.report_date, s.unit_code, u.name AS unit_name, u.town_name,
        CASE WHEN s.reported = 0 THEN '漏報' ELSE '遲報' END AS status,
        r.leaders AS duty_leader, r.phone AS duty_phone
-FROM expected_report_status s, day
-LEFT JOIN units_current u ON u.unit_code = s.unit_code
-LEFT JOIN unit_hierarchy h ON h.unit_code = s.unit_code
-LEFT JOIN units_current t ON t.unit_code = h.town_code
+FROM day, expected_report_status s
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
 LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
 WHERE s.report_date = day.d AND (s.reported = 0 OR (s.reported = 1 AND s.on_time = 0))
-ORDER BY s.reported, t.name, s.unit_code
+ORDER BY s.reported, u.town_name, s.unit_code
 """
 
 HOME_RANKING = """
@@ -241,8 +239,9 @@ ORDER BY rank, town_code
 HOME_FINDINGS = """
 SELECT f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
        fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message
-FROM findings f LEFT JOIN units_current u ON u.unit_code = f.unit_code
-ORDER BY fangyi_severity_rank(f.severity), f.date DESC, f.check_id, f.unit_code
+FROM findings f LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
+ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 9 END,
+         f.date DESC, f.check_id, f.unit_code
 LIMIT 30
 """
 
@@ -306,8 +305,10 @@ async def _query_hints(datasette, request, database, query_name):
             hints.append(f"周次「{raw}」無法識別，請寫成 2021-W03。" if w is None else f"周次「{raw}」按 {w} 查詢。")
         elif p == "unit_code":
             rows = (await db.execute(
-                "SELECT unit_code, name FROM units_current WHERE unit_code = trim(:u) "
-                "OR fangyi_norm(name) = fangyi_norm(:u) ORDER BY unit_code", {"u": raw})).rows
+                "SELECT unit_code, name FROM units_in_force WHERE unit_code = trim(:u) UNION ALL "
+                "SELECT unit_code, name FROM units_in_force WHERE NOT EXISTS "
+                "(SELECT 1 FROM units_in_force WHERE unit_code = trim(:u)) "
+                "AND fangyi_norm(name) = fangyi_norm(:u) ORDER BY unit_code", {"u": raw})).rows
             if not rows:
                 hints.append(f"單位「{raw}」在名錄中找不到：請輸入單位編碼或名稱。")
             else:

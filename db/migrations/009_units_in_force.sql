@@ -1,0 +1,16 @@
+-- From schema version 7 to 9: units_in_force, every unit in force with its town and district,
+-- written by `fangyi check` (checks/_materialise/100_units_in_force.sql); the view
+-- unit_hierarchy now reads it instead of walking the registry on every query. schema.sql (run
+-- after this) creates the table and the view; the next check run fills the table.
+CREATE TABLE IF NOT EXISTS units_in_force (
+    unit_code     TEXT PRIMARY KEY,
+    name          TEXT,
+    level         TEXT,
+    parent_code   TEXT,
+    reports_daily INTEGER,
+    opened_on     TEXT,
+    closed_on     TEXT,
+    town_code     TEXT,
+    town_name     TEXT,
+    district_code TEXT
+);
