@@ -164,9 +164,16 @@ def quick_inspect(db_path: Path) -> dict:
 
 
 def _inspect_entry(path: Path, counts: dict[str, int]) -> dict:
-    # hash None: Datasette would otherwise hash the whole file for the index page
+    """hash None: Datasette would otherwise hash the whole file for the index page. "tables"
+    holds the views too (a view page reads its count there); "views" names them, so that the
+    database page's list of tables can leave them out."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        views = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'"))
+    finally:
+        conn.close()
     return {"file": str(path), "size": path.stat().st_size, "hash": None,
-            "tables": {t: {"count": n} for t, n in counts.items()}}
+            "tables": {t: {"count": n} for t, n in counts.items()}, "views": views}
 
 
 def source_key(db_path: Path) -> str:

@@ -158,16 +158,24 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
                    inspect_data=inspect_data)
     ds._fangyi_names = (db_path.stem, name)
 
+    def table_counts(database):
+        # the database page lists tables only: the views' counts are for their own pages
+        entry = ds.inspect_data.get(database.name)
+        if entry:
+            views = set(entry.get("views", []))
+            database._cached_table_counts = {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+
     def attach():
         ds.inspect_data.update(ready["inspect"])
-        for database in ds.databases.values():
-            database._cached_table_counts = None
+        table_counts(ds.get_database(db_path.stem))
         if name:
             ds.add_database(Database(ds, path=str(ready["open_path"]), is_mutable=False), name=name)
+            table_counts(ds.get_database(name))
 
     if not pending:
         attach()
     else:
+        table_counts(ds.get_database(db_path.stem))
         print(f"fangyi serve: building the open copy of {db_path.name} in the background; "
               f"anonymous visitors see it when it is ready", file=sys.stderr, flush=True)
 

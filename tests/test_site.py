@@ -119,6 +119,9 @@ def test_anonymous_sees_only_the_open_database(site_db):
                     f"/{full}.json?sql=select+person+from+duty_shifts", f"/{full}.csv?sql=select+1",
                     f"/{full}.db"):
             await expect(url, 403)
+        await expect(f"/{full}", 200, inspector)
+        await expect(f"/{public}", 200)
+        await expect(f"/{public}.json", 200)
         await expect(f"/{full}.json?sql=select+1", 200, inspector)
         await expect(f"/{public}.json?sql=select+1", 200)
         await expect("/-/dashboards/reporting", 200)
