@@ -190,22 +190,37 @@ def source_key(db_path: Path) -> str:
     return json.dumps([BUILDER_VERSION, st.st_size, st.st_mtime_ns, run], ensure_ascii=False)
 
 
+def is_current(db_path: Path, out: Path | None = None) -> bool:
+    """Whether the cached open copy of db_path (and the row counts) are of its present state."""
+    out = Path(out) if out else open_path_for(db_path)
+    key = source_key(db_path)
+    try:
+        counts = json.loads(inspect_path_for(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return counts.get("source_key") == key and "open" in counts and _built_from(out) == key
+
+
+def _built_from(out: Path) -> str | None:
+    if not out.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+        try:
+            (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
+        finally:
+            conn.close()
+        return cached
+    except (sqlite3.Error, TypeError):
+        return None
+
+
 def ensure_open_db(db_path: Path, out: Path | None = None) -> Path:
     """The open copy of db_path, built unless an up-to-date one is cached."""
     out = Path(out) if out else open_path_for(db_path)
     key = source_key(db_path)
-    if out.exists():
-        try:
-            conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
-            try:
-                (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
-            finally:
-                conn.close()
-            if cached == key:
-                return out
-        except sqlite3.Error:
-            pass
-    build_open_db(db_path, out, key)
+    if _built_from(out) != key:
+        build_open_db(db_path, out, key)
     return out
 
 

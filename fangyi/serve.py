@@ -136,7 +136,7 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
             ready["error"] = exc
 
     worker = None
-    if wait is None:
+    if wait is None or (build_open and opendata.is_current(db_path, open_db)):
         prepare()
     else:
         worker = threading.Thread(target=prepare, name="fangyi-open-copy", daemon=True)

@@ -254,7 +254,7 @@ async def _home(datasette, request):
         return {}
     out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
     if db not in datasette.databases:            # fangyi serve still building the open copy
-        out["fy_error"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
+        out["fy_building"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
         return out
     try:
         database = datasette.get_database(db)
