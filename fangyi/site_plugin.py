@@ -336,9 +336,10 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 # Response cache: both databases are immutable while served, so a page is the same every time it
 # is asked for by the same visitor. The first request runs its queries; the same URL again, by
 # the same actor (anonymous, or the inspector with the same CSRF cookie), is answered from
-# memory. Only GET/HEAD 200 responses without Set-Cookie, below CACHE_ITEM_BYTES, of the home
-# page and the database pages are kept; at most CACHE_BYTES in all, least recently used first
-# out; an entry lives CACHE_TTL_S (the home page names today's date).
+# memory, gzip-compressed (once) for a client that accepts it. Only GET/HEAD 200 responses without
+# Set-Cookie, below CACHE_ITEM_BYTES, of the home page and the database pages are kept; at most
+# CACHE_BYTES in all, least recently used first out; an entry lives CACHE_TTL_S (the home page
+# names today's date).
 # ---------------------------------------------------------------------------------------------
 
 CACHE_BYTES = 64 * 1024 * 1024
@@ -387,7 +388,9 @@ class ResponseCache:
         hit = self.entries.get(key)
         if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
             self.entries.move_to_end(key)
-            _, start, body = hit
+            _, start, body, gz = hit
+            if gz is not None and _accepts_gzip(scope):
+                start, body = _gzipped(start, gz), gz
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
@@ -410,14 +413,39 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         if cacheable and start_msg:
             body = b"".join(parts)
+            gz = None
+            headers = {k.lower(): v for k, v in start_msg.get("headers", [])}
+            if (len(body) > 1024 and b"content-encoding" not in headers
+                    and headers.get(b"content-type", b"").split(b";")[0].strip() in COMPRESSIBLE):
+                import gzip
+
+                gz = gzip.compress(body, compresslevel=6, mtime=0)
             old = self.entries.pop(key, None)
             if old is not None:
-                self.size -= len(old[2])
-            self.entries[key] = (time.monotonic(), dict(start_msg), body)
-            self.size += len(body)
+                self.size -= len(old[2]) + len(old[3] or b"")
+            self.entries[key] = (time.monotonic(), dict(start_msg), body, gz)
+            self.size += len(body) + len(gz or b"")
             while self.size > CACHE_BYTES and self.entries:
-                _, (_, _, dropped) = self.entries.popitem(last=False)
-                self.size -= len(dropped)
+                _, (_, _, dropped, dropped_gz) = self.entries.popitem(last=False)
+                self.size -= len(dropped) + len(dropped_gz or b"")
+
+
+COMPRESSIBLE = {b"text/html", b"application/json", b"text/csv", b"text/plain", b"application/javascript"}
+
+
+def _accepts_gzip(scope) -> bool:
+    for k, v in scope.get("headers") or []:
+        if k.lower() == b"accept-encoding" and b"gzip" in v.lower():
+            return True
+    return False
+
+
+def _gzipped(start: dict, gz: bytes) -> dict:
+    """The response start of a cached page sent gzip-compressed."""
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"vary")]
+    headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(gz)).encode()),
+                (b"vary", b"Accept-Encoding, Cookie")]
+    return dict(start, headers=headers)
 
 
 @hookimpl
