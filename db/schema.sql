@@ -155,10 +155,11 @@ CREATE TABLE IF NOT EXISTS duplicate_reports (
 );
 CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
+-- (The join on the day as well lets a filter on report_date use current_reports' primary key.)
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
 SELECT r.*, 1 AS version_rank, c.versions
 FROM current_reports c
-JOIN daily_reports_resolved r ON r.report_id = c.report_id;
+JOIN daily_reports_resolved r ON r.report_id = c.report_id AND r.report_date = c.report_date;
 
 -- All reports of every unit-day with their rank: 1 is the one in force (see current_reports); a
 -- report repeating the version before it (duplicate_reports) has no rank and names that version.

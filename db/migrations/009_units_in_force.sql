@@ -1,7 +1,9 @@
 -- From schema version 7 to 9: units_in_force, every unit in force with its town and district,
 -- written by `fangyi check` (checks/_materialise/100_units_in_force.sql); the view
--- unit_hierarchy now reads it instead of walking the registry on every query. schema.sql (run
--- after this) creates the table and the view; the next check run fills the table.
+-- unit_hierarchy now reads it instead of walking the registry on every query, and
+-- daily_reports_current joins its reports on the day too, so that a filter on the day uses
+-- current_reports' key. schema.sql (run after this) makes the views anew; the next check run
+-- fills the table.
 CREATE TABLE IF NOT EXISTS units_in_force (
     unit_code     TEXT PRIMARY KEY,
     name          TEXT,
