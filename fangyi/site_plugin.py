@@ -216,16 +216,38 @@ def is_inspector(actor) -> bool:
 
 
 HOME_MISSED = """
-WITH day AS (SELECT max(report_date) AS d FROM expected_report_status
-             WHERE report_date <= date('now') AND (reported = 0 OR on_time = 0))
-SELECT s.report_date, s.unit_code, u.name AS unit_name, u.town_name,
-       CASE WHEN s.reported = 0 THEN '漏報' ELSE '遲報' END AS status,
-       r.leaders AS duty_leader, r.phone AS duty_phone
-FROM day, expected_report_status s
+WITH day AS (
+    -- the latest day with a missed report (a partial index) or a late one (the current reports
+    -- by day, newest first, until one is expected, reported and not on time)
+    SELECT max(d) AS d FROM (
+        SELECT max(report_date) AS d FROM expected_report_status
+        WHERE reported = 0 AND report_date <= date('now')
+        UNION ALL
+        SELECT * FROM (
+            SELECT c.report_date FROM current_reports c
+            JOIN calendar_days k ON k.day = c.report_date
+            JOIN expected_report_status e
+              ON e.unit_code = c.unit_code AND e.iso_week = k.iso_week AND e.report_date = c.report_date
+            WHERE e.reported = 1 AND e.on_time = 0 AND c.report_date <= date('now')
+            ORDER BY c.report_date DESC LIMIT 1)))
+SELECT s.report_date AS report_date, s.unit_code AS unit_code, u.name AS unit_name, u.town_name AS town_name,
+       '漏報' AS status, r.leaders AS duty_leader, r.phone AS duty_phone, s.reported AS reported
+FROM day
+JOIN expected_report_status s ON s.report_date = day.d AND s.reported = 0
 LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
 LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
-WHERE s.report_date = day.d AND (s.reported = 0 OR (s.reported = 1 AND s.on_time = 0))
-ORDER BY s.reported, u.town_name, s.unit_code
+UNION ALL
+SELECT s.report_date, s.unit_code, u.name, u.town_name, '遲報',
+       r.leaders, r.phone, s.reported
+FROM day
+JOIN current_reports c ON c.report_date = day.d
+JOIN calendar_days k ON k.day = c.report_date
+JOIN expected_report_status s
+  ON s.unit_code = c.unit_code AND s.iso_week = k.iso_week AND s.report_date = c.report_date
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
+LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
+WHERE s.reported = 1 AND s.on_time = 0
+ORDER BY reported, town_name, unit_code
 """
 
 HOME_RANKING = """
@@ -265,7 +287,7 @@ async def _home(datasette, request):
         out["fy_error"] = str(e)
     try:
         out["fy_latest"] = (await database.execute(
-            "SELECT max(report_date) FROM expected_report_status WHERE report_date <= date('now')")).rows[0][0]
+            "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:
         out["fy_latest"] = None
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
