@@ -143,28 +143,59 @@ def bench_scale(scale: float, args, log) -> dict:
     return res
 
 
-def serve(db: Path, manifest: dict, out: Path, log) -> tuple[Step, list]:
-    from fangyi.serve import METADATA
+PARAMS = {"date": "2021-06-15", "start_date": "2021-03-08", "end_date": "2021-03-14",
+          "iso_week": "2021-W10", "month": "2021-06",
+          "merchant_id": "91440199MA5CHT0011", "trace_code": "QL2101120001"}
+
+
+def serve(db: Path, manifest: dict | None, out: Path, log) -> tuple[Step, list]:
+    """`fangyi serve` on db; every page of the open copy as an anonymous visitor, then every page
+    of the full database as the logged-in inspector."""
+    import secrets
+
+    from datasette_auth_passwords.utils import hash_password
+
+    from fangyi.serve import METADATA, open_name
 
     # realistic values; the province scenario has no rosters or ledgers, so those queries
     # answer with their empty result
-    params = {"date": "2021-06-15", "start_date": "2021-03-08", "end_date": "2021-03-14",
-              "iso_week": "2021-W10", "unit_code": manifest["sample_unit_code"], "month": "2021-06",
-              "merchant_id": "91440199MA5CHT0011", "trace_code": "QL2101120001"}
+    params = dict(PARAMS, unit_code=(manifest or {}).get("sample_unit_code") or sample_unit(db))
+    password = secrets.token_urlsafe(12)
+    env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=hash_password(password))
     port = latency.free_port()
+    start = time.perf_counter()
     server = latency.Server([str(BIN / "fangyi"), "serve", "--db", str(db), "--port", str(port)],
-                            port, out / "serve.log", out)
+                            port, out / "serve.log", out, env=env)
     try:
-        ready = server.wait_ready(120)
-        log(f"  serve: answering after {ready:.1f} s on port {port}")
-        urls = latency.pages(db, METADATA, params)
-        pages = latency.measure(port, urls, f"/{db.stem}.json?sql=select+1", CLIENTS, PER_CLIENT, log)
-        return Step("ok", ready), pages
+        ready = server.wait_ready(900)
+        log(f"  serve: answering after {ready:.1f} s on port {port} (load {os.getloadavg()[0]:.1f})")
+        public = open_name(db)
+        open_ready = latency.wait_for(port, f"/{public}.json?sql=select+1", 900) + ready
+        log(f"  serve: open copy {public} answering after {open_ready:.1f} s")
+        cookies = latency.login(port, password)
+        pages = []
+        for name, jar in ((public, None), (db.stem, cookies)):
+            urls = latency.pages(db, METADATA, params, db=name)
+            if name == db.stem:
+                urls = urls[1:]             # "/" once, as the anonymous visitor
+            pages += latency.measure(port, urls, f"/{name}.json?sql=select+1", CLIENTS, PER_CLIENT, log,
+                                     cookies=jar)
+        step = Step("ok", ready)
+        step.open_seconds = open_ready
+        return step, pages
     except Exception as exc:     # noqa: BLE001 - any failure is reported and the run goes on
         log(f"  serve: FAILED: {exc}")
         return Step("failed", detail=str(exc)[:120]), []
     finally:
         server.stop()
+
+
+def sample_unit(db: Path) -> str:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute("SELECT unit_code FROM expected_report_status LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def machine() -> str:
@@ -215,18 +246,25 @@ def report(results: list[dict]) -> str:
 
 
 def serve_lines(r: dict) -> list[str]:
+    label = f"scale {r['scale']:g}" if "scale" in r else f"`{r.get('db')}`"
     if r["serve"].status != "ok":
-        return ["", f"Datasette at scale {r['scale']:g}: {r['serve'].cell()}."]
-    lines = ["", f"Datasette at scale {r['scale']:g} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s): "
+        return ["", f"Datasette at {label}: {r['serve'].cell()}."]
+    opened = getattr(r["serve"], "open_seconds", None)
+    lines = ["", f"Datasette at {label} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s"
+             + (f", the open copy after {opened:.1f} s" if opened is not None else "") + "): "
              f"{CLIENTS} concurrent clients, "
-             f"{PER_CLIENT} requests each; 1 each for a page slower than {latency.SLOW_PROBE_S:g} s on a first "
-             f"request, none when that one times out ({latency.REQUEST_TIMEOUT_S:g} s).", ""]
+             f"{PER_CLIENT} requests each after a first request alone (its time is \"first\"); 1 each for a "
+             f"page slower than {latency.SLOW_PROBE_S:g} s on the first request, none when that one times out "
+             f"({latency.REQUEST_TIMEOUT_S:g} s). The open copy's pages as an anonymous visitor, the full "
+             "database's as the logged-in inspector; load is the 1-minute load average after the page.", ""]
     if r.get("pages"):
-        lines += ["| page | requests | not 200 | p50 ms | p95 ms |", "|---|---|---|---|---|"]
+        lines += ["| page | requests | not 200 | first ms | p50 ms | p95 ms | load |", "|---|---|---|---|---|---|---|"]
         for p in r["pages"]:
             bad = ", ".join(f"{s}×{n}" for s, n in p.statuses.items() if s != "200") or "0"
-            lines.append(f"| `{p.page}` | {len(p.latencies)} | {bad} | {p.percentile_ms(50):.0f} | "
-                         f"{p.percentile_ms(95):.0f} |")
+            first = f"{1000 * p.first:.0f}" if p.first is not None else "—"
+            load = f"{p.load:.1f}" if p.load is not None else "—"
+            lines.append(f"| `{p.page}` | {len(p.latencies)} | {bad} | {first} | {p.percentile_ms(50):.0f} | "
+                         f"{p.percentile_ms(95):.0f} | {load} |")
     return lines
 
 
@@ -243,9 +281,17 @@ def main() -> None:
     parser.add_argument("--skip-serve", action="store_true", help="do not serve and measure latency")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per step (default 1800)")
     parser.add_argument("--no-readme", action="store_true", help="print the results only")
+    parser.add_argument("--serve-only", type=Path, metavar="DB",
+                        help="only serve DB (ingested and checked) and measure its pages; prints the results")
     args = parser.parse_args()
     if not os.access(BIN / "fangyi", os.X_OK):
         sys.exit(f"{BIN / 'fangyi'} not found: run with the project's .venv/bin/python (make bench)")
+    if args.serve_only:
+        db = args.serve_only.resolve()
+        res = {"db": db.name}
+        res["serve"], res["pages"] = serve(db, None, db.parent, lambda msg: print(msg, flush=True))
+        print("\n".join(serve_lines(res)))
+        return
     results = []
     for scale in (float(s) for s in args.scales.split(",")):
         try:

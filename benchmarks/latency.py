@@ -28,6 +28,8 @@ class PageResult:
     page: str
     latencies: list[float] = field(default_factory=list)     # seconds, every request
     statuses: Counter = field(default_factory=Counter)        # "200", "400", "timeout", ...
+    first: float | None = None                                # seconds, the first request alone
+    load: float | None = None                                 # 1-minute load average after the page
 
     @property
     def errors(self) -> int:
@@ -40,11 +42,13 @@ class PageResult:
         return 1000 * ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def pages(db_path: Path, metadata_path: Path, params: dict[str, str]) -> list[str]:
+def pages(db_path: Path, metadata_path: Path, params: dict[str, str], db: str | None = None,
+          metadata_db: str = "workbench") -> list[str]:
     """/, the database page, every table and view of the database listed in metadata.yml that
-    exists in it, /db/findings, and every canned query with `params` filled in."""
-    db = db_path.stem
-    meta = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))["databases"][db]
+    exists in it, /db/findings, and every canned query with `params` filled in. db: the name it
+    is served under (default the file's stem; `<stem>_open` for the open copy)."""
+    db = db or db_path.stem
+    meta = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))["databases"][metadata_db]
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
@@ -73,11 +77,11 @@ class Server:
     """`cmd` started in its own process group (fangyi serve runs datasette as its child), so
     stopping it stops both."""
 
-    def __init__(self, cmd: list[str], port: int, log: Path, cwd: Path):
+    def __init__(self, cmd: list[str], port: int, log: Path, cwd: Path, env: dict | None = None):
         self.port = port
         self.log = open(log, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=cwd,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
 
     def wait_ready(self, timeout: float) -> float:
         """Seconds until / answers 200; raises RuntimeError if it does not in time."""
@@ -127,18 +131,43 @@ async def _idle(client: httpx.AsyncClient, idle_url: str, limit: float = 300) ->
         await asyncio.sleep(1)
 
 
+def login(port: int, password: str, username: str = "inspector") -> dict[str, str]:
+    """The cookies of a logged-in inspector (datasette-auth-passwords' /-/login form)."""
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S) as client:
+        client.get("/-/login")
+        token = client.cookies.get("ds_csrftoken")
+        resp = client.post("/-/login", data={"username": username, "password": password, "csrftoken": token})
+        if "ds_actor" not in client.cookies:
+            raise RuntimeError(f"login failed: {resp.status_code}")
+        return dict(client.cookies)
+
+
+def wait_for(port: int, url: str, timeout: float, cookies: dict | None = None) -> float:
+    """Seconds until url answers 200 (e.g. the open copy, built in the background)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        try:
+            if httpx.get(f"http://{HOST}:{port}{url}", cookies=cookies, timeout=10).status_code == 200:
+                return time.perf_counter() - start
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
 async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_client: int,
-                   log) -> list[PageResult]:
+                   log, cookies: dict | None = None) -> list[PageResult]:
     results = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S,
-                                 limits=limits) as client:
+                                 limits=limits, cookies=cookies) as client:
         for url in urls:
             await _idle(client, idle_url)
             result = PageResult(url)
             # A first request warms caches and tells a slow page, which then gets one request
             # per client (a page that does not answer at all, none) so that the run stays bounded.
             probe = await _get(client, url, None)
+            result.first = probe
             n = per_client if probe < SLOW_PROBE_S else 1 if probe < REQUEST_TIMEOUT_S else 0
 
             async def one_client():
@@ -150,13 +179,16 @@ async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_
             else:
                 result.latencies.append(probe)
                 result.statuses["timeout"] += 1
-            log(f"    {url}: {len(result.latencies)} requests, p50 {result.percentile_ms(50):.0f} ms, "
-                f"p95 {result.percentile_ms(95):.0f} ms, {dict(result.statuses)}")
+            result.load = os.getloadavg()[0]
+            log(f"    {url}: first {1000 * probe:.0f} ms, {len(result.latencies)} requests, "
+                f"p50 {result.percentile_ms(50):.0f} ms, p95 {result.percentile_ms(95):.0f} ms, "
+                f"{dict(result.statuses)}, load {result.load:.1f}")
             results.append(result)
     return results
 
 
 def measure(port: int, urls: list[str], idle_url: str, clients: int = 20, per_client: int = 10,
-            log=print) -> list[PageResult]:
-    """Per url: p50/p95 over `clients` concurrent clients of `per_client` requests each."""
-    return asyncio.run(_measure(port, urls, idle_url, clients, per_client, log))
+            log=print, cookies: dict | None = None) -> list[PageResult]:
+    """Per url: p50/p95 over `clients` concurrent clients of `per_client` requests each (with
+    `cookies`: as that visitor, e.g. the logged-in inspector)."""
+    return asyncio.run(_measure(port, urls, idle_url, clients, per_client, log, cookies))

@@ -13,12 +13,12 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # (from version, to version, script): 0 is the first release, which had no version
 MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
               (3, 4, "migrations/004_coldchain.sql"), (4, 5, "migrations/005_rosters.sql"),
               (5, 6, "migrations/006_check_run_steps.sql"), (6, 7, "migrations/007_content_sha256.sql"),
-              (7, 8, "migrations/008_report_date_name.sql")]
+              (7, 8, "migrations/008_report_date_name.sql"), (8, 9, "migrations/009_units_in_force.sql")]
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 
 

@@ -155,10 +155,11 @@ CREATE TABLE IF NOT EXISTS duplicate_reports (
 );
 CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
 
+-- (The join on the day as well lets a filter on report_date use current_reports' primary key.)
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
 SELECT r.*, 1 AS version_rank, c.versions
 FROM current_reports c
-JOIN daily_reports_resolved r ON r.report_id = c.report_id;
+JOIN daily_reports_resolved r ON r.report_id = c.report_id AND r.report_date = c.report_date;
 
 -- All reports of every unit-day with their rank: 1 is the one in force (see current_reports); a
 -- report repeating the version before it (duplicate_reports) has no rank and names that version.
@@ -228,23 +229,27 @@ SELECT day,
        strftime('%Y', thu) || '-W' || printf('%02d', (CAST(strftime('%j', thu) AS INTEGER) - 1) / 7 + 1) AS iso_week
 FROM thursdays;
 
--- Each unit with its town and district: its nearest ancestors (or itself) at those levels, so
--- registries with province and city levels above the districts work the same way.
+-- Derived by `fangyi check` (checks/_materialise/100_units_in_force.sql, its first step): every
+-- unit in force (units_current) with its town and district, its nearest ancestors (or itself) at
+-- those levels, so registries with province and city levels above the districts work the same
+-- way; read by unit_hierarchy, the later steps and the site's pages by primary key.
+CREATE TABLE IF NOT EXISTS units_in_force (
+    unit_code     TEXT PRIMARY KEY,
+    name          TEXT,
+    level         TEXT,
+    parent_code   TEXT,
+    reports_daily INTEGER,
+    opened_on     TEXT,
+    closed_on     TEXT,
+    town_code     TEXT,                   -- the town itself for a town; NULL above the towns
+    town_name     TEXT,
+    district_code TEXT                    -- the district itself for a district
+);
+
+-- Each unit with its town and district, as the latest check run worked them out.
 CREATE VIEW IF NOT EXISTS unit_hierarchy AS
-WITH RECURSIVE up(unit_code, ancestor_code, depth) AS (
-    SELECT unit_code, unit_code, 0 FROM units_current
-    UNION ALL
-    SELECT up.unit_code, p.parent_code, up.depth + 1
-    FROM up JOIN units_current p ON p.unit_code = up.ancestor_code
-    WHERE p.parent_code IS NOT NULL AND up.depth < 8
-)
-SELECT u.unit_code, u.name, u.level,
-       max(CASE WHEN a.level = 'town' THEN a.unit_code END) AS town_code,
-       max(CASE WHEN a.level = 'district' THEN a.unit_code END) AS district_code
-FROM units_current u
-JOIN up ON up.unit_code = u.unit_code
-LEFT JOIN units_current a ON a.unit_code = up.ancestor_code
-GROUP BY u.unit_code, u.name, u.level;
+SELECT unit_code, name, level, town_code, district_code
+FROM units_in_force;
 
 -- The expected calendar: every unit marked to report daily, on every day of the period inside
 -- its opened_on .. closed_on (both inclusive).

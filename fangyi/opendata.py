@@ -7,7 +7,7 @@ person's first appearance in the roster, then in claims); phone numbers are mask
 (138****1234); every other text cell — unknown columns (`extra`), raw rows of rejected and
 non-data rows, rejection reasons, finding messages and evidence, file paths — has every known
 name replaced by its pseudonym and every known phone or mobile-looking number masked. The copy is
-vacuumed with secure_delete on, so nothing of the original is left in free pages.
+copied with VACUUM INTO and scrubbed with secure_delete on, so nothing of the original is left in free pages.
 
 The copy is cached beside the database (`<stem>.open.db`, or in a temporary folder when that one
 is not writable) and rebuilt when the database file or its latest check run changes."""
@@ -19,7 +19,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 SPLIT = re.compile(r"[、，,；;/\s]+")
 BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
@@ -64,18 +64,116 @@ def mask_phone(text: str | None) -> str | None:
     return s[:3] + middle + s[-4:]
 
 
-def open_path_for(db_path: Path) -> Path:
-    """Where the open copy of db_path is cached: beside it if that folder is writable."""
+_TEMP_FOLDERS: dict[Path, Path] = {}
+
+
+def _cache_folder(db_path: Path) -> Path:
+    """Beside the database if that folder is writable, else one temporary folder per database
+    for this process, removed at exit."""
     db_path = Path(db_path).resolve()
     if os.access(db_path.parent, os.W_OK):
-        return db_path.with_name(db_path.stem + ".open.db")
-    import atexit
-    import shutil
-    import tempfile
+        return db_path.parent
+    if db_path not in _TEMP_FOLDERS:
+        import atexit
+        import shutil
+        import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="fangyi-open-"))
-    atexit.register(shutil.rmtree, folder, True)
-    return folder / (db_path.stem + ".open.db")
+        folder = Path(tempfile.mkdtemp(prefix="fangyi-open-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _TEMP_FOLDERS[db_path] = folder
+    return _TEMP_FOLDERS[db_path]
+
+
+def open_path_for(db_path: Path) -> Path:
+    """Where the open copy of db_path is cached: beside it if that folder is writable."""
+    return _cache_folder(db_path) / (Path(db_path).stem + ".open.db")
+
+
+def inspect_path_for(db_path: Path) -> Path:
+    """Where the row counts of db_path and its open copy are cached (`<stem>.inspect.json`)."""
+    return _cache_folder(db_path) / (Path(db_path).stem + ".inspect.json")
+
+
+def count_rows(path: Path, only: set[str] | None = None) -> dict[str, int]:
+    """{table or view: rows} of the database file at path (a view that fails is left out)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    counts = {}
+    try:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        for name in names:
+            if only is not None and name not in only:
+                continue
+            try:
+                counts[name] = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+            except sqlite3.Error:
+                pass
+    finally:
+        conn.close()
+    return counts
+
+
+def ensure_inspect(db_path: Path, open_path: Path | None, name: str, open_name: str | None) -> dict:
+    """Datasette's inspect data (`datasette inspect`: file, size, row counts) of db_path and of its
+    open copy, with every view counted too, so that no table or view page counts its rows while
+    served. Counted once per state of the data (the open copy's source key) and cached in
+    `<stem>.inspect.json`; the open copy has the same rows, so only its own tables are counted."""
+    db_path = Path(db_path).resolve()
+    key = source_key(db_path)
+    cache = inspect_path_for(db_path)
+    data = None
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data.get("source_key") != key:
+            data = None
+    except (OSError, ValueError):
+        pass
+    if data is None:
+        data = {"source_key": key, "full": count_rows(db_path)}
+        try:
+            cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass
+    out = {name: _inspect_entry(db_path, data["full"])}
+    if open_path is not None and open_name:
+        own = data.get("open")
+        if own is None:
+            conn = sqlite3.connect(f"file:{Path(open_path).resolve()}?mode=ro", uri=True)
+            try:
+                objects = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+            finally:
+                conn.close()
+            own = count_rows(open_path, objects - set(data["full"]))
+            data["open"] = own
+            try:
+                cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            except OSError:
+                pass
+        out[open_name] = _inspect_entry(Path(open_path), {**data["full"], **own})
+    return out
+
+
+def quick_inspect(db_path: Path) -> dict:
+    """The inspect data of db_path with its tables counted (not its views): about a second."""
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    finally:
+        conn.close()
+    return _inspect_entry(Path(db_path), count_rows(db_path, tables))
+
+
+def _inspect_entry(path: Path, counts: dict[str, int]) -> dict:
+    """hash None: Datasette would otherwise hash the whole file for the index page. "tables"
+    holds the views too (a view page reads its count there); "views" names them, so that the
+    database page's list of tables can leave them out."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        views = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'"))
+    finally:
+        conn.close()
+    return {"file": str(path), "size": path.stat().st_size, "hash": None,
+            "tables": {t: {"count": n} for t, n in counts.items()}, "views": views}
 
 
 def source_key(db_path: Path) -> str:
@@ -92,22 +190,37 @@ def source_key(db_path: Path) -> str:
     return json.dumps([BUILDER_VERSION, st.st_size, st.st_mtime_ns, run], ensure_ascii=False)
 
 
+def is_current(db_path: Path, out: Path | None = None) -> bool:
+    """Whether the cached open copy of db_path (and the row counts) are of its present state."""
+    out = Path(out) if out else open_path_for(db_path)
+    key = source_key(db_path)
+    try:
+        counts = json.loads(inspect_path_for(db_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return counts.get("source_key") == key and "open" in counts and _built_from(out) == key
+
+
+def _built_from(out: Path) -> str | None:
+    if not out.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
+        try:
+            (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
+        finally:
+            conn.close()
+        return cached
+    except (sqlite3.Error, TypeError):
+        return None
+
+
 def ensure_open_db(db_path: Path, out: Path | None = None) -> Path:
     """The open copy of db_path, built unless an up-to-date one is cached."""
     out = Path(out) if out else open_path_for(db_path)
     key = source_key(db_path)
-    if out.exists():
-        try:
-            conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
-            try:
-                (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
-            finally:
-                conn.close()
-            if cached == key:
-                return out
-        except sqlite3.Error:
-            pass
-    build_open_db(db_path, out, key)
+    if _built_from(out) != key:
+        build_open_db(db_path, out, key)
     return out
 
 
@@ -140,22 +253,27 @@ def personal_data(conn) -> tuple[dict[str, str], set[str]]:
     from fangyi.ingest.text import norm
 
     people: list[tuple[str, list[str]]] = []          # (key, names written)
+    # Each distinct value once, in the order of its first appearance (a province's daily reports
+    # name a few thousand reporters over millions of rows).
     for key, person in _rows(conn, "SELECT person_key, person FROM duty_shifts WHERE person IS NOT NULL "
-                                   "ORDER BY shift_id"):
+                                   "GROUP BY person_key, person ORDER BY min(shift_id)"):
         people.append((key or norm(person), _names(person)))
-    for key, person in _rows(conn, "SELECT person_key, person FROM allowance_claims ORDER BY claim_id"):
+    for key, person in _rows(conn, "SELECT person_key, person FROM allowance_claims "
+                                   "GROUP BY person_key, person ORDER BY min(claim_id)"):
         people.append((key or norm(person), _names(person)))
     for col in ("duty_leader", "reporter"):
-        for (person,) in _rows(conn, f"SELECT {col} FROM daily_reports WHERE {col} IS NOT NULL ORDER BY report_id"):
+        for (person,) in _rows(conn, f"SELECT {col} FROM daily_reports WHERE {col} IS NOT NULL "
+                                     f"GROUP BY {col} ORDER BY min(report_id)"):
             for n in _names(person):
                 people.append((BRACKETS.sub("", norm(n)), [n]))
     for cols in ("day_staff", "night_staff", "leaders"):
-        for (text,) in _rows(conn, f"SELECT {cols} FROM roster_unit_days WHERE {cols} IS NOT NULL"):
+        for (text,) in _rows(conn, f"SELECT {cols} FROM roster_unit_days WHERE {cols} IS NOT NULL "
+                                   f"GROUP BY {cols} ORDER BY min(rowid)"):
             for n in _names(text):
                 people.append((BRACKETS.sub("", norm(n)), [n]))
     for (buyer,) in _rows(conn, "SELECT buyer FROM coldchain_sales s WHERE buyer IS NOT NULL AND NOT EXISTS "
                                 "(SELECT 1 FROM merchants m WHERE m.merchant_id = s.buyer_merchant_id "
-                                "OR m.name = s.buyer) ORDER BY sale_id"):
+                                "OR m.name = s.buyer) GROUP BY buyer ORDER BY min(sale_id)"):
         people.append((norm(buyer), [buyer]))
 
     pseudonym_of_key: dict[str, str] = {}
@@ -169,9 +287,11 @@ def personal_data(conn) -> tuple[dict[str, str], set[str]]:
                 names.setdefault(n, alias)
 
     phones: set[str] = set()
-    for sql in ("SELECT phone FROM duty_shifts", "SELECT phone FROM roster_unit_days",
-                "SELECT buyer_phone FROM coldchain_sales", "SELECT supplier_phone FROM coldchain_batches",
-                "SELECT json_extract(evidence, '$.duty_phone') FROM findings_history"):
+    for sql in ("SELECT DISTINCT phone FROM duty_shifts", "SELECT DISTINCT phone FROM roster_unit_days",
+                "SELECT DISTINCT buyer_phone FROM coldchain_sales",
+                "SELECT DISTINCT supplier_phone FROM coldchain_batches",
+                "SELECT DISTINCT json_extract(evidence, '$.duty_phone') FROM findings_history "
+                "WHERE evidence LIKE '%duty_phone%'"):
         for (p,) in _rows(conn, sql):
             for part in SPLIT.split(str(p or "")):
                 if sum(c.isdigit() for c in part) >= 7:
@@ -280,29 +400,36 @@ COLUMN_RULES = [
 
 
 def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
-    """Write the open copy of db_path to out (replacing it)."""
+    """Write the open copy of db_path to out (replacing it).
+
+    The copy is made with VACUUM INTO, so none of the original's free pages come along, and
+    scrubbed with secure_delete on, so no overwritten value is left in free space. Each text
+    column is scrubbed value by value: its distinct values are read once, and only the rows
+    holding a value that changes are rewritten (a province's daily reports repeat a few hundred
+    thousand values over millions of rows)."""
     out = Path(out)
     tmp = out.with_name(out.name + ".building")
     tmp.unlink(missing_ok=True)
+    for extra in ("-journal", "-wal", "-shm"):
+        Path(str(tmp) + extra).unlink(missing_ok=True)
     src = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
-    dst = sqlite3.connect(tmp)
     try:
-        src.backup(dst)
+        src.execute("VACUUM INTO ?", (str(tmp),))
         names, phones = personal_data(src)
     finally:
         src.close()
+    dst = sqlite3.connect(tmp)
     try:
         scrub = Scrubber(names, phones)
         dst.execute("PRAGMA journal_mode = DELETE")
         dst.execute("PRAGMA secure_delete = ON")
+        dst.execute("CREATE TEMP TABLE fy_map (old PRIMARY KEY, new) WITHOUT ROWID")
         fns = {
             "role_reporter": lambda v: ROLE_REPORTER if v not in (None, "") else v,
             "role_leader": lambda v: ROLE_LEADER if v not in (None, "") else v,
             "extra": scrub.extra, "pseudonym": scrub.pseudonym, "pseudonyms": scrub.pseudonyms,
             "phone": mask_phone, "evidence": scrub.evidence, "text": scrub.text,
         }
-        for name, fn in fns.items():
-            dst.create_function(f"fy_{name}", 1, fn)
         tables = [r[0] for r in dst.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         with dst:
@@ -311,25 +438,69 @@ def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
                 dst.execute(f"UPDATE coldchain_sales SET buyer = '{ROLE_BUYER}' WHERE buyer IS NOT NULL AND NOT EXISTS "
                             "(SELECT 1 FROM merchants m WHERE m.merchant_id = coldchain_sales.buyer_merchant_id "
                             "OR m.name = coldchain_sales.buyer)")
+            roles = [(t, c) for t, c, rule in COLUMN_RULES if rule.startswith("role_")]
+            role_sets = {}
             for table, column, rule in COLUMN_RULES:
-                if table in tables and column in _columns(dst, table):
-                    dst.execute(f'UPDATE "{table}" SET "{column}" = fy_{rule}("{column}") '
-                                f'WHERE "{column}" IS NOT NULL')
+                if table in tables and column in _columns(dst, table) and rule.startswith("role_"):
+                    role = ROLE_REPORTER if rule == "role_reporter" else ROLE_LEADER
+                    role_sets.setdefault(table, []).append(
+                        f"\"{column}\" = CASE WHEN \"{column}\" <> '' THEN '{role}' ELSE \"{column}\" END")
+            for table, sets in role_sets.items():      # one pass over the reports for both roles
+                dst.execute(f'UPDATE "{table}" SET {", ".join(sets)}')
+            for table, column, rule in COLUMN_RULES:
+                if table in tables and column in _columns(dst, table) and not rule.startswith("role_"):
+                    _scrub_column(dst, table, column, fns[rule], "IS NOT NULL")
             for table in tables:
-                for column in _columns(dst, table):
-                    dst.execute(f'UPDATE "{table}" SET "{column}" = fy_text("{column}") '
-                                f'WHERE typeof("{column}") = \'text\'')
+                for column in _text_columns(dst, table):
+                    if (table, column) not in roles:
+                        _scrub_column(dst, table, column, scrub.text, TEXT_NOT_ISO)
+            dst.execute("DROP TABLE temp.fy_map")
             dst.executescript(_extra_schema())
             dst.executemany("INSERT INTO check_labels VALUES (?, ?)", CHECK_LABELS.items())
             dst.executemany("INSERT INTO severity_labels VALUES (?, ?, ?)",
                             [(k, v, i) for i, (k, v) in enumerate(SEVERITY_LABELS.items())])
             dst.execute("INSERT INTO open_data_build VALUES (?, datetime('now'), ?, ?)",
                         (key or source_key(db_path), len(set(names.values())), len(phones)))
-        dst.execute("VACUUM")
     finally:
         dst.close()
     os.replace(tmp, out)
     return out
+
+
+# Text cells worth scrubbing: not the ISO dates and date-times the ingest writes (digits and
+# separators only, no run of 7 digits: they hold no name and no phone number).
+TEXT_NOT_ISO = ("IS NOT NULL AND typeof(\"{c}\") = 'text' "
+                "AND \"{c}\" NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "
+                "AND \"{c}\" NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]' "
+                "AND \"{c}\" NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]' "
+                "AND \"{c}\" NOT GLOB '[0-9][0-9][0-9][0-9]-W[0-9][0-9]'")
+
+
+def _text_columns(conn, table: str) -> list[str]:
+    """The columns of table that hold at least one text value, found in one pass."""
+    columns = _columns(conn, table)
+    if not columns:
+        return []
+    flags = conn.execute("SELECT " + ", ".join(f'max(typeof("{c}") = \'text\')' for c in columns)
+                         + f' FROM "{table}"').fetchone()
+    return [c for c, f in zip(columns, flags) if f]
+
+
+def _scrub_column(conn, table: str, column: str, fn, where: str) -> None:
+    """column = fn(column) on every row where it is not NULL: fn runs once per distinct value,
+    and only the rows whose value changes are written."""
+    t, c = f'"{table}"', f'"{column}"'
+    changed = []
+    for (value,) in conn.execute(f"SELECT DISTINCT {c} FROM {t} WHERE {c} " + where.format(c=column)):
+        new = fn(value)
+        if new != value or type(new) is not type(value):
+            changed.append((value, new))
+    if not changed:
+        return
+    conn.execute("DELETE FROM temp.fy_map")
+    conn.executemany("INSERT OR REPLACE INTO temp.fy_map VALUES (?, ?)", changed)
+    conn.execute(f"UPDATE {t} SET {c} = (SELECT m.new FROM temp.fy_map m WHERE m.old = {t}.{c}) "
+                 f"WHERE {c} IN (SELECT old FROM temp.fy_map)")
 
 
 def _columns(conn, table: str) -> list[str]:
@@ -350,6 +521,6 @@ def _extra_schema() -> str:
     FROM findings f
     LEFT JOIN severity_labels sl ON sl.severity = f.severity
     LEFT JOIN check_labels cl ON cl.check_id = f.check_id
-    LEFT JOIN units_current u ON u.unit_code = f.unit_code
+    LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
     ORDER BY sl.severity_rank, f.date DESC, f.check_id, f.unit_code;
     """

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import os
-import sqlite3
 from pathlib import Path
 
 import yaml
 
 METADATA = Path(__file__).parent / "metadata.yml"     # in a checkout, a link to the top-level file
 METADATA_DB = "workbench"                             # the database name metadata.yml is written for
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000}
+# Both databases are immutable while served: counts come from the inspect file (fangyi.opendata,
+# written once per state of the data), facet suggestions (a query per column on every table page)
+# are off, a facet asked for in the URL gets at most 200 ms, and the configured facets
+# (metadata.yml) are only on tables where counting them is cheap.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 200, "suggest_facets": False,
+            "num_sql_threads": 4}
+SERVE_WAIT_S = 10      # `fangyi serve` answers after this at most; a slower open copy joins later
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 INSPECTOR = {"id": "inspector"}
@@ -100,52 +104,90 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     return metadata
 
 
-def _inspect(path: Path, name: str) -> dict:
-    """`datasette inspect`-style counts of an immutable database."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        counts = {t: {"count": conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]} for t in tables}
-    finally:
-        conn.close()
-    return {name: {"file": str(path), "size": path.stat().st_size, "hash": None, "tables": counts}}
-
-
-def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True):
+def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True,
+                   wait: float | None = None):
     """Datasette on db_path (inspector only) and its open copy (everyone). open_db: where the open
-    copy is (built or reused); default beside db_path, see fangyi.opendata."""
+    copy is (built or reused); default beside db_path, see fangyi.opendata.
+
+    What is served is prepared once per state of the data and reused while the data is
+    unchanged: the open copy and the row counts of every table and view of both files. With
+    wait=None it is prepared before this returns; with wait=S it is prepared in a thread,
+    waited for at most S seconds, and if it takes longer (a province database: a minute) the
+    full database is served at once, with its tables' counts, and the open copy joins the site
+    when it is ready."""
+    import sys
+    import threading
+
     from datasette.app import Datasette
     from datasette.database import Database
 
     from fangyi import opendata
 
     db_path = Path(db_path).resolve()
-    paths = [db_path]
-    name = None
-    if build_open:
-        open_path = opendata.ensure_open_db(db_path, open_db)
-        name = open_name(db_path)
-    settings = dict(SETTINGS)
-    inspect_data = _inspect(db_path, db_path.stem)
-    if name:
-        inspect_data.update(_inspect(open_path, name))
-    for v in inspect_data.values():
-        v.pop("hash")
+    name = open_name(db_path) if build_open else None
+    ready: dict = {}
+
+    def prepare():
+        try:
+            open_path = opendata.ensure_open_db(db_path, open_db) if build_open else None
+            ready["inspect"] = opendata.ensure_inspect(db_path, open_path, db_path.stem, name)
+            ready["open_path"] = open_path
+        except BaseException as exc:      # noqa: BLE001 - reported by the caller or on stderr
+            ready["error"] = exc
+
+    worker = None
+    if wait is None or (build_open and opendata.is_current(db_path, open_db)):
+        prepare()
+    else:
+        worker = threading.Thread(target=prepare, name="fangyi-open-copy", daemon=True)
+        worker.start()
+        worker.join(wait)
+    if "error" in ready:
+        raise ready["error"]
+    pending = "inspect" not in ready
+    # Row counts of every table and view (`datasette inspect` style): a table or view page
+    # without filters shows its count without counting. Until they are ready, the full
+    # database's tables only (a second at province size).
+    inspect_data = ready.get("inspect") or {db_path.stem: opendata.quick_inspect(db_path)}
     static = [("fangyi-static", str(STATIC))]
     docs = gx_docs(db_path)
     if docs:
         static.append(("data-docs", str(docs)))
-    ds = Datasette(immutables=[str(p) for p in paths], metadata=site_metadata(db_path, name),
-                   settings=settings, template_dir=str(TEMPLATES), static_mounts=static,
-                   inspect_data=None)
-    if name:
-        ds.add_database(Database(ds, path=str(open_path), is_mutable=False), name=name)
-    for db_name, data in inspect_data.items():
-        try:
-            ds.get_database(db_name)._cached_table_counts = {t: v["count"] for t, v in data["tables"].items()}
-        except KeyError:
-            pass
+    ds = Datasette(immutables=[str(db_path)], metadata=site_metadata(db_path, name),
+                   settings=dict(SETTINGS), template_dir=str(TEMPLATES), static_mounts=static,
+                   inspect_data=inspect_data)
     ds._fangyi_names = (db_path.stem, name)
+
+    def table_counts(database):
+        # the database page lists tables only: the views' counts are for their own pages
+        entry = ds.inspect_data.get(database.name)
+        if entry:
+            views = set(entry.get("views", []))
+            database._cached_table_counts = {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+
+    def attach():
+        ds.inspect_data.update(ready["inspect"])
+        table_counts(ds.get_database(db_path.stem))
+        if name:
+            ds.add_database(Database(ds, path=str(ready["open_path"]), is_mutable=False), name=name)
+            table_counts(ds.get_database(name))
+
+    if not pending:
+        attach()
+    else:
+        table_counts(ds.get_database(db_path.stem))
+        print(f"fangyi serve: building the open copy of {db_path.name} in the background; "
+              f"anonymous visitors see it when it is ready", file=sys.stderr, flush=True)
+
+        def finish():
+            worker.join()
+            if "error" in ready:
+                print(f"fangyi serve: the open copy failed: {ready['error']}", file=sys.stderr, flush=True)
+                return
+            attach()
+            print("fangyi serve: the open copy is ready", file=sys.stderr, flush=True)
+
+        threading.Thread(target=finish, name="fangyi-open-attach", daemon=True).start()
     return ds
 
 
@@ -164,7 +206,7 @@ def serve(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
     """Run Datasette in the foreground until interrupted or terminated; returns an exit code."""
     import uvicorn
 
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, wait=SERVE_WAIT_S)
     asyncio.run(ds.invoke_startup())
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
     return 0

@@ -216,18 +216,38 @@ def is_inspector(actor) -> bool:
 
 
 HOME_MISSED = """
-WITH day AS (SELECT max(report_date) AS d FROM expected_report_status
-             WHERE report_date <= date('now') AND (reported = 0 OR on_time = 0))
-SELECT s.report_date, s.unit_code, u.name AS unit_name, t.name AS town_name,
-       CASE WHEN s.reported = 0 THEN '漏報' ELSE '遲報' END AS status,
-       r.leaders AS duty_leader, r.phone AS duty_phone
-FROM expected_report_status s, day
-LEFT JOIN units_current u ON u.unit_code = s.unit_code
-LEFT JOIN unit_hierarchy h ON h.unit_code = s.unit_code
-LEFT JOIN units_current t ON t.unit_code = h.town_code
+WITH day AS (
+    -- the latest day with a missed report (a partial index) or a late one (the current reports
+    -- by day, newest first, until one is expected, reported and not on time)
+    SELECT max(d) AS d FROM (
+        SELECT max(report_date) AS d FROM expected_report_status
+        WHERE reported = 0 AND report_date <= date('now')
+        UNION ALL
+        SELECT * FROM (
+            SELECT c.report_date FROM current_reports c
+            JOIN calendar_days k ON k.day = c.report_date
+            JOIN expected_report_status e
+              ON e.unit_code = c.unit_code AND e.iso_week = k.iso_week AND e.report_date = c.report_date
+            WHERE e.reported = 1 AND e.on_time = 0 AND c.report_date <= date('now')
+            ORDER BY c.report_date DESC LIMIT 1)))
+SELECT s.report_date AS report_date, s.unit_code AS unit_code, u.name AS unit_name, u.town_name AS town_name,
+       '漏報' AS status, r.leaders AS duty_leader, r.phone AS duty_phone, s.reported AS reported
+FROM day
+JOIN expected_report_status s ON s.report_date = day.d AND s.reported = 0
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
 LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
-WHERE s.report_date = day.d AND (s.reported = 0 OR (s.reported = 1 AND s.on_time = 0))
-ORDER BY s.reported, t.name, s.unit_code
+UNION ALL
+SELECT s.report_date, s.unit_code, u.name, u.town_name, '遲報',
+       r.leaders, r.phone, s.reported
+FROM day
+JOIN current_reports c ON c.report_date = day.d
+JOIN calendar_days k ON k.day = c.report_date
+JOIN expected_report_status s
+  ON s.unit_code = c.unit_code AND s.iso_week = k.iso_week AND s.report_date = c.report_date
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
+LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
+WHERE s.reported = 1 AND s.on_time = 0
+ORDER BY reported, town_name, unit_code
 """
 
 HOME_RANKING = """
@@ -241,8 +261,9 @@ ORDER BY rank, town_code
 HOME_FINDINGS = """
 SELECT f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
        fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message
-FROM findings f LEFT JOIN units_current u ON u.unit_code = f.unit_code
-ORDER BY fangyi_severity_rank(f.severity), f.date DESC, f.check_id, f.unit_code
+FROM findings f LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
+ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 9 END,
+         f.date DESC, f.check_id, f.unit_code
 LIMIT 30
 """
 
@@ -254,6 +275,9 @@ async def _home(datasette, request):
     if db is None:
         return {}
     out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
+    if db not in datasette.databases:            # fangyi serve still building the open copy
+        out["fy_building"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
+        return out
     try:
         database = datasette.get_database(db)
         out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
@@ -263,7 +287,7 @@ async def _home(datasette, request):
         out["fy_error"] = str(e)
     try:
         out["fy_latest"] = (await database.execute(
-            "SELECT max(report_date) FROM expected_report_status WHERE report_date <= date('now')")).rows[0][0]
+            "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:
         out["fy_latest"] = None
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
@@ -303,8 +327,10 @@ async def _query_hints(datasette, request, database, query_name):
             hints.append(f"周次「{raw}」無法識別，請寫成 2021-W03。" if w is None else f"周次「{raw}」按 {w} 查詢。")
         elif p == "unit_code":
             rows = (await db.execute(
-                "SELECT unit_code, name FROM units_current WHERE unit_code = trim(:u) "
-                "OR fangyi_norm(name) = fangyi_norm(:u) ORDER BY unit_code", {"u": raw})).rows
+                "SELECT unit_code, name FROM units_in_force WHERE unit_code = trim(:u) UNION ALL "
+                "SELECT unit_code, name FROM units_in_force WHERE NOT EXISTS "
+                "(SELECT 1 FROM units_in_force WHERE unit_code = trim(:u)) "
+                "AND fangyi_norm(name) = fangyi_norm(:u) ORDER BY unit_code", {"u": raw})).rows
             if not rows:
                 hints.append(f"單位「{raw}」在名錄中找不到：請輸入單位編碼或名稱。")
             else:
@@ -326,3 +352,126 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             out.update(await _query_hints(datasette, request, database, name))
         return out
     return inner
+
+
+# ---------------------------------------------------------------------------------------------
+# Response cache: both databases are immutable while served, so a page is the same every time it
+# is asked for by the same visitor. The first request runs its queries; the same URL again, by
+# the same actor (anonymous, or the inspector with the same CSRF cookie), is answered from
+# memory, gzip-compressed (once) for a client that accepts it. Only GET/HEAD 200 responses without
+# Set-Cookie, below CACHE_ITEM_BYTES, of the home page and the database pages are kept; at most
+# CACHE_BYTES in all, least recently used first out; an entry lives CACHE_TTL_S (the home page
+# names today's date).
+# ---------------------------------------------------------------------------------------------
+
+CACHE_BYTES = 64 * 1024 * 1024
+CACHE_ITEM_BYTES = 2 * 1024 * 1024
+CACHE_TTL_S = 600
+
+
+class ResponseCache:
+    def __init__(self, app, datasette):
+        from collections import OrderedDict
+
+        self.app = app
+        self.datasette = datasette
+        self.entries: OrderedDict = OrderedDict()
+        self.size = 0
+
+    def _key(self, scope):
+        from datasette.actor_auth_cookie import actor_from_request
+        from datasette.utils.asgi import Request
+
+        if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
+            return None
+        if any(db.is_mutable for db in self.datasette.databases.values() if db.name != "_internal"):
+            return None
+        path = scope.get("path", "")
+        first = path.strip("/").split("/", 1)[0].split(".", 1)[0]
+        if path != "/" and first not in self.datasette.databases:
+            return None
+        query = scope.get("query_string", b"")
+        if b"_trace=1" in query or b"_stream" in query:
+            return None
+        headers = dict(scope.get("headers") or [])
+        if b"authorization" in headers:
+            return None
+        request = Request(scope, None)
+        actor = actor_from_request(self.datasette, request)
+        return (path, query, scope.get("method"), repr(sorted(actor.items())) if actor else "",
+                request.cookies.get("ds_csrftoken", ""), tuple(self.datasette.databases))
+
+    async def __call__(self, scope, receive, send):
+        import time
+
+        key = self._key(scope)
+        if key is None:
+            return await self.app(scope, receive, send)
+        hit = self.entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
+            self.entries.move_to_end(key)
+            _, start, body, gz = hit
+            if gz is not None and _accepts_gzip(scope):
+                start, body = _gzipped(start, gz), gz
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return
+        parts, start_msg = [], {}
+        cacheable = True
+
+        async def capture(message):
+            nonlocal cacheable
+            if message["type"] == "http.response.start":
+                start_msg.update(message)
+                if message.get("status") != 200 or any(k.lower() == b"set-cookie" for k, _ in message.get("headers", [])):
+                    cacheable = False
+            elif message["type"] == "http.response.body" and cacheable:
+                parts.append(message.get("body", b""))
+                if sum(map(len, parts)) > CACHE_ITEM_BYTES:
+                    cacheable = False
+                    parts.clear()
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if cacheable and start_msg:
+            body = b"".join(parts)
+            gz = None
+            headers = {k.lower(): v for k, v in start_msg.get("headers", [])}
+            if (len(body) > 1024 and b"content-encoding" not in headers
+                    and headers.get(b"content-type", b"").split(b";")[0].strip() in COMPRESSIBLE):
+                import gzip
+
+                gz = gzip.compress(body, compresslevel=6, mtime=0)
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= len(old[2]) + len(old[3] or b"")
+            self.entries[key] = (time.monotonic(), dict(start_msg), body, gz)
+            self.size += len(body) + len(gz or b"")
+            while self.size > CACHE_BYTES and self.entries:
+                _, (_, _, dropped, dropped_gz) = self.entries.popitem(last=False)
+                self.size -= len(dropped) + len(dropped_gz or b"")
+
+
+COMPRESSIBLE = {b"text/html", b"application/json", b"text/csv", b"text/plain", b"application/javascript"}
+
+
+def _accepts_gzip(scope) -> bool:
+    for k, v in scope.get("headers") or []:
+        if k.lower() == b"accept-encoding" and b"gzip" in v.lower():
+            return True
+    return False
+
+
+def _gzipped(start: dict, gz: bytes) -> dict:
+    """The response start of a cached page sent gzip-compressed."""
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"content-length", b"vary")]
+    headers += [(b"content-encoding", b"gzip"), (b"content-length", str(len(gz)).encode()),
+                (b"vary", b"Accept-Encoding, Cookie")]
+    return dict(start, headers=headers)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        return ResponseCache(app, datasette)
+    return wrap

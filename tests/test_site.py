@@ -125,6 +125,9 @@ def test_anonymous_sees_only_the_open_database(site_db):
                     f"/{full}.json?sql=select+person+from+duty_shifts", f"/{full}.csv?sql=select+1",
                     f"/{full}.db"):
             await expect(url, 403)
+        await expect(f"/{full}", 200, inspector)
+        await expect(f"/{public}", 200)
+        await expect(f"/{public}.json", 200)
         await expect(f"/{full}.json?sql=select+1", 200, inspector)
         await expect(f"/{public}.json?sql=select+1", 200)
         await expect("/-/dashboards/reporting", 200)
@@ -320,3 +323,33 @@ def test_home_page_in_chinese(site_db):
         if phone:
             assert phone in inspector and phone not in anonymous
     assert f"/{public}/" in anonymous and f"/{full}/" in inspector
+
+
+def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
+    """`fangyi serve` (wait=S) answers before a slow open copy is ready, which joins the site
+    when built; a second start on the same data reuses the copy and the row counts."""
+    from fangyi import opendata
+
+    path = tmp_path / "workbench.db"
+    shutil.copy(checked_db, path)
+    public = open_name(path)
+
+    async def go():
+        ds = make_datasette(path, wait=0)
+        await ds.invoke_startup()
+        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
+        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector)).status_code == 200
+        for _ in range(1200):
+            if public in ds.databases:
+                break
+            await asyncio.sleep(0.1)
+        assert (await ds.client.get(f"/{public}/units")).status_code == 200
+        assert (await ds.client.get(f"/{public}")).status_code == 200
+        return ds.inspect_data
+
+    counted = asyncio.run(go())
+    built = opendata.open_path_for(path).stat().st_mtime_ns
+    assert counted[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
+    assert opendata.inspect_path_for(path).exists()
+    ds = make_datasette(path, wait=0)
+    assert public in ds.databases and opendata.open_path_for(path).stat().st_mtime_ns == built
