@@ -4,7 +4,7 @@
 -- table's key order without sorting five million of them (the order only affects speed).
 DROP TABLE IF EXISTS temp.daily_units;
 CREATE TEMP TABLE daily_units AS
-SELECT unit_code, opened_on, closed_on FROM units_current WHERE reports_daily = 1 ORDER BY unit_code;
+SELECT unit_code, opened_on, closed_on FROM units_in_force WHERE reports_daily = 1 ORDER BY unit_code;
 
 DELETE FROM expected_report_status;
 INSERT INTO expected_report_status (unit_code, iso_week, report_date, report_id, reported, on_time)

@@ -7,10 +7,9 @@ DELETE FROM reporting_rates;
 
 DROP TABLE IF EXISTS temp.rate_units;
 CREATE TEMP TABLE rate_units AS
-SELECT u.unit_code, h.town_code, h.district_code, u.opened_on, u.closed_on
-FROM units_current u
-JOIN unit_hierarchy h ON h.unit_code = u.unit_code
-WHERE u.reports_daily = 1;
+SELECT unit_code, town_code, district_code, opened_on, closed_on
+FROM units_in_force
+WHERE reports_daily = 1;
 
 -- per unit-day exception, with its unit's town and district
 DROP TABLE IF EXISTS temp.rate_exceptions;
@@ -85,4 +84,4 @@ FROM (
     SELECT 'district', district_code, 'week', iso_week, sum(expected), sum(actual), sum(on_time)
     FROM area_days GROUP BY district_code, iso_week
 ) g
-LEFT JOIN units_current u ON u.unit_code = g.org_code;
+LEFT JOIN units_in_force u ON u.unit_code = g.org_code;
