@@ -128,25 +128,30 @@ class _FileLoader:
         self.name_ids: dict[tuple, int] = {}
         self.content = ContentHash()
 
-    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> pl.DataFrame:
+    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The frame with its `name_id`s, and the unit_names rows of the names new to the file
+        (None when there are none). Called for the chunks in file order: ids follow first use."""
         if "unit_raw" not in frame.columns:
-            return frame
+            return frame, None
         present = [c for c in NAME_COLUMNS if c in frame.columns]
-        names = frame.select(present).unique()
+        names = frame.select(present).unique(maintain_order=True)
         new = []
+        ids = []
         for values in names.iter_rows():
             key = (table, sheet, *values)
-            if key not in self.name_ids:
-                self.name_ids[key] = self.next_name_id
+            name_id = self.name_ids.get(key)
+            if name_id is None:
+                name_id = self.name_ids[key] = self.next_name_id
                 self.next_name_id += 1
-                new.append((self.name_ids[key], *values))
+                new.append((name_id, *values))
+            ids.append(name_id)
+        rows = None
         if new:
-            db.append(self.cursor, "unit_names", pl.DataFrame(
-                new, schema={"name_id": pl.Int64, **{c: pl.String for c in present}}, orient="row").with_columns(
-                source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet)))
-        ids = names.with_columns(name_id=pl.Series(
-            [self.name_ids[(table, sheet, *v)] for v in names.iter_rows()], dtype=pl.Int64))
-        return frame.join(ids, on=present, how="left", nulls_equal=True, maintain_order="left")
+            rows = pl.DataFrame(new, schema={"name_id": pl.Int64, **{c: pl.String for c in present}},
+                                orient="row").with_columns(
+                source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet))
+        names = names.with_columns(name_id=pl.Series(ids, dtype=pl.Int64))
+        return frame.join(names, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""
@@ -209,9 +214,13 @@ class _FileLoader:
                 reason="_reason")
             rows = batch.height + (filtered.height if filtered is not None else 0)
             loaded = out.height - bad.height
+            names = []
             for table, frame in good.items():      # chunks are prepared one at a time, in order
                 self.content.add(table, *ContentHash.serialise(frame))
-            return rows, loaded, good, bad, not_data
+                good[table], new_names = self.with_name_ids(table, sheet.name, frame)
+                if new_names is not None:
+                    names.append(new_names)
+            return rows, loaded, names, good, bad, not_data
 
         # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -227,13 +236,14 @@ class _FileLoader:
             where = f"sheet {sheet.name!r}" if sheet.name else "the file"
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
-    def write(self, sheet: str, rows: int, loaded: int, good: dict[str, pl.DataFrame], bad: pl.DataFrame,
-              not_data: pl.DataFrame) -> None:
+    def write(self, sheet: str, rows: int, loaded: int, names: list[pl.DataFrame], good: dict[str, pl.DataFrame],
+              bad: pl.DataFrame, not_data: pl.DataFrame) -> None:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
+        for frame in names:
+            db.append(self.cursor, "unit_names", frame)
         for table, frame in good.items():
-            frame = self.with_name_ids(table, sheet, frame)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
         report.rows_loaded += loaded
