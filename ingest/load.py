@@ -125,7 +125,7 @@ class _FileLoader:
         self.cursor, self.path, self.report, self.options = cursor, path, report, options
         cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
         self.next_name_id = cursor.fetchone()[0] + 1
-        self.name_ids: dict[tuple, int] = {}
+        self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
         self.content = ContentHash()
 
     def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
@@ -135,23 +135,21 @@ class _FileLoader:
             return frame, None
         present = [c for c in NAME_COLUMNS if c in frame.columns]
         names = frame.select(present).unique(maintain_order=True)
-        new = []
-        ids = []
-        for values in names.iter_rows():
-            key = (table, sheet, *values)
-            name_id = self.name_ids.get(key)
-            if name_id is None:
-                name_id = self.name_ids[key] = self.next_name_id
-                self.next_name_id += 1
-                new.append((name_id, *values))
-            ids.append(name_id)
+        known = self.name_ids.get((table, sheet))       # name_id and the name columns, so far
+        if known is not None:
+            names = names.join(known, on=present, how="anti", nulls_equal=True, maintain_order="left")
         rows = None
-        if new:
-            rows = pl.DataFrame(new, schema={"name_id": pl.Int64, **{c: pl.String for c in present}},
-                                orient="row").with_columns(
-                source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet))
-        names = names.with_columns(name_id=pl.Series(ids, dtype=pl.Int64))
-        return frame.join(names, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
+        if names.height:
+            first = self.next_name_id
+            self.next_name_id += names.height
+            names = names.with_columns(name_id=pl.int_range(first, self.next_name_id, dtype=pl.Int64))
+            rows = names.with_columns(source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64),
+                                      sheet=pl.lit(sheet))
+            known = names if known is None else pl.concat([known, names])
+            self.name_ids[(table, sheet)] = known
+        if known is None:
+            return frame.with_columns(name_id=pl.lit(None, pl.Int64)), None
+        return frame.join(known, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""

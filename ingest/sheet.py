@@ -208,14 +208,23 @@ def implausible(out: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext
     options = ctx.options or IngestOptions()
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
+    judged = False
     for f in reversed(kind.fields):
         if f.name not in out.columns:
             continue
         col = header.column_of(f.name)
         label = column_label(header, col) if col is not None else f"{f.name} (from the title or sheet name)"
-        for bad, why in reversed(_rules(f, options, out.schema[f.name])):
+        rules = _rules(f, options, out.schema[f.name])
+        if rules:       # a rule no distinct value breaks is left out: most columns break none
+            values = out.select(pl.col(f.name).unique())
+            broken = values.select(*(bad.fill_null(False).any().alias(str(i)) for i, (bad, _) in enumerate(rules))).row(0)
+            rules = [rule for rule, hit in zip(rules, broken) if hit]
+        for bad, why in reversed(rules):
+            judged = True
             reason = pl.when(bad.fill_null(False)).then(pl.concat_str([pl.lit(f"{label}: "), why])).otherwise(reason)
             column = pl.when(bad.fill_null(False)).then(pl.lit(label)).otherwise(column)
+    if not judged:
+        return out
     checked = out.with_columns(_why=reason, _why_column=column)
     fresh = pl.col("_reason").is_null() & pl.col("_why").is_not_null()
     return checked.with_columns(
