@@ -178,6 +178,42 @@ def bulk_connect(path: Path | str):
     return conn
 
 
+def first_load(cursor) -> bool:
+    """On a database that holds no file yet, switch the bulk connection to a rollback journal
+    (synchronous FULL), and say whether it did. In WAL mode every page of a bulk load is written
+    twice, to the WAL and again by the checkpoint into the database; with a rollback journal the
+    pages of a new database are written once, in place (SQLite journals only pages that existed
+    before the transaction, and a new database has next to none), and a kill -9 mid-load still
+    leaves the database as it was (the journal rolls it back). The cost: while the load runs,
+    other connections wait for it instead of reading the (empty) database. The switch fails
+    harmlessly, leaving WAL, when another connection is using the database. back_to_wal() undoes
+    it; a writer's connect() does too if a killed run left the database so."""
+    cursor.execute("SELECT count(*) FROM source_files")
+    if cursor.fetchone()[0]:
+        return False
+    try:
+        cursor.execute("PRAGMA journal_mode = DELETE")
+        switched = str(cursor.fetchone()[0]).lower() == "delete"
+    except Exception as exc:
+        if not is_locked(exc):
+            raise
+        return False
+    if switched:
+        cursor.execute("PRAGMA synchronous = FULL")      # the rollback journal's safe setting
+    return switched
+
+
+def back_to_wal(cursor) -> None:
+    """Return the database to WAL after first_load(); if that fails (another connection holds it,
+    a full disk), the next writer's connect() does it."""
+    try:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.fetchone()
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    except Exception:
+        pass
+
+
 def begin_immediate(cursor) -> None:
     """Take the write lock up front, waiting up to the busy timeout for another writer (an
     ingest, a check run) to finish. SQLite's busy handler does not wait for a lock that a

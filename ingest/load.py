@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,9 @@ def _filtered(batch: pl.DataFrame, rules: list[tuple[int, set[str], str]]) -> pl
             .then(pl.lit(f"filtered out by the settings: {text}")).otherwise(reason)
     return batch.select(reason.alias("r")).to_series()
 
+
+HASH_WHILE_READING = 64 << 20    # bytes: a file this big is hashed while it is read
+AHEAD = 2          # chunks read and prepared ahead of the one being written
 
 NAME_COLUMNS = ("unit_raw", "unit_code_raw", "parent_raw")    # how a row names its unit
 
@@ -220,16 +224,24 @@ class _FileLoader:
                     names.append(new_names)
             return rows, loaded, names, good, bad, not_data
 
-        # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
+        # One thread reads and prepares the chunks, in order (polars, mostly off the GIL), up to
+        # AHEAD chunks ahead of this one, which writes them (the driver binds without the GIL):
+        # on two cores, reading and parsing overlap with SQLite's single-threaded insert.
+        chunks = iter(sheet.body(header.first_data_index, width))
+
+        def step():
+            batch = next(chunks, None)
+            return None if batch is None else prepare(batch)
+
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = None
-            for batch in sheet.body(header.first_data_index, width):
-                ahead = pool.submit(prepare, batch)
-                if pending is not None:
-                    self.write(sheet.name, *pending.result())
-                pending = ahead
-            if pending is not None:
-                self.write(sheet.name, *pending.result())
+            ahead = deque(pool.submit(step) for _ in range(AHEAD))
+            try:
+                while (prepared := ahead.popleft().result()) is not None:
+                    ahead.append(pool.submit(step))
+                    self.write(sheet.name, *prepared)
+            finally:
+                for future in ahead:
+                    future.cancel()
         if report.rows_loaded + report.rows_rejected == loaded_before:
             where = f"sheet {sheet.name!r}" if sheet.name else "the file"
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
@@ -315,15 +327,31 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     report = FileReport(path)
     if not path.is_file():
         raise IngestError(path, "no such file")
-    digest = sha256(path)
     cur = conn.cursor()
-    cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
-    known = cur.fetchone()
-    if known:
-        report.status, report.file_id = "unchanged", known[0]
-        return report
-    sheets = read_sheets(path)
+
+    def loaded_before():
+        cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
+        return cur.fetchone()
+
+    if path.stat().st_size < HASH_WHILE_READING:
+        digest = sha256(path)
+        known = loaded_before()
+        sheets = [] if known else read_sheets(path)
+    else:       # hashed while its encoding is checked: two passes over the file, on two cores
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(sha256, path)
+            sheets = read_sheets(path)
+        try:
+            digest = hashing.result()
+            known = loaded_before()
+        except BaseException:
+            for s in sheets:
+                s.cleanup()
+            raise
     try:
+        if known:
+            report.status, report.file_id = "unchanged", known[0]
+            return report
         kinds = [kind] if kind else list(registry.all_kinds())
         headers = [find_header(s.head, synonyms, kinds) for s in sheets]
         if not any(headers):
@@ -436,7 +464,9 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     files = expand(paths)
     progress = _progress(files)
     conn = db.bulk_connect(db_path)
+    first_load = False
     try:
+        first_load = db.first_load(conn.cursor())      # a new database: written once, not via the WAL
         for path in files:
             progress.set_description_str(f"ingest: {path.name}")
             try:
@@ -467,6 +497,8 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
             progress.update(_size(path))
     finally:
         progress.close()
+        if first_load:
+            db.back_to_wal(conn.cursor())
         conn.close()
     return reports
 
