@@ -242,6 +242,22 @@ def end(cursor, commit: bool) -> None:
         pass
 
 
+def drop_indexes_if_empty(cursor, table: str) -> list[str]:
+    """Inside a bulk load's transaction: if `table` holds no row, drop its indexes (those of
+    schema.sql, not the primary key) and return the statements that make them again, for the
+    end of the same transaction; else change nothing and return []. A rolled-back or killed
+    load leaves the indexes as they were."""
+    cursor.execute(f"SELECT EXISTS (SELECT 1 FROM [{table}])")
+    if cursor.fetchone()[0]:
+        return []
+    cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                   (table,))
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX [{name}]")
+    return [sql for _, sql in indexes]
+
+
 def append(cursor, table: str, frame) -> None:
     """Append a polars frame to a table; its column names are the table's. The frame goes to
     the driver as an Arrow stream as it is (text as string views, no copy into Arrow strings),

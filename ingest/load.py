@@ -131,6 +131,15 @@ class _FileLoader:
         self.next_name_id = cursor.fetchone()[0] + 1
         self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
         self.content = ContentHash()
+        # Indexes of a table that was empty when the file began: dropped, and made again at the
+        # end of the file's transaction (sorting once costs a third of keeping them row by row).
+        self.deferred: dict[str, list[str]] = {}
+
+    def restore_indexes(self) -> None:
+        for statements in self.deferred.values():
+            for sql in statements:
+                self.cursor.execute(sql)
+        self.deferred = {}
 
     def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """The frame with its `name_id`s, and the unit_names rows of the names new to the file
@@ -254,6 +263,8 @@ class _FileLoader:
         for frame in names:
             db.append(self.cursor, "unit_names", frame)
         for table, frame in good.items():
+            if table not in self.deferred:
+                self.deferred[table] = db.drop_indexes_if_empty(self.cursor, table)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
         report.rows_loaded += loaded
@@ -391,6 +402,7 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
     loader = _FileLoader(cur, path, report, options)
     for sheet, header in zip(sheets, headers):
         loader.sheet(sheet, header)
+    loader.restore_indexes()
     content = loader.content.hexdigest() if report.rows_loaded else None
     if content:
         cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",
