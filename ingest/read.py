@@ -783,6 +783,7 @@ def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: i
     buf, done = b"", False
     ready: list[pl.DataFrame] = []           # parsed, not yet yielded
     ready_rows = 0
+    first = True
 
     def flush() -> Iterator[pl.DataFrame]:
         nonlocal ready, ready_rows
@@ -821,7 +822,8 @@ def _polars_frames(path: Path, chunks: Iterator[bytes], first_row: int, width: i
             ready.append(frame.with_columns(_row=pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64)))
             ready_rows += frame.height
             first_row += frame.height
-            if ready_rows >= CHUNK_ROWS:
+            if ready_rows >= CHUNK_ROWS or first:     # the first piece alone: the writer starts sooner
+                first = False
                 yield from flush()
 
 
