@@ -305,15 +305,15 @@ class ContentHash:
         self.tables: dict[str, "hashlib._Hash"] = {}
 
     @staticmethod
-    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes]:
+    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes | memoryview]:
         columns = sorted(c for c in frame.columns if c not in PROVENANCE)
         if not frame.height:
             return columns, b""
         buffer = io.BytesIO()
         frame.select(columns).write_csv(buffer, include_header=False, quote_style="always", null_value="\x00")
-        return columns, buffer.getvalue()
+        return columns, buffer.getbuffer()      # hashed in place, not copied
 
-    def add(self, table: str, columns: list[str], rows: bytes) -> None:
+    def add(self, table: str, columns: list[str], rows: bytes | memoryview) -> None:
         if not rows:
             return
         if table not in self.tables:
