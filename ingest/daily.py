@@ -27,20 +27,32 @@ COUNTS = (
 COUNT_FIELDS = [f.name for f in COUNTS]
 
 
+def _unit_keys(units: pl.Series, ctx: SheetContext) -> pl.DataFrame:
+    """unit, unit_key, unit_key_short for every unit name of the sheet so far: each name is
+    normalised once per sheet, not once per chunk."""
+    known = ctx.memo.get("unit_keys")
+    names = units.drop_nulls().unique().to_frame("unit")
+    if known is not None:
+        names = names.join(known, on="unit", how="anti")
+    if names.height or known is None:
+        new = names.with_columns(
+            unit_key=pl.Series([unit_key(n) for n in names["unit"]], dtype=pl.String),
+            unit_key_short=pl.Series([unit_key_short(n) for n in names["unit"]], dtype=pl.String))
+        known = new if known is None else pl.concat([known, new])
+        ctx.memo["unit_keys"] = known
+    return known
+
+
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     sheet_date = ctx.sheet_date.isoformat() if ctx.sheet_date else None
-    names = parsed["unit"].drop_nulls().unique().to_list()
-    keys = {n: unit_key(n) for n in names}
-    shorts = {n: unit_key_short(n) for n in names}
+    keys = _unit_keys(parsed["unit"], ctx)
     no_date = ("沒有報告日期：這一行沒有，標題和工作表名也沒有 / "
                "no report date: the row has none, and neither the title nor the sheet name gives one")
-    out = parsed.with_columns(
+    out = parsed.join(keys, on="unit", how="left", maintain_order="left").with_columns(
         report_date=pl.coalesce(pl.col("report_date"), pl.lit(sheet_date, pl.String)),
         unit_raw=pl.col("unit"),
         unit_code_raw=pl.col("unit_code"),
         parent_raw=pl.col("parent"),
-        unit_key=pl.col("unit").replace_strict(keys, default=None, return_dtype=pl.String),
-        unit_key_short=pl.col("unit").replace_strict(shorts, default=None, return_dtype=pl.String),
         extra=pl.col("_extra"),
     )
     return out.with_columns(

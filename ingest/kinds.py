@@ -32,6 +32,8 @@ class SheetContext:
     default_year: int | None       # a year in the title, sheet name or file name
     options: "IngestOptions | None" = None
     headers: dict[str, str] = field(default_factory=dict)   # field -> its header text as written
+    # what a kind works out once per sheet and reuses for its later chunks (e.g. unit keys)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:

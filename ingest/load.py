@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,9 @@ def _filtered(batch: pl.DataFrame, rules: list[tuple[int, set[str], str]]) -> pl
     return batch.select(reason.alias("r")).to_series()
 
 
+HASH_WHILE_READING = 64 << 20    # bytes: a file this big is hashed while it is read
+AHEAD = 2          # chunks read and prepared ahead of the one being written
+
 NAME_COLUMNS = ("unit_raw", "unit_code_raw", "parent_raw")    # how a row names its unit
 
 
@@ -125,28 +129,40 @@ class _FileLoader:
         self.cursor, self.path, self.report, self.options = cursor, path, report, options
         cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
         self.next_name_id = cursor.fetchone()[0] + 1
-        self.name_ids: dict[tuple, int] = {}
+        self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
         self.content = ContentHash()
+        # Indexes of a table that was empty when the file began: dropped, and made again at the
+        # end of the file's transaction (sorting once costs a third of keeping them row by row).
+        self.deferred: dict[str, list[str]] = {}
 
-    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> pl.DataFrame:
+    def restore_indexes(self) -> None:
+        for statements in self.deferred.values():
+            for sql in statements:
+                self.cursor.execute(sql)
+        self.deferred = {}
+
+    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The frame with its `name_id`s, and the unit_names rows of the names new to the file
+        (None when there are none). Called for the chunks in file order: ids follow first use."""
         if "unit_raw" not in frame.columns:
-            return frame
+            return frame, None
         present = [c for c in NAME_COLUMNS if c in frame.columns]
-        names = frame.select(present).unique()
-        new = []
-        for values in names.iter_rows():
-            key = (table, sheet, *values)
-            if key not in self.name_ids:
-                self.name_ids[key] = self.next_name_id
-                self.next_name_id += 1
-                new.append((self.name_ids[key], *values))
-        if new:
-            db.append(self.cursor, "unit_names", pl.DataFrame(
-                new, schema={"name_id": pl.Int64, **{c: pl.String for c in present}}, orient="row").with_columns(
-                source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet)))
-        ids = names.with_columns(name_id=pl.Series(
-            [self.name_ids[(table, sheet, *v)] for v in names.iter_rows()], dtype=pl.Int64))
-        return frame.join(ids, on=present, how="left", nulls_equal=True, maintain_order="left")
+        names = frame.select(present).unique(maintain_order=True)
+        known = self.name_ids.get((table, sheet))       # name_id and the name columns, so far
+        if known is not None:
+            names = names.join(known, on=present, how="anti", nulls_equal=True, maintain_order="left")
+        rows = None
+        if names.height:
+            first = self.next_name_id
+            self.next_name_id += names.height
+            names = names.with_columns(name_id=pl.int_range(first, self.next_name_id, dtype=pl.Int64))
+            rows = names.with_columns(source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64),
+                                      sheet=pl.lit(sheet))
+            known = names if known is None else pl.concat([known, names])
+            self.name_ids[(table, sheet)] = known
+        if known is None:
+            return frame.with_columns(name_id=pl.lit(None, pl.Int64)), None
+        return frame.join(known, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""
@@ -209,31 +225,46 @@ class _FileLoader:
                 reason="_reason")
             rows = batch.height + (filtered.height if filtered is not None else 0)
             loaded = out.height - bad.height
+            names = []
             for table, frame in good.items():      # chunks are prepared one at a time, in order
                 self.content.add(table, *ContentHash.serialise(frame))
-            return rows, loaded, good, bad, not_data
+                good[table], new_names = self.with_name_ids(table, sheet.name, frame)
+                if new_names is not None:
+                    names.append(new_names)
+            return rows, loaded, names, good, bad, not_data
 
-        # Parsing the next chunk (polars, off the GIL) overlaps with writing this one.
+        # One thread reads and prepares the chunks, in order (polars, mostly off the GIL), up to
+        # AHEAD chunks ahead of this one, which writes them (the driver binds without the GIL):
+        # on two cores, reading and parsing overlap with SQLite's single-threaded insert.
+        chunks = iter(sheet.body(header.first_data_index, width))
+
+        def step():
+            batch = next(chunks, None)
+            return None if batch is None else prepare(batch)
+
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = None
-            for batch in sheet.body(header.first_data_index, width):
-                ahead = pool.submit(prepare, batch)
-                if pending is not None:
-                    self.write(sheet.name, *pending.result())
-                pending = ahead
-            if pending is not None:
-                self.write(sheet.name, *pending.result())
+            ahead = deque(pool.submit(step) for _ in range(AHEAD))
+            try:
+                while (prepared := ahead.popleft().result()) is not None:
+                    ahead.append(pool.submit(step))
+                    self.write(sheet.name, *prepared)
+            finally:
+                for future in ahead:
+                    future.cancel()
         if report.rows_loaded + report.rows_rejected == loaded_before:
             where = f"sheet {sheet.name!r}" if sheet.name else "the file"
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
-    def write(self, sheet: str, rows: int, loaded: int, good: dict[str, pl.DataFrame], bad: pl.DataFrame,
-              not_data: pl.DataFrame) -> None:
+    def write(self, sheet: str, rows: int, loaded: int, names: list[pl.DataFrame], good: dict[str, pl.DataFrame],
+              bad: pl.DataFrame, not_data: pl.DataFrame) -> None:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
+        for frame in names:
+            db.append(self.cursor, "unit_names", frame)
         for table, frame in good.items():
-            frame = self.with_name_ids(table, sheet, frame)
+            if table not in self.deferred:
+                self.deferred[table] = db.drop_indexes_if_empty(self.cursor, table)
             db.append(self.cursor, table, frame.with_columns(
                 file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
         report.rows_loaded += loaded
@@ -274,15 +305,15 @@ class ContentHash:
         self.tables: dict[str, "hashlib._Hash"] = {}
 
     @staticmethod
-    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes]:
+    def serialise(frame: pl.DataFrame) -> tuple[list[str], bytes | memoryview]:
         columns = sorted(c for c in frame.columns if c not in PROVENANCE)
         if not frame.height:
             return columns, b""
         buffer = io.BytesIO()
         frame.select(columns).write_csv(buffer, include_header=False, quote_style="always", null_value="\x00")
-        return columns, buffer.getvalue()
+        return columns, buffer.getbuffer()      # hashed in place, not copied
 
-    def add(self, table: str, columns: list[str], rows: bytes) -> None:
+    def add(self, table: str, columns: list[str], rows: bytes | memoryview) -> None:
         if not rows:
             return
         if table not in self.tables:
@@ -307,15 +338,31 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     report = FileReport(path)
     if not path.is_file():
         raise IngestError(path, "沒有這個文件 / no such file")
-    digest = sha256(path)
     cur = conn.cursor()
-    cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
-    known = cur.fetchone()
-    if known:
-        report.status, report.file_id = "unchanged", known[0]
-        return report
-    sheets = read_sheets(path)
+
+    def loaded_before():
+        cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
+        return cur.fetchone()
+
+    if path.stat().st_size < HASH_WHILE_READING:
+        digest = sha256(path)
+        known = loaded_before()
+        sheets = [] if known else read_sheets(path)
+    else:       # hashed while its encoding is checked: two passes over the file, on two cores
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(sha256, path)
+            sheets = read_sheets(path)
+        try:
+            digest = hashing.result()
+            known = loaded_before()
+        except BaseException:
+            for s in sheets:
+                s.cleanup()
+            raise
     try:
+        if known:
+            report.status, report.file_id = "unchanged", known[0]
+            return report
         kinds = [kind] if kind else list(registry.all_kinds())
         headers = [find_header(s.head, synonyms, kinds) for s in sheets]
         if not any(headers):
@@ -356,6 +403,7 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
     loader = _FileLoader(cur, path, report, options)
     for sheet, header in zip(sheets, headers):
         loader.sheet(sheet, header)
+    loader.restore_indexes()
     content = loader.content.hexdigest() if report.rows_loaded else None
     if content:
         cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",
@@ -431,7 +479,9 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     files = expand(paths)
     progress = _progress(files)
     conn = db.bulk_connect(db_path)
+    first_load = False
     try:
+        first_load = db.first_load(conn.cursor())      # a new database: written once, not via the WAL
         for path in files:
             progress.set_description_str(f"ingest: {path.name}")
             try:
@@ -462,6 +512,8 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
             progress.update(_size(path))
     finally:
         progress.close()
+        if first_load:
+            db.back_to_wal(conn.cursor())
         conn.close()
     return reports
 

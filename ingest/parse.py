@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
+from typing import Callable
 
 import polars as pl
 
@@ -100,20 +101,49 @@ def _moment(f: pl.DataFrame, default_year: int | None) -> pl.DataFrame:
     )
 
 
+# Cells already in the canonical ISO form (what a form's software or Excel's CSV writes) parse to
+# themselves; they are recognised cheaply and only the others go through _moment. Years from
+# 1000: below that, strftime's padding is not the text's.
+_ISO_DATE = r"^[1-9]\d{3}-\d{2}-\d{2}$"
+_ISO_STAMP = r"^[1-9]\d{3}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
+
+
+def _canonical(f: pl.DataFrame, pattern: str) -> pl.Series:
+    """Whether each "t" is an ISO date (date-time) that is a real calendar day."""
+    day = pl.col("t").str.slice(0, 10)
+    return f.select(ok=(pl.col("t").str.contains(pattern)
+                        & (day.str.to_date("%Y-%m-%d", strict=False).dt.to_string("%Y-%m-%d") == day))
+                    .fill_null(False))["ok"]
+
+
+def _with_canonical(f: pl.DataFrame, pattern: str, general: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    ok = _canonical(f, pattern)
+    done = f.filter(ok).select("t", v="t", bad=pl.lit(False))
+    if done.height == f.height:
+        return done
+    rest = general(f.filter(~ok))
+    return pl.concat([done, rest.select("t", pl.col("v").cast(pl.String), "bad")]) if done.height else rest
+
+
 def date(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
     """The date of a cell, ISO text; a time after the date is allowed and dropped."""
-    f = _moment(f, default_year)
-    return f.select("t", v=pl.col("day").dt.to_string("%Y-%m-%d"),
-                    bad=pl.col("s").is_not_null() & pl.col("day").is_null())
+    def general(f: pl.DataFrame) -> pl.DataFrame:
+        f = _moment(f, default_year)
+        return f.select("t", v=pl.col("day").dt.to_string("%Y-%m-%d"),
+                        bad=pl.col("s").is_not_null() & pl.col("day").is_null())
+    return _with_canonical(f, _ISO_DATE, general)
 
 
 def datetime(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
     """2021-01-21T08:30:00, or the date alone where no time is written."""
-    f = _moment(f, default_year)
-    stamp = (pl.col("day").cast(pl.Datetime) + pl.duration(seconds=pl.col("secs"))).dt.to_string("%Y-%m-%dT%H:%M:%S")
-    f = f.with_columns(v=pl.when(pl.col("secs").is_null()).then(pl.col("day").dt.to_string("%Y-%m-%d"))
-                       .otherwise(stamp))
-    return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
+    def general(f: pl.DataFrame) -> pl.DataFrame:
+        f = _moment(f, default_year)
+        stamp = (pl.col("day").cast(pl.Datetime) + pl.duration(seconds=pl.col("secs"))).dt.to_string(
+            "%Y-%m-%dT%H:%M:%S")
+        f = f.with_columns(v=pl.when(pl.col("secs").is_null()).then(pl.col("day").dt.to_string("%Y-%m-%d"))
+                           .otherwise(stamp))
+        return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
+    return _with_canonical(f, _ISO_STAMP, general)
 
 
 _TEXT_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")

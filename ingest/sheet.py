@@ -47,22 +47,52 @@ def raw_json(header: Header, width: int) -> pl.Expr:
     return pl.struct([pl.col(f"c{i}").alias(names[i]) for i in range(width)]).struct.json_encode()
 
 
-def row_roles(header: Header, width: int, label_field: str) -> pl.Expr:
-    """'blank', 'total', 'footer', 'example', 'header' or null (data) for each row."""
+def row_roles(frame: pl.DataFrame, header: Header, width: int, label_field: str) -> pl.Expr:
+    """'blank', 'total', 'footer', 'example', 'header' or null (data) for each row of `frame`.
+
+    A row's role depends on its first non-blank cell and its label cell only, and a sheet
+    repeats a few of them (dates, unit names) over many rows: each distinct cell is judged once
+    (NFKC, regular expressions), and the rows look their cell up in the few that hit."""
     cells = [pl.col(f"c{i}") for i in range(width)]
-    first = pl.coalesce(cells).str.normalize("NFKC").str.strip_chars()
+    first = pl.coalesce(cells)
     label_col = header.column_of(label_field)
-    label = pl.col(f"c{label_col}").str.replace_all(r"\s", "") if label_col is not None else first
     header_text = header.texts[label_col] if label_col is not None else None
-    role = (
-        pl.when(pl.all_horizontal([c.is_null() for c in cells])).then(pl.lit("blank"))
-        .when(label.str.contains(TOTAL) | first.str.replace_all(r"\s", "").str.contains(TOTAL))
-        .then(pl.lit("total"))
-        .when(first.str.contains(FOOTER)).then(pl.lit("footer"))
-        .when(label.str.contains(EXAMPLE) | first.str.contains(EXAMPLE)).then(pl.lit("example"))
-    )
-    if header_text:
-        role = role.when(pl.col(f"c{label_col}").str.strip_chars() == header_text.strip()).then(pl.lit("header"))
+
+    def hits(column: pl.Expr, tests: dict[str, pl.Expr]) -> dict[str, list[str]]:
+        """For each test (on the distinct values "v" of `column`): the values it holds for."""
+        values = frame.select(column.unique().drop_nulls().alias("v"))
+        if not values.height:
+            return {name: [] for name in tests}
+        flags = values.select("v", **{name: test.fill_null(False) for name, test in tests.items()})
+        return {name: flags.filter(pl.col(name))["v"].to_list() for name in tests}
+
+    norm_first = pl.col("v").str.normalize("NFKC").str.strip_chars()
+    first_tests = {"total": norm_first.str.replace_all(r"\s", "").str.contains(TOTAL),
+                   "footer": norm_first.str.contains(FOOTER), "example": norm_first.str.contains(EXAMPLE)}
+    if label_col is None:         # the label is the first cell
+        first_tests["total"] = first_tests["total"] | norm_first.str.contains(TOTAL)
+        by_first, by_label, label = hits(first, first_tests), {}, None
+    else:
+        label = pl.col(f"c{label_col}")
+        squeezed = pl.col("v").str.replace_all(r"\s", "")
+        label_tests = {"total": squeezed.str.contains(TOTAL), "example": squeezed.str.contains(EXAMPLE)}
+        if header_text:
+            label_tests["header"] = pl.col("v").str.strip_chars() == header_text.strip()
+        by_first, by_label = hits(first, first_tests), hits(label, label_tests)
+
+    def condition(name: str) -> pl.Expr | None:
+        parts = []
+        if by_first.get(name):
+            parts.append(first.is_in(by_first[name]))
+        if by_label.get(name):
+            parts.append(label.is_in(by_label[name]))
+        return pl.any_horizontal(parts) if parts else None
+
+    role = pl.when(pl.all_horizontal([c.is_null() for c in cells])).then(pl.lit("blank"))
+    for name in ("total", "footer", "example", "header"):
+        test = condition(name)
+        if test is not None:
+            role = role.when(test).then(pl.lit(name))
     return role.otherwise(None)
 
 
@@ -75,7 +105,7 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     the row is good) and `_column` (the cell to blame).
     """
     width = len([c for c in frame.columns if c.startswith("c")])
-    frame = frame.with_columns(_role=row_roles(header, width, kind.label_field))
+    frame = frame.with_columns(_role=row_roles(frame, header, width, kind.label_field))
     not_data = frame.filter(pl.col("_role").is_not_null())
     not_data = not_data.select("_row", "_role", _raw=raw_json(header, width))
     data = frame.filter(pl.col("_role").is_null())
@@ -91,11 +121,11 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
         src = f"c{col}"
         # hand-typed columns repeat a few values: parse each distinct value once
         parsed = PARSERS[f.parser][0](data.select(pl.col(src).unique().alias("t")), ctx)
-        looked_up = data.select(pl.col(src).alias("t")).join(
-            parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
-        out = out.with_columns(looked_up["v"].alias(name), looked_up["bad"].alias(f"_bad_{name}"),
-                               data[src].alias(f"_src_{name}"))
-        reasons.append((name, column_label(header, col), f.what, f.what_zh))
+        value, bad = per_row(data[src], parsed)
+        out = out.with_columns(value.alias(name))
+        if bad is not None:
+            out = out.with_columns(bad.alias(f"_bad_{name}"), data[src].alias(f"_src_{name}"))
+            reasons.append((name, column_label(header, col), f.what, f.what_zh))
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
     for name, label, what, what_zh in reversed(reasons):   # the leftmost bad cell is named
@@ -109,6 +139,20 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     extra = extra_json(data, header, width)
     out = out.with_columns(_extra=data.select(extra).to_series() if extra is not None else pl.lit(None, pl.String))
     return out, not_data
+
+
+def per_row(cells: pl.Series, parsed: pl.DataFrame) -> tuple[pl.Series, pl.Series | None]:
+    """Each row's value and bad flag, from the parsed distinct cells ("t", "v", "bad"). When no
+    cell is bad and every distinct value parses to itself (text, ISO dates) or to its plain cast
+    (counts, numbers written as digits), the column is that, with no lookup; bad is then None."""
+    if not parsed["bad"].any():
+        t, v = parsed["t"], parsed["v"]
+        if v.dtype == pl.String and t.eq_missing(v).all():
+            return cells, None
+        if v.dtype.is_numeric() and t.cast(v.dtype, strict=False).eq_missing(v).all():
+            return cells.cast(v.dtype, strict=False), None
+    looked_up = cells.to_frame("t").join(parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
+    return looked_up["v"], looked_up["bad"]
 
 
 def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None:
@@ -171,14 +215,23 @@ def implausible(out: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext
     options = ctx.options or IngestOptions()
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
+    judged = False
     for f in reversed(kind.fields):
         if f.name not in out.columns:
             continue
         col = header.column_of(f.name)
         label = column_label(header, col) if col is not None else f"{f.name}（取自標題或工作表名 from the title or sheet name）"
-        for bad, why in reversed(_rules(f, options, out.schema[f.name])):
+        rules = _rules(f, options, out.schema[f.name])
+        if rules:       # a rule no distinct value breaks is left out: most columns break none
+            values = out.select(pl.col(f.name).unique())
+            broken = values.select(*(bad.fill_null(False).any().alias(str(i)) for i, (bad, _) in enumerate(rules))).row(0)
+            rules = [rule for rule, hit in zip(rules, broken) if hit]
+        for bad, why in reversed(rules):
+            judged = True
             reason = pl.when(bad.fill_null(False)).then(pl.concat_str([pl.lit(f"{label}: "), why])).otherwise(reason)
             column = pl.when(bad.fill_null(False)).then(pl.lit(label)).otherwise(column)
+    if not judged:
+        return out
     checked = out.with_columns(_why=reason, _why_column=column)
     fresh = pl.col("_reason").is_null() & pl.col("_why").is_not_null()
     return checked.with_columns(

@@ -15,6 +15,8 @@ stay under 1 GB of memory (the ingest and its reader child, from wait4's rusage)
 Each kill trial starts `fangyi ingest` of a generated CSV of 1,000,000 rows, kills it with
 SIGKILL at a random moment, checks that no temporary file is left in its TMPDIR (an empty
 folder of its own), runs the ingest again, and compares the database with a clean ingest's.
+Every other trial loads into a new database (a first load, written with a rollback journal):
+after the rerun it must be back in WAL mode with no journal left.
 """
 from __future__ import annotations
 
@@ -373,8 +375,8 @@ def big_csv(path: Path, rows: int = 300_000) -> Path:
 
 
 def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, rows: int = 1_000_000) -> dict:
-    """kill -9 during an ingest, `trials` times: no temporary file left, and the rerun ingest
-    gives the database a clean ingest gives."""
+    """kill -9 during an ingest, `trials` times (odd trials into a new database): no temporary
+    file left, and the rerun ingest gives the database a clean ingest gives."""
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
     base = base_database(demo_dir, workdir)
@@ -386,11 +388,18 @@ def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, 
     duration = time.monotonic() - started
     assert code == 0, text
     expected = table_counts(clean)
+    # Odd trials load into a new database: a first load, written with a rollback journal.
+    new_clean = workdir / "clean-new.db"
+    code, text, _ = run_fangyi(["ingest", "--db", str(new_clean), str(data)], timeout=300, out_dir=workdir)
+    assert code == 0, text
+    expected_new = table_counts(new_clean)
     results = {"trials": 0, "temporary files left": 0, "reruns differing": 0, "integrity failures": 0,
                "killed after commit": 0, "clean ingest s": round(duration, 1)}
     for trial in range(trials):
         db = workdir / f"kill{trial}.db"
-        shutil.copy(base, db)
+        first_load = trial % 2 == 1
+        if not first_load:
+            shutil.copy(base, db)
         tmp = workdir / f"tmp{trial}"
         tmp.mkdir()
         env = {**os.environ, "TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)}
@@ -411,12 +420,14 @@ def kill_trials(demo_dir: Path, workdir: Path, trials: int = 10, seed: int = 1, 
         (tmp / "out.txt").unlink(missing_ok=True)
         conn = sqlite3.connect(db)
         ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ok &= conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"      # back in WAL after a first load
         conn.close()
+        ok &= not Path(f"{db}-journal").exists()
         results["integrity failures"] += not ok
-        results["reruns differing"] += code != 0 or table_counts(db) != expected
+        results["reruns differing"] += code != 0 or table_counts(db) != (expected_new if first_load else expected)
         results["temporary files left"] += bool(list(tmp.rglob("*"))) and not left
         db.unlink()
-        for suffix in ("-wal", "-shm"):
+        for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
     return results
 

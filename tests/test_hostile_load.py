@@ -281,6 +281,64 @@ def test_the_bulk_connection_takes_the_write_lock_up_front(tmp_path, units_db):
     assert "6 loaded" in result.stdout
 
 
+
+def test_a_first_load_uses_a_rollback_journal_and_ends_in_wal(tmp_path, demo_data, monkeypatch):
+    """A new database is loaded with a rollback journal (each page written once), and left in
+    WAL mode with no journal; a database that already holds files is loaded in WAL mode. The
+    indexes of a table empty when a file begins are made at the end of its transaction: the
+    result is the same database, indexes included."""
+    out, _ = demo_data
+    modes = []
+    first_load = db.first_load
+
+    def spy(cursor):
+        switched = first_load(cursor)
+        cursor.execute("PRAGMA journal_mode")
+        modes.append((switched, cursor.fetchone()[0]))
+        return switched
+
+    monkeypatch.setattr(db, "first_load", spy)
+    path = tmp_path / "new.db"
+    load.ingest(path, [out / "units", out / "daily" / "南湖街道"])
+    load.ingest(path, [out / "daily" / "龍興街道"])
+    assert modes == [(True, "delete"), (False, "wal")]
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert {"daily_reports_date", "units_code", "rejected_rows_file", "non_data_rows_file"} <= indexes
+        plan = " ".join(r[3] for r in conn.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM daily_reports WHERE report_date = '2021-01-20'"))
+        assert "daily_reports_date" in plan
+    finally:
+        conn.close()
+    assert not Path(f"{path}-journal").exists()
+
+
+def test_a_failed_first_load_keeps_the_indexes(tmp_path, demo_data, monkeypatch):
+    """The indexes dropped for a file's load come back with the rollback when the file fails."""
+    out, _ = demo_data
+    path = tmp_path / "new.db"
+    real = load._FileLoader.restore_indexes
+
+    def fail(self):
+        if "daily_reports" in self.deferred:
+            raise RuntimeError("boom")
+        real(self)
+
+    monkeypatch.setattr(load._FileLoader, "restore_indexes", fail)
+    reports = load.ingest(path, [out / "units", out / "daily" / "南湖街道"])
+    assert [r.status for r in reports][-1] == "failed"
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "daily_reports_date" in names
+        assert conn.execute("SELECT count(*) FROM daily_reports").fetchone()[0] == 0
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
 # 3. Plausible values ------------------------------------------------------------------------
 
 def _rejections(path: Path) -> dict[int, tuple[str, str]]:
