@@ -307,7 +307,7 @@ def test_a_first_load_uses_a_rollback_journal_and_ends_in_wal(tmp_path, demo_dat
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-        assert {"daily_reports_date", "units_code", "rejected_rows_file", "non_data_rows_file"} <= indexes
+        assert {"daily_reports_date_name", "units_code", "rejected_rows_file", "non_data_rows_file"} <= indexes
         plan = " ".join(r[3] for r in conn.execute(
             "EXPLAIN QUERY PLAN SELECT * FROM daily_reports WHERE report_date = '2021-01-20'"))
         assert "daily_reports_date" in plan
@@ -333,7 +333,7 @@ def test_a_failed_first_load_keeps_the_indexes(tmp_path, demo_data, monkeypatch)
     conn = sqlite3.connect(path)
     try:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        assert "daily_reports_date" in names
+        assert "daily_reports_date_name" in names
         assert conn.execute("SELECT count(*) FROM daily_reports").fetchone()[0] == 0
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     finally:
