@@ -7,7 +7,8 @@ person's first appearance in the roster, then in claims); phone numbers are mask
 (138****1234); every other text cell — unknown columns (`extra`), raw rows of rejected and
 non-data rows, rejection reasons, finding messages and evidence, file paths — has every known
 name replaced by its pseudonym and every known phone or mobile-looking number masked. The copy is
-copied with VACUUM INTO and scrubbed with secure_delete on, so nothing of the original is left in free pages.
+made with VACUUM INTO, scrubbed, and copied once more with VACUUM INTO, so nothing of the original is
+left in free pages or in the unused space of a page.
 
 The copy is cached beside the database (`<stem>.open.db`, or in a temporary folder when that one
 is not writable) and rebuilt when the database file or its latest check run changes."""
@@ -19,7 +20,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 SPLIT = re.compile(r"[、，,；;/\s]+")
 BRACKETS = re.compile(r"[（(][^（）()]*[)）]")
@@ -402,8 +403,10 @@ COLUMN_RULES = [
 def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
     """Write the open copy of db_path to out (replacing it).
 
-    The copy is made with VACUUM INTO, so none of the original's free pages come along, and
-    scrubbed with secure_delete on, so no overwritten value is left in free space. Each text
+    The copy is made with VACUUM INTO, so none of the original's free pages come along, then
+    scrubbed, then copied once more with VACUUM INTO: an UPDATE can leave pieces of the values it
+    replaced in the unused space of a page, even with secure_delete on, and a copy made afresh
+    holds only the rows as they are. Each text
     column is scrubbed value by value: its distinct values are read once, and only the rows
     holding a value that changes are rewritten (a province's daily reports repeat a few hundred
     thousand values over millions of rows)."""
@@ -422,7 +425,6 @@ def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
     try:
         scrub = Scrubber(names, phones)
         dst.execute("PRAGMA journal_mode = DELETE")
-        dst.execute("PRAGMA secure_delete = ON")
         dst.execute("CREATE TEMP TABLE fy_map (old PRIMARY KEY, new) WITHOUT ROWID")
         fns = {
             "role_reporter": lambda v: ROLE_REPORTER if v not in (None, "") else v,
@@ -461,9 +463,13 @@ def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
                             [(k, v, i) for i, (k, v) in enumerate(SEVERITY_LABELS.items())])
             dst.execute("INSERT INTO open_data_build VALUES (?, datetime('now'), ?, ?)",
                         (key or source_key(db_path), len(set(names.values())), len(phones)))
+        final = out.with_name(out.name + ".final")
+        final.unlink(missing_ok=True)
+        dst.execute("VACUUM INTO ?", (str(final),))
     finally:
         dst.close()
-    os.replace(tmp, out)
+    tmp.unlink(missing_ok=True)
+    os.replace(final, out)
     return out
 
 
