@@ -67,6 +67,40 @@ def pages(db_path: Path, metadata_path: Path, params: dict[str, str], db: str | 
     return urls
 
 
+def varied_pages(db_path: Path, metadata_path: Path, n: int, db: str | None = None,
+                 metadata_db: str = "workbench") -> dict[str, list[str]]:
+    """Every canned query that takes parameters, with n different realistic values (n units that
+    report daily, n days of the period, the period's weeks): {label: [url, ...]}, so that each
+    request asks for something another has not (as inspectors do), and no cache answers it."""
+    import random
+
+    db = db or db_path.stem
+    meta = yaml.safe_load(metadata_path.read_text(encoding="utf-8"))["databases"][metadata_db]
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rng = random.Random(2021)
+        units = [u for (u,) in conn.execute("SELECT unit_code FROM units_in_force WHERE reports_daily = 1")]
+        days = [d for (d,) in conn.execute("SELECT day FROM calendar_days ORDER BY day")]
+        weeks = [w for (w,) in conn.execute("SELECT DISTINCT iso_week FROM calendar_days ORDER BY iso_week")]
+    finally:
+        conn.close()
+    if not (units and days and weeks):
+        return {}
+    out = {}
+    for name, query in meta.get("queries", {}).items():
+        names = query.get("params", [])
+        if not names:
+            continue
+        urls = []
+        for i in range(n):
+            day = rng.randrange(len(days))
+            values = {"unit_code": rng.choice(units), "date": days[day], "start_date": days[day],
+                      "end_date": days[min(day + 6, len(days) - 1)], "iso_week": rng.choice(weeks)}
+            urls.append(f"/{db}/{name}?" + urlencode({p: values.get(p, "") for p in names}))
+        out[f"/{db}/{name}?… ({n} different values)"] = urls
+    return out
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -161,18 +195,21 @@ async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S,
                                  limits=limits, cookies=cookies) as client:
-        for url in urls:
+        items = urls.items() if isinstance(urls, dict) else ((u, [u]) for u in urls)
+        for url, variants in items:
             await _idle(client, idle_url)
             result = PageResult(url)
             # A first request warms caches and tells a slow page, which then gets one request
             # per client (a page that does not answer at all, none) so that the run stays bounded.
-            probe = await _get(client, url, None)
+            # With several variants (different parameter values), request i asks for variant i.
+            probe = await _get(client, variants[0], None)
             result.first = probe
             n = per_client if probe < SLOW_PROBE_S else 1 if probe < REQUEST_TIMEOUT_S else 0
+            turn = iter(range(1, 10**9))
 
             async def one_client():
                 for _ in range(n):
-                    await _get(client, url, result)
+                    await _get(client, variants[next(turn) % len(variants)], result)
 
             if n:
                 await asyncio.gather(*(one_client() for _ in range(clients)))
@@ -187,8 +224,9 @@ async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_
     return results
 
 
-def measure(port: int, urls: list[str], idle_url: str, clients: int = 20, per_client: int = 10,
-            log=print, cookies: dict | None = None) -> list[PageResult]:
+def measure(port: int, urls: list[str] | dict[str, list[str]], idle_url: str, clients: int = 20,
+            per_client: int = 10, log=print, cookies: dict | None = None) -> list[PageResult]:
     """Per url: p50/p95 over `clients` concurrent clients of `per_client` requests each (with
-    `cookies`: as that visitor, e.g. the logged-in inspector)."""
+    `cookies`: as that visitor, e.g. the logged-in inspector). urls may map a label to variants
+    of a page (varied_pages): then each request asks for the next variant."""
     return asyncio.run(_measure(port, urls, idle_url, clients, per_client, log, cookies))
