@@ -261,7 +261,9 @@ def serve_lines(r: dict) -> list[str]:
              f"{PER_CLIENT} requests each after a first request alone (its time is \"first\"); 1 each for a "
              f"page slower than {latency.SLOW_PROBE_S:g} s on the first request, none when that one times out "
              f"({latency.REQUEST_TIMEOUT_S:g} s). The open copy's pages as an anonymous visitor, the full "
-             "database's as the logged-in inspector; load is the 1-minute load average after the page.", ""]
+             "database's as the logged-in inspector; load is the 1-minute load average after the page. "
+             "A page \"(200 different values)\" is a canned query asked with another unit, day or week on "
+             "every request, so the site's response cache answers none of them.", ""]
     if r.get("pages"):
         lines += ["| page | requests | not 200 | first ms | p50 ms | p95 ms | load |", "|---|---|---|---|---|---|---|"]
         for p in r["pages"]:
