@@ -11,6 +11,14 @@ SELECT unit_code, town_code, district_code, opened_on, closed_on
 FROM units_in_force
 WHERE reports_daily = 1;
 
+-- the expected days of the units with an opened_on or closed_on (the others: every day)
+DROP TABLE IF EXISTS temp.bounded_unit_days;
+CREATE TEMP TABLE bounded_unit_days AS
+SELECT a.unit_code, a.town_code, a.district_code, k.day, k.iso_week
+FROM rate_units a
+JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
+WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL;
+
 -- per unit-day exception, with its unit's town and district
 DROP TABLE IF EXISTS temp.rate_exceptions;
 CREATE TEMP TABLE rate_exceptions AS
@@ -32,10 +40,8 @@ FROM (
           GROUP BY town_code, district_code) a
     CROSS JOIN calendar_days k
     UNION ALL
-    SELECT a.town_code, a.district_code, k.day, k.iso_week, 1, 0, 0
-    FROM rate_units a
-    JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
-    WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL
+    SELECT town_code, district_code, day, iso_week, 1, 0, 0
+    FROM bounded_unit_days
     UNION ALL
     SELECT town_code, district_code, report_date, iso_week, 0, missing, not_on_time
     FROM rate_exceptions
@@ -53,10 +59,8 @@ FROM (
     CROSS JOIN (SELECT iso_week, count(*) AS days FROM calendar_days GROUP BY iso_week) w
     WHERE a.opened_on IS NULL AND a.closed_on IS NULL
     UNION ALL
-    SELECT a.unit_code, k.iso_week, 1, 0, 0
-    FROM rate_units a
-    JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
-    WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL
+    SELECT unit_code, iso_week, 1, 0, 0
+    FROM bounded_unit_days
     UNION ALL
     SELECT unit_code, iso_week, 0, missing, not_on_time
     FROM rate_exceptions
