@@ -95,13 +95,22 @@ def inspect_path_for(db_path: Path) -> Path:
     return _cache_folder(db_path) / (Path(db_path).stem + ".inspect.json")
 
 
+def _schema_names(path: Path, *types: str) -> set[str]:
+    """The names of the objects of these types ('table', 'view') in the database file at path."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        marks = ", ".join("?" * len(types))
+        return {r[0] for r in conn.execute(f"SELECT name FROM sqlite_master WHERE type IN ({marks})", types)}
+    finally:
+        conn.close()
+
+
 def count_rows(path: Path, only: set[str] | None = None) -> dict[str, int]:
     """{table or view: rows} of the database file at path (a view that fails is left out)."""
+    names = sorted(n for n in _schema_names(path, "table", "view") if not n.startswith("sqlite_"))
     conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
     counts = {}
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-                                            "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         for name in names:
             if only is not None and name not in only:
                 continue
@@ -131,50 +140,37 @@ def ensure_inspect(db_path: Path, open_path: Path | None, name: str, open_name: 
         pass
     if data is None:
         data = {"source_key": key, "full": count_rows(db_path)}
-        try:
-            cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        except OSError:
-            pass
+        _save(cache, data)
     out = {name: _inspect_entry(db_path, data["full"])}
     if open_path is not None and open_name:
         own = data.get("open")
         if own is None:
-            conn = sqlite3.connect(f"file:{Path(open_path).resolve()}?mode=ro", uri=True)
-            try:
-                objects = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-            finally:
-                conn.close()
-            own = count_rows(open_path, objects - set(data["full"]))
+            own = count_rows(open_path, _schema_names(open_path, "table", "view") - set(data["full"]))
             data["open"] = own
-            try:
-                cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-            except OSError:
-                pass
+            _save(cache, data)
         out[open_name] = _inspect_entry(Path(open_path), {**data["full"], **own})
     return out
 
 
+def _save(cache: Path, data: dict) -> None:
+    """Write the row counts' cache; a folder that cannot be written only means counting again."""
+    try:
+        cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass
+
+
 def quick_inspect(db_path: Path) -> dict:
     """The inspect data of db_path with its tables counted (not its views): about a second."""
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
-    try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    finally:
-        conn.close()
-    return _inspect_entry(Path(db_path), count_rows(db_path, tables))
+    return _inspect_entry(Path(db_path), count_rows(db_path, _schema_names(db_path, "table")))
 
 
 def _inspect_entry(path: Path, counts: dict[str, int]) -> dict:
     """hash None: Datasette would otherwise hash the whole file for the index page. "tables"
     holds the views too (a view page reads its count there); "views" names them, so that the
     database page's list of tables can leave them out."""
-    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
-    try:
-        views = sorted(r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'"))
-    finally:
-        conn.close()
     return {"file": str(path), "size": path.stat().st_size, "hash": None,
-            "tables": {t: {"count": n} for t, n in counts.items()}, "views": views}
+            "tables": {t: {"count": n} for t, n in counts.items()}, "views": sorted(_schema_names(path, "view"))}
 
 
 def source_key(db_path: Path) -> str:
