@@ -128,6 +128,21 @@ def checked_db(demo_db, tmp_path_factory) -> Path:
     yield from _read_only(path)
 
 
+@pytest.fixture(scope="session")
+def docs_db(demo_db, tmp_path_factory) -> Path:
+    """A copy of the demo database checked with Great Expectations, its Data Docs in
+    gx/data_docs beside it, as `fangyi check` writes them when run in that folder: what the
+    site serves, Data Docs included. Serving it caches the open copy beside it; tests must not
+    write to the database itself."""
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+
+    path = tmp_path_factory.mktemp("docs_db") / "workbench.db"
+    shutil.copy(demo_db, path)
+    run_checks(path, Settings(), gx=True, docs_dir=path.parent / "gx" / "data_docs")
+    yield from _read_only(path)
+
+
 @pytest.fixture
 def checked_db_copy(checked_db, tmp_path) -> Path:
     """A private copy of the checked demo database, for a test that writes to it."""

@@ -111,16 +111,10 @@ def test_inspector_in_a_real_browser(server, browser):
 
 
 @pytest.fixture(scope="module")
-def docs_server(demo_db, tmp_path_factory):
-    """`fangyi serve` on a checked copy of the demo database whose Data Docs `fangyi check --gx`
-    wrote into gx/data_docs beside it (the working directory of the server)."""
-    from fangyi.checks.run import run_checks
-    from fangyi.settings import Settings
-
-    root = tmp_path_factory.mktemp("docs-site")
-    path = root / "workbench.db"
-    shutil.copy(demo_db, path)
-    run_checks(path, Settings(), gx=True, docs_dir=root / "gx" / "data_docs")
+def docs_server(docs_db):
+    """`fangyi serve` on the demo checked with Great Expectations, whose Data Docs lie in
+    gx/data_docs beside it (the working directory of the server)."""
+    path, root = docs_db, docs_db.parent
     port = free_port()
     proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)

@@ -21,17 +21,10 @@ FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
 
 
 @pytest.fixture(scope="module")
-def site_db(checked_db, tmp_path_factory) -> Path:
-    """A copy of the checked demo (the open copy is cached beside the database served), checked
-    once more with Great Expectations so that Data Docs lie beside it, as `fangyi check` writes
-    them."""
-    from fangyi.checks.run import run_checks
-    from fangyi.settings import Settings
-
-    path = tmp_path_factory.mktemp("site") / "workbench.db"
-    shutil.copy(checked_db, path)
-    run_checks(path, Settings(), gx=True, docs_dir=path.parent / "gx" / "data_docs")
-    return path
+def site_db(docs_db) -> Path:
+    """The demo checked with Great Expectations, its Data Docs beside it (the open copy is
+    cached beside the database served)."""
+    return docs_db
 
 
 def _run(db_path: Path, fn):
