@@ -140,6 +140,11 @@ def docs_db(demo_db, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("docs_db") / "workbench.db"
     shutil.copy(demo_db, path)
     run_checks(path, Settings(), gx=True, docs_dir=path.parent / "gx" / "data_docs")
+    # GX's engine may still hold a connection in this process: move the WAL into the file now,
+    # or the first reader to close would do it later and change the file under the check below
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
     yield from _read_only(path)
 
 
