@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # (from version, to version, script): 0 is the first release, which had no version
 MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
               (3, 4, "migrations/004_coldchain.sql"), (4, 5, "migrations/005_rosters.sql"),

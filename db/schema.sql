@@ -124,6 +124,8 @@ CREATE TABLE IF NOT EXISTS unit_resolutions (
     narrowed_by TEXT,                     -- parent | sheet | reporting_unit: what chose among several
     candidates  TEXT                      -- JSON list of the unit codes the name fits, when several
 );
+-- the names of one unit (group): a unit-day's reports through daily_reports(report_date, name_id)
+CREATE INDEX IF NOT EXISTS unit_resolutions_group ON unit_resolutions(unit_group);
 
 -- Every report with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
@@ -153,7 +155,10 @@ CREATE TABLE IF NOT EXISTS duplicate_reports (
     report_date  TEXT NOT NULL,
     unit_group   TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS duplicate_reports_unit ON duplicate_reports(unit_group, report_date);
 CREATE INDEX IF NOT EXISTS current_reports_late ON current_reports(report_date) WHERE late = 1;
+-- a unit's days with several reports (the unit's report history)
+CREATE INDEX IF NOT EXISTS current_reports_several ON current_reports(unit_group) WHERE versions > 1;
 
 -- (The join on the day as well lets a filter on report_date use current_reports' primary key.)
 CREATE VIEW IF NOT EXISTS daily_reports_current AS
@@ -169,6 +174,8 @@ SELECT r.*,
             WHEN c.report_id = r.report_id THEN 1
             ELSE 1 + (SELECT count(*) FROM daily_reports_resolved o
                       WHERE o.report_date = r.report_date AND o.unit_group = c.unit_group
+                        -- the same, said so that the day's reports are found by name, not scanned
+                        AND o.name_id IN (SELECT name_id FROM unit_resolutions WHERE unit_group = c.unit_group)
                         AND o.report_id NOT IN (SELECT report_id FROM duplicate_reports)
                         AND (o.submitted_at IS NOT NULL, COALESCE(o.submitted_at, ''), o.file_id, o.row_number,
                              o.report_id)
@@ -381,6 +388,8 @@ CREATE TABLE IF NOT EXISTS findings_history (
     evidence    TEXT                      -- JSON: source file, sheet, row and values behind it
 );
 CREATE INDEX IF NOT EXISTS findings_history_run ON findings_history(run_id, check_id);
+-- a unit's findings of a run (the unit page, the findings page filtered by unit)
+CREATE INDEX IF NOT EXISTS findings_history_run_unit ON findings_history(run_id, unit_code);
 
 CREATE VIEW IF NOT EXISTS findings AS
 SELECT * FROM findings_history

@@ -96,8 +96,15 @@ def fangyi_severity_rank(severity):
     return list(SEVERITY_LABELS).index(severity) if severity in SEVERITY_LABELS else 9
 
 
+MMAP_BYTES = 1 << 34      # SQLite caps it at its build's maximum (2 GB for Python's)
+
+
 @hookimpl
 def prepare_connection(conn):
+    # The served files are immutable: SQLite reads their pages from the OS cache through memory
+    # mapping instead of copying every 16 KB page into each connection's own small cache, which
+    # a request for another unit or day would otherwise do hundreds of times.
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     conn.create_function("fangyi_date", 1, fangyi_date, deterministic=True)
     conn.create_function("fangyi_month", 1, fangyi_month, deterministic=True)
     conn.create_function("fangyi_week", 1, fangyi_week, deterministic=True)
@@ -118,8 +125,15 @@ def safe_text(value):
     return value
 
 
+EXPORT_ROWS = 100_000
+
+
 async def _all_rows(datasette, request, columns, rows, data):
-    """Every row of a table result (following _next), at most 100,000; a query's rows as given."""
+    """Every row of a table result (following _next) or of a canned query (run again without
+    Datasette's page limit when it cut the result short), at most EXPORT_ROWS; the rows of SQL
+    typed by hand as given."""
+    if query_rows := await _canned_query_rows(datasette, request, data):
+        return query_rows
     rows = [list(r) if not isinstance(r, dict) else [r.get(c) for c in columns] for r in rows]
     next_token = data.get("next") if isinstance(data, dict) else None
     if not next_token or request is None:
@@ -139,6 +153,20 @@ async def _all_rows(datasette, request, columns, rows, data):
         rows.extend([r.get(c) for c in columns] for r in page.get("rows", []))
         next_token = page.get("next")
     return rows
+
+
+async def _canned_query_rows(datasette, request, data) -> list[list] | None:
+    if request is None or not isinstance(data, dict) or not data.get("truncated") or not data.get("query_name"):
+        return None
+    database = data.get("database")
+    query = await datasette.get_canned_query(database, data["query_name"], request.actor)
+    if not query:
+        return None
+    values = {n: request.args.get(n) or "" for n in query.get("params") or []}
+
+    def fetch(conn):
+        return [list(r) for r in conn.execute(query["sql"], values).fetchmany(EXPORT_ROWS)]
+    return await datasette.get_database(database).execute_fn(fetch)
 
 
 def _filename(table, query_name, database, ext):
@@ -301,14 +329,10 @@ async def _home(datasette, request):
 DATE_PARAMS = {"date", "start_date", "end_date"}
 
 
-async def _query_hints(datasette, request, database, query_name):
-    """Why a canned query may show nothing: each parameter as read."""
-    if not request or not query_name:
-        return {}
+async def query_hints(datasette, request, database, query) -> list[str]:
+    """Why a canned query may show nothing: each of its parameters as read from the request."""
     hints = []
     db = datasette.get_database(database)
-    queries = await datasette.get_canned_queries(database, request.actor)
-    query = queries.get(query_name) or {}
     for p in query.get("params", []):
         raw = request.args.get(p)
         if raw is None or not raw.strip():
@@ -335,7 +359,7 @@ async def _query_hints(datasette, request, database, query_name):
                 hints.append(f"單位「{raw}」在名錄中找不到：請輸入單位編碼或名稱。")
             else:
                 hints.append("單位「%s」對應 %s。" % (raw, "、".join(f"{r[1]}（{r[0]}）" for r in rows)))
-    return {"fy_hints": hints, "fy_date_params": sorted(DATE_PARAMS & set(query.get("params", [])))}
+    return hints
 
 
 @hookimpl
@@ -347,9 +371,6 @@ def extra_template_vars(template, database, table, view_name, request, datasette
                "fy_check_labels": CHECK_LABELS}
         if view_name == "index":
             out.update(await _home(datasette, request))
-        elif template and template.startswith("query") and database and request:
-            name = request.url_vars.get("table") if request.url_vars else None
-            out.update(await _query_hints(datasette, request, database, name))
         return out
     return inner
 
@@ -358,7 +379,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 # Response cache: both databases are immutable while served, so a page is the same every time it
 # is asked for by the same visitor. The first request runs its queries; the same URL again, by
 # the same actor (anonymous, or the inspector with the same CSRF cookie), is answered from
-# memory, gzip-compressed (once) for a client that accepts it. Only GET/HEAD 200 responses without
+# memory, gzip-compressed (once, when it is first asked for again) for a client that accepts it. Only GET/HEAD 200 responses without
 # Set-Cookie, below CACHE_ITEM_BYTES, of the home page and the database pages are kept; at most
 # CACHE_BYTES in all, least recently used first out; an entry lives CACHE_TTL_S (the home page
 # names today's date).
@@ -411,7 +432,13 @@ class ResponseCache:
         if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
             self.entries.move_to_end(key)
             _, start, body, gz = hit
-            if gz is not None and _accepts_gzip(scope):
+            if gz is None and _compressible(start, body):
+                import gzip
+
+                gz = gzip.compress(body, compresslevel=6, mtime=0)
+                self.entries[key] = (hit[0], start, body, gz)
+                self.size += len(gz)
+            if gz and _accepts_gzip(scope):
                 start, body = _gzipped(start, gz), gz
             await send(start)
             await send({"type": "http.response.body", "body": body})
@@ -435,13 +462,7 @@ class ResponseCache:
         await self.app(scope, receive, capture)
         if cacheable and start_msg:
             body = b"".join(parts)
-            gz = None
-            headers = {k.lower(): v for k, v in start_msg.get("headers", [])}
-            if (len(body) > 1024 and b"content-encoding" not in headers
-                    and headers.get(b"content-type", b"").split(b";")[0].strip() in COMPRESSIBLE):
-                import gzip
-
-                gz = gzip.compress(body, compresslevel=6, mtime=0)
+            gz = None if _compressible(start_msg, body) else b""      # compressed when asked again
             old = self.entries.pop(key, None)
             if old is not None:
                 self.size -= len(old[2]) + len(old[3] or b"")
@@ -453,6 +474,12 @@ class ResponseCache:
 
 
 COMPRESSIBLE = {b"text/html", b"application/json", b"text/csv", b"text/plain", b"application/javascript"}
+
+
+def _compressible(start: dict, body: bytes) -> bool:
+    headers = {k.lower(): v for k, v in start.get("headers", [])}
+    return (len(body) > 1024 and b"content-encoding" not in headers
+            and headers.get(b"content-type", b"").split(b";")[0].strip() in COMPRESSIBLE)
 
 
 def _accepts_gzip(scope) -> bool:
@@ -475,3 +502,11 @@ def asgi_wrapper(datasette):
     def wrap(app):
         return ResponseCache(app, datasette)
     return wrap
+
+
+@hookimpl
+def register_routes(datasette):
+    """Every canned query's HTML page, rendered lean (fangyi.query_page)."""
+    from fangyi import query_page
+
+    return query_page.route(datasette)
