@@ -67,7 +67,7 @@ def materialise_steps() -> list[tuple[str, str]]:
 
 
 class Steps:
-    """Times each step of a run (for check_run_steps) and shows progress on a terminal: a bar
+    """Times each step of a run (for check_runs.step_seconds) and shows progress on a terminal: a bar
     with the step in hand and the time left; nothing when output is not a terminal (CI)."""
 
     def __init__(self, total: int):
@@ -192,8 +192,6 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
                         f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
                 counts[check.id] = n
                 by_severity[check.severity] += n
-            conn.executemany("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, ?, ?)",
-                             [(run_id, name, seconds) for name, seconds in steps.times])
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
                 "step_seconds = ? WHERE run_id = ?",
@@ -223,8 +221,6 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
                          "step_seconds = json_set(COALESCE(step_seconds, '{}'), '$.great_expectations', ?) "
                          "WHERE run_id = ?",
                          (int(outcome.success), json.dumps(outcome.check_counts), seconds, run_id))
-            conn.execute("INSERT INTO check_run_steps (run_id, step, seconds) VALUES (?, 'great_expectations', ?)",
-                         (run_id, seconds))
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -18,7 +18,8 @@ SCHEMA_VERSION = 10
 MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
               (3, 4, "migrations/004_coldchain.sql"), (4, 5, "migrations/005_rosters.sql"),
               (5, 6, "migrations/006_check_run_steps.sql"), (6, 7, "migrations/007_content_sha256.sql"),
-              (7, 8, "migrations/008_report_date_name.sql"), (8, 9, "migrations/009_units_in_force.sql")]
+              (7, 8, "migrations/008_report_date_name.sql"), (8, 9, "migrations/009_units_in_force.sql"),
+              (9, 10, "migrations/010_findings_by_unit.sql")]
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 # Page size of a new database (an existing one keeps its own): a daily report is a row of ~25
 # columns and a province loads millions of them; 16 KB pages cut the CPU of a bulk insert by a

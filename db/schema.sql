@@ -364,17 +364,15 @@ CREATE TABLE IF NOT EXISTS check_runs (
     infos        INTEGER,
     gx_success   INTEGER,                 -- 1/0 when Great Expectations ran, else NULL
     gx_counts    TEXT,                    -- JSON: check_id -> GX unexpected rows
-    step_seconds TEXT                     -- JSON: step -> seconds, in run order (as check_run_steps)
+    step_seconds TEXT                     -- JSON: step -> seconds, in run order (view check_run_steps)
 );
 
 -- How long each step of a check run took: settings, unit resolution, each materialisation step,
--- each check, and great_expectations when it ran.
-CREATE TABLE IF NOT EXISTS check_run_steps (
-    run_id  INTEGER NOT NULL REFERENCES check_runs(run_id),
-    step    TEXT NOT NULL,
-    seconds REAL NOT NULL,
-    PRIMARY KEY (run_id, step)
-);
+-- each check, and great_expectations when it ran; a row per step of check_runs.step_seconds.
+CREATE VIEW IF NOT EXISTS check_run_steps AS
+SELECT r.run_id, s.key AS step, s.value AS seconds
+FROM check_runs r
+JOIN json_each(r.step_seconds) s ON s.type IN ('integer', 'real');
 
 CREATE TABLE IF NOT EXISTS findings_history (
     finding_id  INTEGER PRIMARY KEY,

@@ -26,6 +26,7 @@ SQL_THREADS = min(4, max(2, os.cpu_count() or 2))
 # (metadata.yml) are only on tables where counting them is cheap.
 SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 200, "suggest_facets": False,
             "num_sql_threads": SQL_THREADS}
+SWITCH_INTERVAL_S = 0.0002   # GIL switch interval while serving (sys.setswitchinterval)
 SERVE_WAIT_S = 10      # `fangyi serve` answers after this at most; a slower open copy joins later
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -211,11 +212,17 @@ def serve(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
     import uvicorn
 
     import gc
+    import sys
 
     ds = make_datasette(db_path, wait=SERVE_WAIT_S)
     asyncio.run(ds.invoke_startup())
     # What is loaded by now lives as long as the server: out of the collector's way, so that a
     # full collection under load does not walk it (a pause every few hundred requests).
     gc.freeze()
+    # The SQL threads need the GIL briefly to start a query and to hand back its rows; with
+    # Python's default 5 ms switch interval each such moment waits behind the thread rendering
+    # pages, which at 20 clients added tens of ms to every uncached page (measured p95 of the
+    # heaviest canned queries: 85-105 ms at 5 ms, 65-75 ms at 0.2 ms).
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
     return 0

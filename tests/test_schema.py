@@ -108,3 +108,29 @@ def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
     assert migrated[1] == db.SCHEMA_VERSION
     db.connect(path).close()
     assert _versions(path) == migrated
+
+
+def test_step_times_of_old_runs_move_into_check_runs(tmp_path):
+    """Schema 10 keeps each step's time once, in check_runs.step_seconds (check_run_steps is a
+    view of it): the times of runs written into the old table are moved there, in their order."""
+    path = tmp_path / "v9.db"
+    db.connect(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP VIEW check_run_steps")
+    conn.execute("CREATE TABLE check_run_steps (run_id INTEGER NOT NULL REFERENCES check_runs(run_id), "
+                 "step TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (run_id, step))")
+    run = "INSERT INTO check_runs (run_id, started_at, data_files, data_sha256, settings, step_seconds) VALUES (?, '2021-02-01', 1, 'x', '{}', ?)"
+    conn.execute(run, (1, None))
+    conn.execute(run, (2, '{"settings": 0.5, "missing_report": 1.25}'))
+    conn.executemany("INSERT INTO check_run_steps VALUES (?, ?, ?)",
+                     [(1, "settings", 0.1), (1, "resolve_units", 2.0), (1, "great_expectations", 7.5),
+                      (2, "settings", 0.5), (2, "missing_report", 1.25)])
+    conn.execute("PRAGMA user_version = 9")
+    conn.commit()
+    conn.close()
+    conn = db.connect(path)
+    assert conn.execute("SELECT type FROM sqlite_master WHERE name = 'check_run_steps'").fetchone() == ("view",)
+    assert conn.execute("SELECT run_id, step, seconds FROM check_run_steps").fetchall() == [
+        (1, "settings", 0.1), (1, "resolve_units", 2.0), (1, "great_expectations", 7.5),
+        (2, "settings", 0.5), (2, "missing_report", 1.25)]
+    conn.close()

@@ -3,4 +3,15 @@
 -- findings_history(run_id, unit_code), unit_resolutions(unit_group) (a unit's names, then its
 -- reports through daily_reports(report_date, name_id)) and duplicate_reports(report_date,
 -- unit_group); the view daily_report_versions says a version's unit-day by name as well.
--- Nothing is altered here: schema.sql, which runs after this, creates the indexes and the views.
+-- schema.sql, which runs after this, creates the indexes and the views.
+--
+-- check_run_steps becomes a view of check_runs.step_seconds (each step's time was kept twice):
+-- the steps of runs from before step_seconds are moved into it, in the order they were written.
+CREATE TABLE IF NOT EXISTS check_run_steps (run_id INTEGER NOT NULL, step TEXT NOT NULL, seconds REAL NOT NULL);
+UPDATE check_runs
+SET step_seconds = (SELECT json_group_object(step, seconds)
+                    FROM (SELECT s.step, s.seconds FROM check_run_steps s
+                          WHERE s.run_id = check_runs.run_id ORDER BY s.rowid))
+WHERE step_seconds IS NULL
+  AND EXISTS (SELECT 1 FROM check_run_steps s WHERE s.run_id = check_runs.run_id);
+DROP TABLE check_run_steps;
