@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import urlencode
@@ -116,6 +117,8 @@ async def page(request, datasette):
 
     from fangyi.site_plugin import DATE_PARAMS, query_hints
 
+    if request.method not in ("GET", "HEAD"):
+        return Response.text("405 Method Not Allowed", status=405, headers={"Allow": "GET, HEAD"})
     database_route = tilde_decode(request.url_vars["database"])
     try:
         db = datasette.get_database(route=database_route)
@@ -139,10 +142,17 @@ async def page(request, datasette):
     except ValueError:
         number = 1
     limit_ms = datasette.setting("sql_time_limit_ms")
-    columns, shown, count = await db.execute_fn(lambda conn: _run(conn, sql, values, number, limit_ms))
-    if not shown and count and number > 1:                  # past the last page: the last page
-        number = -(-count // PAGE_ROWS)
+    error = None
+    try:
         columns, shown, count = await db.execute_fn(lambda conn: _run(conn, sql, values, number, limit_ms))
+        if not shown and count and number > 1:              # past the last page: the last page
+            number = -(-count // PAGE_ROWS)
+            columns, shown, count = await db.execute_fn(lambda conn: _run(conn, sql, values, number, limit_ms))
+    except sqlite3.DatabaseError as exc:                    # as Datasette's query page: said, status 400
+        columns, shown, count = [], [], 0
+        error = (f"查詢超過 {limit_ms} 毫秒，已停止：請縮小日期範圍後再查詢。 / The query took longer than "
+                 f"{limit_ms} ms and was stopped." if "interrupted" in str(exc)
+                 else f"查詢出錯 / The query failed: {exc}")
     more = count > number * PAGE_ROWS + LOOKAHEAD          # not all read: at least `count - 1`
     if more:
         count -= 1
@@ -171,7 +181,7 @@ async def page(request, datasette):
                     ("JSON", link(".json")), ("CSV", link(".csv"))],
         "max_rows": datasette.setting("max_returned_rows"),
         "edit_sql": f"/{db.route}?" + urlencode({"sql": sql, **values}),
-        "actor": (request.actor or {}).get("id"), "hints": hints,
+        "actor": (request.actor or {}).get("id"), "hints": hints, "error": error,
         "app_css": datasette.urls.static("app.css"),
     }
-    return Response.html(_template().render(**context))
+    return Response.html(_template().render(**context), status=400 if error else 200)

@@ -144,3 +144,24 @@ def test_downloads_carry_every_row_of_a_long_result(checked_db):
         book = load_workbook(io.BytesIO((await ds.client.get("/workbench/latest_findings.xlsx")).content))
         assert book.active.max_row == everything + 1
     asyncio.run(go())
+
+
+def test_a_failing_or_slow_query_is_said_not_thrown(checked_db):
+    """A query SQLite refuses, or one stopped at the time limit, answers 400 with the reason on
+    the page (as Datasette's query page does), never a traceback; only GET and HEAD are served."""
+    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
+    queries = metadata["databases"]["workbench"]["queries"]
+    queries["bad_json"] = {"title": "壞的", "sql": "SELECT json_extract(:doc, '$.a') AS a", "params": ["doc"]}
+    queries["endless"] = {"title": "太慢", "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                                                 "WHERE x < 1000000000) SELECT count(*) AS n FROM c"}
+
+    async def go():
+        ds = Datasette([str(checked_db)], metadata=metadata, settings={"sql_time_limit_ms": 200})
+        bad = await ds.client.get("/workbench/bad_json?doc={")
+        assert bad.status_code == 400 and "查詢出錯" in bad.text and "malformed JSON" in bad.text
+        assert "Traceback" not in bad.text and 'name="doc"' in bad.text
+        slow = await ds.client.get("/workbench/endless")
+        assert slow.status_code == 400 and "查詢超過 200 毫秒" in slow.text
+        post = await ds.client.post("/workbench/missed_on_day", data={"date": "2021-01-22"})
+        assert post.status_code == 405
+    asyncio.run(go())
