@@ -386,8 +386,10 @@ CREATE TABLE IF NOT EXISTS findings_history (
     evidence    TEXT                      -- JSON: source file, sheet, row and values behind it
 );
 CREATE INDEX IF NOT EXISTS findings_history_run ON findings_history(run_id, check_id);
--- a unit's findings of a run (the unit page, the findings page filtered by unit)
-CREATE INDEX IF NOT EXISTS findings_history_run_unit ON findings_history(run_id, unit_code);
+-- a unit's or a day's findings of a run, counted by check (the unit page; the findings page
+-- filtered by unit or by day, with its check_id facet)
+CREATE INDEX IF NOT EXISTS findings_history_run_unit_check ON findings_history(run_id, unit_code, check_id);
+CREATE INDEX IF NOT EXISTS findings_history_run_date_check ON findings_history(run_id, date, check_id);
 
 CREATE VIEW IF NOT EXISTS findings AS
 SELECT * FROM findings_history

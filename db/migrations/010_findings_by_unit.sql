@@ -1,8 +1,9 @@
 -- From schema version 9 to 10: indexes for the pages that show one unit or one unit-day, so
 -- that each is a few index searches rather than a pass over a day's reports or a run's findings:
--- findings_history(run_id, unit_code), unit_resolutions(unit_group) (a unit's names, then its
--- reports through daily_reports(report_date, name_id)) and duplicate_reports(report_date,
--- unit_group); the view daily_report_versions says a version's unit-day by name as well.
+-- findings_history(run_id, unit_code, check_id) and (run_id, date, check_id), unit_resolutions
+-- (unit_group) (a unit's names, then its reports through daily_reports(report_date, name_id)),
+-- duplicate_reports(unit_group, report_date) and current_reports(unit_group) for the days with
+-- several versions; the view daily_report_versions says a version's unit-day by name as well.
 -- schema.sql, which runs after this, creates the indexes and the views.
 --
 -- check_run_steps becomes a view of check_runs.step_seconds (each step's time was kept twice):
