@@ -15,7 +15,7 @@ COUNTS = (
           "新增無症狀感染者數", "New asymptomatic infections", "0"),
     Field("close_contacts", ("密切接觸者", "密接", "密接人數", "密切接觸者人數"), "count",
           "密切接觸者人數", "Close contacts", "0"),
-    Field("returnees_registered", ("返鄉人員登記", "新增返鄉人員", "返鄉人員", "返鄉人員登記人數"), "count",
+    Field("returnees_registered", ("返鄉人員登記", "新增返鄉人員", "返鄉人員", "返鄉人員登記人數", "返鄉登記人數", "返鄉登記"), "count",
           "返鄉人員登記人數", "Returnees registered", "3"),
     Field("home_isolation", ("居家隔離", "居家健康監測", "居家隔離人數"), "count",
           "居家隔離或居家健康監測人數", "Home isolation or home health monitoring", "2"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 
 import openpyxl
@@ -173,3 +174,19 @@ def test_ragged_csv_rows_are_not_lost(tmp_path, registry):
     assert reports[1].rows_loaded == 2 and reports[1].rows_rejected == 1
     assert '"多出來的"' in current(conn)[1]["extra"]
     assert '"還有"' in conn.execute("SELECT raw FROM rejected_rows").fetchone()[0]
+
+
+def test_headers_without_new_are_kept_not_guessed(tmp_path, registry):
+    """返乡登记人数 is the returnees column; 无症状感染者 (without 新增: maybe a running total) and
+    发热门诊 (fever-clinic visits, not fever cases) are not read as a day's counts: they stay in
+    `extra` with their values, so no zero report is contradicted by a total."""
+    path = tmp_path / "东门社区日报.csv"
+    text = ("填报日期,社区名称,新增确诊,新增疑似,无症状感染者,密切接触者,返乡登记人数,居家隔离,集中隔离,发热门诊,"
+            "核酸检测,是否零报告,填报人,带班领导,报送时间\n"
+            "2021/1/20,东门社区,0,0,2,0,3,1,0,4,120,否,刘洋,李强,2021-01-20 17:30\n")
+    path.write_bytes(text.encode("gbk"))
+    reports, conn = load(tmp_path, registry, path)
+    assert reports[1].rows_loaded == 1
+    row = current(conn)[0]
+    assert (row["returnees_registered"], row["home_isolation"], row["new_asymptomatic"], row["fever_cases"]) == (3, 1, None, None)
+    assert json.loads(row["extra"]) == {"无症状感染者": "2", "发热门诊": "4"}
