@@ -41,6 +41,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile_files as hf  # noqa: E402
+from conftest import table_counts  # noqa: E402
 
 TIMEOUT = 60
 MEMORY_LIMIT_KB = 1024 * 1024          # 1 GB
@@ -229,15 +230,6 @@ def make_case(number: int, seed: int, demo_files: list[Path], workdir: Path) -> 
 
 
 # ---- running --------------------------------------------------------------------------------
-
-def table_counts(db: Path) -> dict[str, int]:
-    conn = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables}
-    finally:
-        conn.close()
-
 
 def run_fangyi(args: list[str], timeout: float = TIMEOUT, env: dict | None = None,
                out_dir: Path | None = None) -> tuple[int | None, str, int]:
