@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -120,7 +121,6 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
     waited for at most S seconds, and if it takes longer (a province database: a minute) the
     full database is served at once, with its tables' counts, and the open copy joins the site
     when it is ready."""
-    import sys
     import threading
 
     from datasette.app import Datasette
@@ -212,7 +212,6 @@ def serve(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
     import uvicorn
 
     import gc
-    import sys
 
     ds = make_datasette(db_path, wait=SERVE_WAIT_S)
     asyncio.run(ds.invoke_startup())

@@ -432,7 +432,7 @@ class ResponseCache:
         if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
             self.entries.move_to_end(key)
             _, start, body, gz = hit
-            if gz is None and _compressible(start, body):
+            if gz is None:                                  # compressible, not compressed yet
                 import gzip
 
                 gz = gzip.compress(body, compresslevel=6, mtime=0)
