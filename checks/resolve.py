@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from fangyi.ingest.text import norm, short_name
+from fangyi.keys import norm, short_name
 
 STRENGTH = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
 

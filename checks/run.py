@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from fangyi import db
-from fangyi.ingest.text import name_key
+from fangyi.keys import name_key
 
 from . import CHECKS, at_or_above
 from .resolve import resolve_units

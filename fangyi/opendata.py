@@ -247,7 +247,7 @@ def _names(text: str | None) -> list[str]:
 
 def personal_data(conn) -> tuple[dict[str, str], set[str]]:
     """({name as written or normalised: pseudonym}, {phone numbers}) of the database behind conn."""
-    from fangyi.ingest.text import norm
+    from fangyi.keys import norm
 
     people: list[tuple[str, list[str]]] = []          # (key, names written)
     # Each distinct value once, in the order of its first appearance (a province's daily reports
@@ -338,7 +338,7 @@ class Scrubber:
     def pseudonym(self, value):
         if value is None:
             return None
-        from fangyi.ingest.text import norm
+        from fangyi.keys import norm
 
         s = str(value).strip()
         return self.names.get(s) or self.names.get(BRACKETS.sub("", norm(s))) or self.text(s)

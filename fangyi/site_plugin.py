@@ -79,7 +79,7 @@ def fangyi_week(value):
 def fangyi_norm(value):
     if value is None:
         return None
-    from fangyi.ingest.text import norm
+    from fangyi.keys import norm
 
     return norm(value)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 
 from .kinds import Field, Kind, Plausible, SheetContext, register
-from .text import name_key
+from fangyi.keys import name_key
 
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
 

@@ -28,7 +28,7 @@ import polars as pl
 
 from .kinds import Field, Kind, Plausible, SheetContext, register
 from .parse import ZERO_WORDS
-from .text import norm
+from fangyi.keys import norm
 
 # kg per one of these units (keys normalised: NFKC, lower case, simplified).
 WEIGHT_UNITS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 import polars as pl
 
 from .kinds import Field, Kind, Plausible, SheetContext, register
-from .text import unit_key, unit_key_short
+from fangyi.keys import unit_key, unit_key_short
 
 COUNTS = (
     Field("new_confirmed", ("新增確診", "新增確診病例", "新增確診人數"), "count",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import kinds as registry
-from .text import norm, strip_brackets
+from fangyi.keys import norm, strip_brackets
 
 HEADER_SEARCH_ROWS = 20
 

@@ -24,7 +24,7 @@ from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
 from .sheet import implausible, raw_json, split
-from .text import norm
+from fangyi.keys import norm
 
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 

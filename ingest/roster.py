@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from .kinds import Field, Kind, Plausible, SheetContext, register
-from .text import name_key, norm, strip_brackets
+from fangyi.keys import name_key, norm, strip_brackets
 
 DAY, NIGHT, LEADER = "day", "night", "leader"
 DEFAULT_HOURS = {DAY: (8 * 60, 20 * 60, False), NIGHT: (20 * 60, 8 * 60, True)}   # (start, end, ends next day)

@@ -7,7 +7,7 @@ import re
 import polars as pl
 
 from .kinds import Field, Kind, SheetContext, register
-from .text import norm
+from fangyi.keys import norm
 
 LEVELS = ("province", "city", "district", "town", "community")
 

@@ -1,6 +1,7 @@
-"""Text normalisation shared by header matching and unit-name matching.
+"""Matching forms of names, shared by the loader (headers, unit names), the checks (unit resolution,
+person names) and the site (typed unit names): one small module that none of them owns.
 
-One rule for both: Unicode NFKC (full-width digits, letters, brackets and spaces become
+One rule for all: Unicode NFKC (full-width digits, letters, brackets and spaces become
 ASCII), all whitespace removed (including line breaks inside a cell), traditional
 characters converted to simplified with OpenCC, lower case.
 """
