@@ -6,11 +6,12 @@ Suites:
   findings the run materialised (findings_history of that run_id): GX validates and documents
   the run's results rather than computing every check a second time;
 - `values_<kind>`: column rules on each kind's table, from the kind registry (counts and numbers
-  non-negative, ISO dates and date-times, 0/1 flags). One expectation per rule, but all the
-  rules of a table are judged in one SQL pass over it (`ExpectValueRuleToHold`, below): at
+  non-negative, ISO dates and date-times, 0/1 flags, the values of a closed set such as the
+  levels). One expectation per rule, but all the rules of a table are judged in one SQL pass
+  over it (`ExpectValueRuleToHold`, below): at
   province scale a pass per rule, or GX's own column expectations (a pass per rule and a
   Python regular expression per row), took most of the GX run;
-- `registry`: rules on units_current (codes present and unique, known levels).
+- `registry`: rules on units_current (codes present and unique).
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from typing import ClassVar, Tuple
 
 from . import CHECKS, DEFAULT_DOCS, suites
 from fangyi.ingest import kinds as registry
-from fangyi.ingest.units import LEVELS
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
@@ -58,7 +58,7 @@ class Outcome:
 class Rule:
     """One value rule on one column: `broken` is an SQL condition true for a row breaking it
     (NULL, a blank cell, breaks no rule)."""
-    name: str                           # non_negative, iso_date, iso_datetime, flag
+    name: str                           # non_negative, iso_date, iso_datetime, flag, one_of
     column: str
     broken: str
     description: str
@@ -84,6 +84,9 @@ def value_rules(kind) -> list[Rule]:
                             f"{f.name}: an ISO date YYYY-MM-DD or date-time YYYY-MM-DDTHH:MM:SS"))
         elif f.parser == "flag":
             out.append(Rule("flag", f.name, f"{c} NOT IN (0, 1)", f"{f.name}: a flag, 0 or 1"))
+        if f.values:
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in f.values)
+            out.append(Rule("one_of", f.name, f"{c} NOT IN ({listed})", f"{f.name}: one of {', '.join(f.values)}"))
     return out
 
 
@@ -126,7 +129,6 @@ def _registry_expectations() -> list:
     return [
         E.ExpectColumnValuesToNotBeNull(column="unit_code"),
         E.ExpectColumnValuesToBeUnique(column="unit_code"),
-        E.ExpectColumnValuesToBeInSet(column="level", value_set=list(LEVELS)),
     ]
 
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from fangyi import db
+from fangyi.ingest import kinds as registry
 from fangyi.keys import name_key
 
 from . import CHECKS, at_or_above
@@ -113,6 +114,7 @@ def materialise(db_path: Path | str, settings=None) -> None:
 
     conn = db.connect(db_path)
     try:
+        registry.create_tables(conn)
         conn.execute("BEGIN IMMEDIATE")
         try:
             prepare(conn, settings or Settings())
@@ -124,30 +126,25 @@ def materialise(db_path: Path | str, settings=None) -> None:
         conn.close()
 
 
-# The registry says who reports; it is reference data, not records to check.
-REFERENCE_TABLES = {"units"}
-# Tables whose rows count only inside the reporting period: table -> date column.
-PERIOD_COLUMNS = {"daily_reports": "report_date"}
-
-
 def data_tables(conn) -> list[str]:
-    """The tables of every registered kind that holds records to check (all but the registry)."""
-    from fangyi.ingest import kinds as registry
-
+    """The main tables of every registered kind of dated records (all but reference data such as
+    the registry of units, which says who reports and is not itself checked)."""
     present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return sorted({k.table for k in registry.all_kinds().values()} - REFERENCE_TABLES & present)
+    return sorted(k.table for k in registry.all_kinds().values() if not k.reference and k.table in present)
 
 
 def records_to_check(conn, start: str | None, end: str | None) -> int:
-    """How many rows the checks have to look at: daily reports in the reporting period, and every
-    row of the other data kinds' tables (ledgers are checked whatever their dates)."""
+    """How many rows the checks have to look at: records expected of every unit on every day
+    (daily reports) inside the reporting period, and every row of the other kinds of dated
+    records (ledgers and rosters are checked whatever their dates)."""
     n = 0
+    kinds = {k.table: k for k in registry.all_kinds().values()}
     for table in data_tables(conn):
-        column = PERIOD_COLUMNS.get(table)
-        if column is None:
+        kind = kinds[table]
+        if not kind.expected_daily:
             n += conn.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
         elif start and end:
-            n += conn.execute(f"SELECT count(*) FROM [{table}] WHERE [{column}] BETWEEN ? AND ?",
+            n += conn.execute(f"SELECT count(*) FROM [{table}] WHERE [{kind.dated_by}] BETWEEN ? AND ?",
                               (start, end)).fetchone()[0]
     return n
 
@@ -163,6 +160,7 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
     other data kind's table (the registry of units alone is not enough)."""
     conn = db.connect(db_path)
     try:
+        registry.create_tables(conn)
         # the materialisation passes over every report: a large page cache and in-memory sorts
         conn.execute("PRAGMA cache_size = -262144")
         conn.execute("PRAGMA temp_store = MEMORY")
@@ -172,7 +170,8 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             prepare(conn, settings, steps)
             start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
             if not records_to_check(conn, start, end):
-                others = ", ".join(t for t in data_tables(conn) if t not in PERIOD_COLUMNS)
+                daily = {k.table for k in registry.all_kinds().values() if k.expected_daily}
+                others = ", ".join(t for t in data_tables(conn) if t not in daily)
                 raise NoDataError(f"no daily reports in the reporting period ({start or '?'} to {end or '?'})"
                                   + (f" and no rows in {others}" if others else "")
                                   + ": nothing was checked; ingest the records first (or fix [period] in the settings)")

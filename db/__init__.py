@@ -1,7 +1,10 @@
-"""The workbench database: schema, versioned migrations and connections. Tables are defined
-only in schema.sql beside this file.
+"""The workbench database: schema, versioned migrations and connections. The workbench's own
+tables and views are defined in schema.sql beside this file; the tables each kind of record loads
+into are declared with the kind (the kind registry creates them: fangyi.ingest.kinds.create_tables).
 
-The schema's version is kept in `PRAGMA user_version`. Opening a database at the current
+The schema's version is kept in `PRAGMA user_version`; it is the number of the latest migration in
+migrations/NNN_name.sql, each of which takes a database from the previous one's number to its own
+(the first from 0, the release before versions). Opening a database at the current
 version changes nothing (not even `schema_version`); a writer (ingest, check) creates a new
 database or migrates an older one once; readers (serve, bulletin, notebooks) open it read-only.
 """
@@ -13,13 +16,22 @@ from importlib import resources
 from pathlib import Path
 
 DEFAULT_DB = Path("db/workbench.db")
-SCHEMA_VERSION = 10
-# (from version, to version, script): 0 is the first release, which had no version
-MIGRATIONS = [(0, 2, "migrations/002_versioned.sql"), (2, 3, "migrations/003_name_ids.sql"),
-              (3, 4, "migrations/004_coldchain.sql"), (4, 5, "migrations/005_rosters.sql"),
-              (5, 6, "migrations/006_check_run_steps.sql"), (6, 7, "migrations/007_content_sha256.sql"),
-              (7, 8, "migrations/008_report_date_name.sql"), (8, 9, "migrations/009_units_in_force.sql"),
-              (9, 10, "migrations/010_findings_by_unit.sql")]
+
+
+def _migrations() -> list[tuple[int, int, str]]:
+    """(from version, to version, script) of every migrations/NNN_name.sql, in number order."""
+    folder = resources.files(__package__).joinpath("migrations")
+    numbered = sorted((int(p.name[:3]), f"migrations/{p.name}") for p in folder.iterdir()
+                      if re.fullmatch(r"\d{3}_\w+\.sql", p.name))
+    out, before = [], 0
+    for number, script in numbered:
+        out.append((before, number, script))
+        before = number
+    return out
+
+
+MIGRATIONS = _migrations()
+SCHEMA_VERSION = MIGRATIONS[-1][1]
 BUSY_TIMEOUT_MS = 60_000      # a writer waits this long for another writer to finish
 # Page size of a new database (an existing one keeps its own): a daily report is a row of ~25
 # columns and a province loads millions of them; 16 KB pages cut the CPU of a bulk insert by a

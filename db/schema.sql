@@ -1,4 +1,6 @@
--- The one place where the workbench's tables and views are defined.
+-- The workbench's own tables and views: provenance, derived state, check runs and findings.
+-- The tables each kind of record loads into (units, daily_reports, duty_shifts, ...) are declared
+-- with the kind in the kind registry (ingest/kinds/) and created from there; views here read them.
 -- Dates are ISO 8601 text, codes are text. Loaded rows are never updated or deleted:
 -- history stays in the tables, and the *_current views pick the version in force.
 
@@ -44,22 +46,7 @@ CREATE TABLE IF NOT EXISTS non_data_rows (
 );
 CREATE INDEX IF NOT EXISTS non_data_rows_file ON non_data_rows(file_id);
 
-CREATE TABLE IF NOT EXISTS units (
-    unit_row_id   INTEGER PRIMARY KEY,
-    unit_code     TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    level         TEXT NOT NULL,          -- province | city | district | town | community
-    parent_code   TEXT,
-    reports_daily INTEGER NOT NULL,       -- 1 / 0
-    opened_on     TEXT,
-    closed_on     TEXT,
-    aliases       TEXT,                   -- JSON list
-    extra         TEXT,                   -- JSON object of columns the workbench does not know
-    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet         TEXT NOT NULL,
-    row_number    INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS units_code ON units(unit_code);
+-- (table units: declared by its kind, created from the kind registry)
 
 -- The registry in force: the last loaded row for each code.
 CREATE VIEW IF NOT EXISTS units_current AS
@@ -72,34 +59,7 @@ FROM (
 )
 WHERE version_rank = 1;
 
-CREATE TABLE IF NOT EXISTS daily_reports (
-    report_id            INTEGER PRIMARY KEY,
-    report_date          TEXT NOT NULL,
-    unit_raw             TEXT,            -- the unit as written
-    unit_code_raw        TEXT,            -- the code as written, if the sheet has a code column
-    parent_raw           TEXT,            -- the parent (town) as written, if the sheet has a parent column
-    unit_key             TEXT,            -- normalised name (NFKC, no spaces, simplified, lower case)
-    unit_key_short       TEXT,            -- the same without its 社区/村/... suffix
-    new_confirmed        INTEGER,
-    new_suspected        INTEGER,
-    new_asymptomatic     INTEGER,
-    close_contacts       INTEGER,
-    returnees_registered INTEGER,
-    home_isolation       INTEGER,
-    central_isolation    INTEGER,
-    fever_cases          INTEGER,
-    tests_done           INTEGER,
-    zero_report          INTEGER,         -- 1 marked, 0 marked no, NULL left blank
-    reporter             TEXT,
-    duty_leader          TEXT,
-    submitted_at         TEXT,
-    extra                TEXT,            -- JSON object of columns the workbench does not know
-    name_id              INTEGER,         -- unit_names: how this row names its unit
-    file_id              INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet                TEXT NOT NULL,
-    row_number           INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS daily_reports_date_name ON daily_reports(report_date, name_id);
+-- (table daily_reports: declared by its kind, created from the kind registry)
 
 -- Each distinct way a sheet names a unit (written by ingest): rows that name a unit carry its
 -- name_id, so a name is resolved once, not once per row.
@@ -404,68 +364,9 @@ WHERE run_id = (SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL
 -- quantity_kg is NULL where the row does not give the weight (a box without a weight per box).
 -- ---------------------------------------------------------------------------------------
 
-CREATE TABLE IF NOT EXISTS coldchain_batches (
-    batch_id             INTEGER PRIMARY KEY,
-    merchant             TEXT,            -- the merchant keeping the ledger, as written
-    merchant_id          TEXT NOT NULL,   -- its stall number or unified social credit code
-    market               TEXT,
-    received_date        TEXT NOT NULL,
-    product              TEXT,
-    product_key          TEXT,            -- product normalised (NFKC, no spaces, simplified, lower case)
-    spec                 TEXT,            -- e.g. 10kg/箱
-    origin_country       TEXT,
-    batch_no             TEXT,
-    trace_code           TEXT,            -- 追溯碼; NULL when blank or written as 無, -, /
-    quantity_raw         TEXT,            -- the quantity cell as written
-    quantity             REAL,            -- its number, in qty_unit
-    qty_unit             TEXT,            -- the unit as written (unit column, else the quantity cell)
-    unit_kg              REAL,            -- kg in one qty_unit: from the unit, or from the spec for boxes
-    quantity_kg          REAL,            -- quantity * unit_kg; NULL when the weight is not given
-    importer             TEXT,
-    importer_key         TEXT,            -- importer normalised like product_key
-    supplier             TEXT,
-    supplier_phone       TEXT,
-    supplier_merchant_id TEXT,            -- when the supplier is a merchant keeping ledgers here
-    inspection_cert_no   TEXT,            -- 入境貨物檢驗檢疫證明編號
-    nat_report_no        TEXT,            -- 核酸檢測報告編號
-    nat_result           TEXT,            -- negative | positive | NULL (blank or unreadable)
-    nat_result_raw       TEXT,            -- the result as written
-    disinfection_cert_no TEXT,            -- 消毒證明編號
-    extra                TEXT,
-    file_id              INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet                TEXT NOT NULL,
-    row_number           INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS coldchain_batches_trace ON coldchain_batches(merchant_id, trace_code);
-CREATE INDEX IF NOT EXISTS coldchain_batches_batch_no ON coldchain_batches(merchant_id, batch_no);
-CREATE INDEX IF NOT EXISTS coldchain_batches_code ON coldchain_batches(trace_code);
-CREATE INDEX IF NOT EXISTS coldchain_batches_supplier ON coldchain_batches(supplier_merchant_id);
+-- (table coldchain_batches: declared by its kind, created from the kind registry)
 
-CREATE TABLE IF NOT EXISTS coldchain_sales (
-    sale_id           INTEGER PRIMARY KEY,
-    merchant          TEXT,
-    merchant_id       TEXT NOT NULL,      -- the seller
-    market            TEXT,
-    sale_date         TEXT NOT NULL,
-    trace_code        TEXT,               -- as written (normalised); the batch may be named by batch_no alone
-    batch_no          TEXT,
-    product           TEXT,
-    spec              TEXT,
-    quantity_raw      TEXT,
-    quantity          REAL,
-    qty_unit          TEXT,
-    unit_kg           REAL,
-    quantity_kg       REAL,               -- from the row alone; see coldchain_sale_batches for the kg used
-    buyer             TEXT,
-    buyer_phone       TEXT,
-    buyer_merchant_id TEXT,               -- when the buyer is a merchant keeping ledgers here
-    extra             TEXT,
-    file_id           INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet             TEXT NOT NULL,
-    row_number        INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS coldchain_sales_trace ON coldchain_sales(merchant_id, trace_code);
-CREATE INDEX IF NOT EXISTS coldchain_sales_buyer ON coldchain_sales(buyer_merchant_id);
+-- (table coldchain_sales: declared by its kind, created from the kind registry)
 
 -- Derived by `fangyi check`: the batch each sale draws on, and its weight. The trace code as
 -- written, else the one trace code the seller's receipts give for the batch number; the kg from
@@ -607,29 +508,7 @@ WHERE sb.trace_code IS NOT NULL;
 -- what the checks and pages read is derived by `fangyi check` (checks/_materialise/3NN_*.sql).
 -- ---------------------------------------------------------------------------------------
 
--- One row per person and shift a roster names: a grid row with a leader, two day staff and one
--- night staff yields four. A shift cell left blank yields one row with person NULL: the roster
--- says nobody is on that shift.
-CREATE TABLE IF NOT EXISTS duty_shifts (
-    shift_id      INTEGER PRIMARY KEY,
-    unit_raw      TEXT,                   -- the unit as written (a column, else the sheet name or title)
-    unit_code_raw TEXT,                   -- the code as written, if the sheet has a code column
-    date          TEXT NOT NULL,          -- the duty date (a night shift starts on it)
-    shift         TEXT NOT NULL,          -- day | night | leader
-    person        TEXT,                   -- as written; NULL: nobody on this shift
-    person_key    TEXT,                   -- normalised name (NFKC, no spaces, simplified, no bracketed remark)
-    post          TEXT,                   -- 職務, if the sheet has the column
-    phone         TEXT,                   -- the phone on the row (a grid row's 聯系電話 applies to all on it)
-    starts_at     TEXT NOT NULL,          -- ISO date and time
-    ends_at       TEXT NOT NULL,          -- ISO date and time; a night shift ends the next morning
-    extra         TEXT,                   -- JSON object of columns the workbench does not know
-    name_id       INTEGER,                -- unit_names: how this row names its unit
-    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet         TEXT NOT NULL,
-    row_number    INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS duty_shifts_date ON duty_shifts(date);
-CREATE INDEX IF NOT EXISTS duty_shifts_person ON duty_shifts(person_key);
+-- (table duty_shifts: declared by its kind, created from the kind registry)
 
 -- Every roster row with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS duty_shifts_resolved AS
@@ -678,22 +557,7 @@ CREATE TABLE IF NOT EXISTS roster_unit_days (
     PRIMARY KEY (unit_code, date)
 );
 
-CREATE TABLE IF NOT EXISTS allowance_claims (
-    claim_id      INTEGER PRIMARY KEY,
-    person        TEXT NOT NULL,
-    person_key    TEXT NOT NULL,          -- normalised name, as duty_shifts.person_key
-    unit_raw      TEXT,
-    unit_code_raw TEXT,
-    month         TEXT NOT NULL,          -- YYYY-MM
-    day_shifts    INTEGER,
-    night_shifts  INTEGER,
-    amount        REAL,                   -- yuan
-    extra         TEXT,
-    name_id       INTEGER,                -- unit_names: how this row names its unit
-    file_id       INTEGER NOT NULL REFERENCES source_files(file_id),
-    sheet         TEXT NOT NULL,
-    row_number    INTEGER NOT NULL
-);
+-- (table allowance_claims: declared by its kind, created from the kind registry)
 
 CREATE VIEW IF NOT EXISTS allowance_claims_resolved AS
 SELECT c.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates

@@ -101,7 +101,6 @@ def load(path: Path | str | None = None) -> Settings:
     _check_keys(coldchain, {"match_window_days"}, f"{where} [coldchain]")
     s.chain_match_window_days = int(coldchain.get("match_window_days", s.chain_match_window_days))
     from fangyi.ingest import kinds as registry
-    from fangyi.ingest.units import LEVELS
 
     kinds = registry.all_kinds()
     headers = data.get("headers", {})
@@ -116,9 +115,10 @@ def load(path: Path | str | None = None) -> Settings:
     site = data.get("site", {})
     _check_keys(site, {"inspector_password_hash"}, f"{where} [site]")
     s.inspector_password_hash = str(site["inspector_password_hash"]) if site.get("inspector_password_hash") else None
+    levels = registry.values_of("level")
     for word, level in data.get("levels", {}).items():
-        if level not in LEVELS:
-            raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(LEVELS)}")
+        if level not in levels:
+            raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(levels)}")
         s.levels[str(word)] = level
     plausible = data.get("plausible", {})
     _check_keys(plausible, {"earliest", "latest_days_ahead", "max"}, f"{where} [plausible]")

@@ -471,7 +471,11 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     synonyms = SynonymTable(options.header_synonyms)
     reports: list[FileReport] = []
     try:
-        db.connect(db_path).close()              # creates or migrates the schema if needed
+        conn = db.connect(db_path)               # creates or migrates the schema if needed
+        try:
+            registry.create_tables(conn)         # and the tables of every kind, as declared
+        finally:
+            conn.close()
     except BaseException as exc:
         if db.is_disk_full(exc):
             raise DiskFull(f"{db_path}: database or disk is full; nothing was loaded", reports) from exc

@@ -93,6 +93,17 @@ def demo_conn(demo_db):
     conn.close()
 
 
+def workbench(path: Path):
+    """A writer's connection to a new or older database, as ingest and check open one: the schema
+    created or migrated (db.connect) and the tables of every registered kind (the kind registry)."""
+    from fangyi import db
+    from fangyi.ingest import kinds
+
+    conn = db.connect(path)
+    kinds.create_tables(conn)
+    return conn
+
+
 def table_counts(path: Path) -> dict[str, int]:
     """Row counts of every table: a fingerprint of what a database holds."""
     conn = sqlite3.connect(path)

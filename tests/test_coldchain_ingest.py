@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from conftest import table_counts
 from fangyi.cli import cli
-from fangyi.ingest.coldchain import kg_per_unit, parse_quantity
+from fangyi.ingest.kinds.coldchain import kg_per_unit, parse_quantity
 from fangyi.ingest.load import ingest
 
 RECEIPT_HEADER = ["經營者", "攤位號", "進貨日期", "品名", "規格", "追溯碼", "數量", "單位", "進口商", "供應商",

@@ -9,7 +9,7 @@ import pytest
 
 from fangyi.checks import CHECKS
 from fangyi.checks.run import run_checks
-from fangyi.ingest.daily import COUNT_FIELDS
+from fangyi.ingest.kinds.daily import COUNT_FIELDS
 from fangyi.settings import Settings
 
 

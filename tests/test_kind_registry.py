@@ -13,7 +13,7 @@ import pytest
 
 from fangyi import db
 from fangyi.ingest import kinds
-from fangyi.ingest.kinds import Field, Kind
+from fangyi.ingest.kinds import NAME, OPEN, Column, Field, Kind, Table
 from fangyi.ingest.load import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +34,16 @@ def _finish(parsed: pl.DataFrame, ctx) -> pl.DataFrame:
 TOY = Kind(
     name="toy_temperature",
     title="體溫檢測登記 temperature checks",
-    table="toy_temperature_checks",
     fields=(
-        Field("person", ("姓名",), "text", "姓名", "Person"),
-        Field("checked_on", ("檢測日期", "日期"), "date", "檢測日期", "Date checked"),
-        Field("temperature", ("體溫", "體溫(℃)"), "number", "體溫", "Temperature"),
+        Field("person", ("姓名",), "text", "姓名", "Person", privacy=NAME),
+        Field("checked_on", ("檢測日期", "日期"), "date", "檢測日期", "Date checked", privacy=OPEN),
+        Field("temperature", ("體溫", "體溫(℃)"), "number", "體溫", "Temperature", privacy=OPEN),
     ),
     recognise=lambda fields: {"person", "temperature"} <= fields,
     label_field="person",
-    columns=("person", "checked_on", "temperature"),
+    tables=(Table("toy_temperature_checks", "check_id", (Column("person"), Column("checked_on"), Column("temperature"))),
+            Table("toy_fevers", "fever_id", (Column("person"), Column("checked_on")))),
+    dated_by="checked_on",
     finish=_finish,
     write=_write,
 )
@@ -57,12 +58,6 @@ def toy_kind():
 
 def test_a_kind_declared_in_a_test_is_ingested(tmp_path, toy_kind):
     db_path = tmp_path / "w.db"
-    conn = db.connect(db_path)     # the test's own tables; the workbench's come from db/schema.sql
-    conn.executescript(
-        "CREATE TABLE toy_temperature_checks (person TEXT, checked_on TEXT, temperature REAL, "
-        "file_id INTEGER, sheet TEXT, row_number INTEGER);"
-        "CREATE TABLE toy_fevers (person TEXT, checked_on TEXT, file_id INTEGER, sheet TEXT, row_number INTEGER);")
-    conn.close()
     path = tmp_path / "體溫登記.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from conftest import workbench
 import yaml
 from datasette.app import Datasette
 
@@ -27,7 +28,7 @@ def metadata() -> dict:
 @pytest.fixture(scope="module")
 def db_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("metadata") / "workbench.db"
-    db.connect(path).close()
+    workbench(path).close()
     return path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import findings_of
+from conftest import findings_of, workbench
 from fangyi import db
 from fangyi.checks import BY_ID, CHECKS
 from fangyi.checks.run import materialise_steps, run_checks
@@ -361,7 +361,7 @@ def test_a_version_4_database_gains_the_roster_tables(tmp_path):
     path = tmp_path / "v4.db"
     new = {"duty_shifts", "duty_shifts_resolved", "duty_shifts_current", "roster_unit_days", "allowance_claims",
            "allowance_claims_resolved", "allowance_entitlement", "allowance_claims_reconciled", "report_duty_leaders"}
-    conn = db.connect(path)
+    conn = workbench(path)
     for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view')").fetchall():
         if name in new:
             conn.execute(f"DROP {kind.upper()} [{name}]")
@@ -369,7 +369,7 @@ def test_a_version_4_database_gains_the_roster_tables(tmp_path):
     conn.execute("INSERT INTO source_files VALUES (1, 'a.csv', 'abc', 'daily', '[\"\"]', 1, 1, 0, 0, '2021-01-01', "
                  "'loaded', NULL, NULL, NULL)")
     conn.close()
-    conn = db.connect(path)
+    conn = workbench(path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert new <= names and conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
     assert conn.execute("SELECT path FROM source_files").fetchall() == [("a.csv",)]

@@ -16,7 +16,7 @@ from fangyi.cli import cli
 from fangyi.ingest import kinds
 from fangyi.ingest.kinds import SheetContext
 from fangyi.ingest.load import ingest
-from fangyi.ingest.roster import hours, shift_of, unit_from_context
+from fangyi.ingest.kinds.roster import hours, shift_of, unit_from_context
 
 
 def _conserved(report) -> None:

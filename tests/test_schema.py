@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import workbench
 
 from fangyi import db
 
@@ -71,7 +72,7 @@ def test_calendar_iso_weeks_across_year_ends(tmp_path):
 
     from fangyi import db
 
-    conn = db.connect(tmp_path / "w.db")
+    conn = workbench(tmp_path / "w.db")
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
                      [("period_start", "2020-12-20"), ("period_end", "2027-01-10")])
     rows = conn.execute("SELECT day, iso_week FROM calendar").fetchall()
@@ -85,7 +86,7 @@ def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
     """Version 3 had no cold-chain tables: opening it as a writer adds them, keeps every row,
     and sets the current version; a reader refuses it until then."""
     path = tmp_path / "v3.db"
-    conn = db.connect(path)
+    conn = workbench(path)
     for name, kind in conn.execute("SELECT name, type FROM sqlite_master WHERE name LIKE 'coldchain%' "
                                    "OR name = 'merchants' ORDER BY type = 'view' DESC").fetchall():
         if kind in ("view", "table"):
@@ -99,7 +100,7 @@ def test_a_version_3_database_gains_the_cold_chain_once(tmp_path):
     with pytest.raises(db.DatabaseError, match="schema version 3"):
         db.connect(path, readonly=True)
     assert db.SCHEMA_VERSION > 3
-    conn = db.connect(path)
+    conn = workbench(path)
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert {"coldchain_batches", "coldchain_sales", "coldchain_balances", "merchants", "coldchain_trace"} <= names
     assert conn.execute("SELECT unit_raw FROM daily_reports").fetchall() == [("柳岸社區",)]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .kinds import Field, Kind, Plausible, SheetContext, register
+from . import Column, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
 from fangyi.keys import name_key
 
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
@@ -25,24 +25,40 @@ def month_in(text: str | None) -> str | None:
 
 
 FIELDS = (
-    Field("person", ("姓名", "申領人", "值班人員"), "text", "申領人姓名", "Person claiming", "王芳"),
+    Field("person", ("姓名", "申領人", "值班人員"), "text", "申領人姓名", "Person claiming", "王芳", privacy=NAME),
     Field("unit", ("單位", "值班單位", "所在單位", "單位名稱", "社區(村)", "村(社區)", "社區", "村名"), "text",
-          "值班單位", "Unit where the shifts were worked", "柳岸社區"),
+          "值班單位", "Unit where the shifts were worked", "柳岸社區", privacy=FREE_TEXT),
     Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
-          "440199001001"),
+          "440199001001", privacy=FREE_TEXT),
     Field("month", ("月份", "申領月份", "值班月份", "所屬月份"), "month",
           "申領月份，如 2021年1月、2021-01（也可寫在標題行）",
           "Month claimed for, e.g. 2021年1月 or 2021-01 (or in the title row)", "2021年1月",
-          Plausible(window=True)),
+          Plausible(window=True), privacy=OPEN),
     Field("day_shifts", ("白班天數", "白班次數", "白班數", "白班(天)", "白班(次)", "白班天数"), "count",
-          "申領的白班數", "Day shifts claimed", "10"),
+          "申領的白班數", "Day shifts claimed", "10", privacy=OPEN),
     Field("night_shifts", ("夜班天數", "夜班次數", "夜班數", "夜班(天)", "夜班(次)"), "count",
-          "申領的夜班數", "Night shifts claimed", "5"),
+          "申領的夜班數", "Night shifts claimed", "5", privacy=OPEN),
     Field("amount", ("申領金額", "金額", "補助金額", "申領金額(元)", "補助金額(元)"), "number",
-          "申領金額（元）", "Amount claimed (yuan)", "3000"),
+          "申領金額（元）", "Amount claimed (yuan)", "3000", privacy=OPEN),
 )
-COLUMNS = ("person", "person_key", "unit_raw", "unit_code_raw", "month", "day_shifts", "night_shifts", "amount",
-           "extra")
+TABLE = Table(
+    "allowance_claims", key="claim_id", names_unit=True,
+    zh="值班補助申領：每人每單位每月一行", en="Duty-allowance claims: one row per person, unit and month",
+    columns=(
+        Column("person", "TEXT NOT NULL"),
+        Column("person_key", "TEXT NOT NULL", "規範化後的姓名，與 duty_shifts.person_key 相同規則",
+               "Normalised name, as duty_shifts.person_key", NAME),
+        Column("unit_raw", zh="值班單位（原文照錄）", en="The unit as written", privacy=FREE_TEXT),
+        Column("unit_code_raw", zh="單位編碼（原文照錄）", en="The unit code as written", privacy=FREE_TEXT),
+        Column("month", "TEXT NOT NULL", "申領月份（YYYY-MM）", "Month claimed for (YYYY-MM)"),
+        Column("day_shifts"),
+        Column("night_shifts"),
+        Column("amount"),
+        Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
+               privacy=FREE_TEXT),
+    ),
+)
+COLUMNS = TABLE.data_columns
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
@@ -70,12 +86,12 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
 KIND = register(Kind(
     name="claims",
     title="值班補助申領 duty-allowance claims",
-    table="allowance_claims",
     fields=FIELDS,
     recognise=lambda fields: "person" in fields and (
         bool({"day_shifts", "night_shifts"} & fields) or {"month", "amount"} <= fields),
     label_field="person",
-    columns=COLUMNS,
+    tables=(TABLE,),
+    dated_by="month",
     finish=finish,
     notes="每人每單位每月一行：姓名、單位、月份、白班天數、夜班天數和申領金額。補助只按值班表上的班次核定"
           "（默認每班 200 元）。",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from .kinds import Field, Kind, Plausible, SheetContext, register
+from . import Column, FREE_TEXT, Field, Kind, NAME, NAMES, OPEN, PHONE, Plausible, SheetContext, Table, register
 from fangyi.keys import name_key, norm, strip_brackets
 
 DAY, NIGHT, LEADER = "day", "night", "leader"
@@ -103,36 +103,62 @@ def unit_from_context(ctx: SheetContext) -> str | None:
 
 FIELDS = (
     Field("date", ("日期", "值班日期", "排班日期"), "date", "值班日期", "Duty date", "2021-01-20",
-          Plausible(window=True)),
+          Plausible(window=True), privacy=OPEN),
     Field("weekday", ("星期", "星期幾", "周次"), "text", "星期（以日期為準，不另存）",
-          "Weekday (the date decides; not stored)", "星期三"),
+          "Weekday (the date decides; not stored)", "星期三", privacy=OPEN),
     Field("unit", ("單位", "值班單位", "單位名稱", "社區(村)", "村(社區)", "社區", "社區名稱", "村名"), "text",
           "值班單位；每個單位一張工作表時可不設此列，取自工作表名或標題",
           "Unit on duty; a sheet per unit may leave it out (the sheet name or title names the unit)",
-          "柳岸社區"),
+          "柳岸社區", privacy=FREE_TEXT),
     Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
-          "440199001001"),
+          "440199001001", privacy=FREE_TEXT),
     Field("leader", ("帶班領導", "值班領導", "帶班人員", "帶班"), "text",
           "表格式：帶班領導，負責全天；多人以、，/ 或換行分隔",
-          "Grid form: leader on duty for the whole day; several separated by 、 , / or line breaks", "李明"),
+          "Grid form: leader on duty for the whole day; several separated by 、 , / or line breaks", "李明", privacy=NAMES),
     Field("day_staff", ("白班", "白班人員", "白班值班人員", "日班"), "text",
           "表格式：白班值班人員；表頭可寫時段，如 白班(08:00-20:00)，默認 08:00-20:00",
           "Grid form: day-shift staff; the header may give the hours, e.g. 白班(08:00-20:00), "
-          "default 08:00-20:00", "王芳、張偉"),
+          "default 08:00-20:00", "王芳、張偉", privacy=NAMES),
     Field("night_staff", ("夜班", "夜班人員", "夜班值班人員", "晚班"), "text",
           "表格式：夜班值班人員；默認 20:00 至次日 08:00",
-          "Grid form: night-shift staff; default 20:00 to 08:00 the next morning", "趙強"),
+          "Grid form: night-shift staff; default 20:00 to 08:00 the next morning", "趙強", privacy=NAMES),
     Field("phone", ("聯系電話", "聯繫電話", "電話", "值班電話", "手機", "手機號碼", "聯系方式"), "text",
-          "聯系電話（表格式中為該行值班電話）", "Phone (in the grid form, the row's duty phone)", "13800000000"),
+          "聯系電話（表格式中為該行值班電話）", "Phone (in the grid form, the row's duty phone)", "13800000000", privacy=PHONE),
     Field("shift", ("班次", "班別", "值班班次"), "text",
           "長表：班次，白班、夜班或帶班（可附時段，如 夜班(20:00-次日8:00)）",
-          "Long form: shift, 白班 (day), 夜班 (night) or 帶班 (leader), optionally with hours", "白班"),
-    Field("person", ("姓名", "值班人員", "值班人"), "text", "長表：值班人員姓名", "Long form: person on duty", "王芳"),
-    Field("post", ("職務", "職位", "崗位"), "text", "職務", "Post or position", "社區主任"),
+          "Long form: shift, 白班 (day), 夜班 (night) or 帶班 (leader), optionally with hours", "白班", privacy=OPEN),
+    Field("person", ("姓名", "值班人員", "值班人"), "text", "長表：值班人員姓名", "Long form: person on duty", "王芳", privacy=NAME),
+    Field("post", ("職務", "職位", "崗位"), "text", "職務", "Post or position", "社區主任", privacy=OPEN),
 )
 FIELD_NAMES = [f.name for f in FIELDS]
-COLUMNS = ("unit_raw", "unit_code_raw", "date", "shift", "person", "person_key", "post", "phone", "starts_at",
-           "ends_at", "extra")
+TABLE = Table(
+    "duty_shifts", key="shift_id", names_unit=True,
+    zh="值班表的每一人每一班一行：一個表格行可拆成多條；班次格空白時一行 person 為空，表示該班無人",
+    en="One row per person and shift a roster names (a grid row may yield several); a blank shift cell "
+       "yields one row with no person: the roster says nobody is on that shift",
+    columns=(
+        Column("unit_raw", zh="值班單位（原文照錄：單位列，否則工作表名或標題）",
+               en="The unit as written (a column, else the sheet name or title)", privacy=FREE_TEXT),
+        Column("unit_code_raw", zh="單位編碼（原文照錄，表中有編碼列時）",
+               en="The unit code as written, if the sheet has a code column", privacy=FREE_TEXT),
+        Column("date", "TEXT NOT NULL", "值班日期（夜班從這天開始）", "Duty date (a night shift starts on it)"),
+        Column("shift", "TEXT NOT NULL", "班次：day 白班 / night 夜班 / leader 帶班領導",
+               "Shift: day / night / leader (the leader on duty for the whole day)", OPEN),
+        Column("person", zh="值班人員（原文照錄）；空：該班無人", en="Person on duty as written; blank: nobody on this shift"),
+        Column("person_key", zh="規範化後的姓名（去空格、繁轉簡、去括號備註）",
+               en="Normalised name (no spaces, simplified, no bracketed remark)", privacy=NAME),
+        Column("post"),
+        Column("phone", zh="該行的電話（表格式中一行的聯系電話適用於該行所有人）",
+               en="The phone on the row (a grid row's phone applies to everyone on it)"),
+        Column("starts_at", "TEXT NOT NULL", "開始時間（ISO 8601 日期時間）", "Start (ISO 8601 date and time)", OPEN),
+        Column("ends_at", "TEXT NOT NULL", "結束時間（ISO 8601 日期時間）；夜班到次日早上",
+               "End (ISO 8601 date and time); a night shift ends the next morning", OPEN),
+        Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
+               privacy=FREE_TEXT),
+    ),
+    indexes=(("duty_shifts_date", "date"), ("duty_shifts_person", "person_key")),
+)
+COLUMNS = TABLE.data_columns
 
 
 def _present(frame: pl.DataFrame, ctx: SheetContext) -> set[str]:
@@ -246,11 +272,11 @@ def _recognise(fields: set[str]) -> bool:
 KIND = register(Kind(
     name="roster",
     title="值班表 duty roster",
-    table="duty_shifts",
     fields=FIELDS,
     recognise=_recognise,
     label_field="date",
-    columns=COLUMNS,
+    tables=(TABLE,),
+    dated_by="date",
     finish=finish,
     write=write,
     notes="兩種寫法任選其一。表格式：每天一行，填帶班領導、白班、夜班和聯系電話，一格可寫多人（以、，/ 或換行分隔），"

@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from .kinds import Field, Kind, SheetContext, register
+from . import Column, FREE_TEXT, Field, Kind, OPEN, SheetContext, Table, register
 from fangyi.keys import norm
 
 LEVELS = ("province", "city", "district", "town", "community")
@@ -71,29 +71,49 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
 KIND = register(Kind(
     name="units",
     title="單位名錄 registry of reporting units",
-    table="units",
     fields=(
         Field("unit_code", ("單位編碼", "編碼", "區劃代碼", "統計用區劃代碼", "代碼", "行政區劃代碼"), "text",
-              "單位編碼（文本，保留前導零）", "Unit code (text, leading zeros kept)", "440199001001"),
-        Field("name", ("單位名稱", "名稱", "單位"), "text", "單位名稱", "Unit name", "柳岸社區"),
+              "單位編碼（文本，保留前導零）", "Unit code (text, leading zeros kept)", "440199001001", privacy=OPEN),
+        Field("name", ("單位名稱", "名稱", "單位"), "text", "單位名稱", "Unit name", "柳岸社區", privacy=OPEN),
         Field("level", ("層級", "級別", "行政級別", "類型"), "text",
               "層級：省、市、區/縣、街道/鄉鎮、社區/村", "Level: province, city, district, town, community",
-              "社區"),
+              "社區", privacy=OPEN, values=LEVELS),
         Field("parent_code", ("上級編碼", "上級單位編碼", "上級代碼", "上級區劃代碼"), "text",
-              "上級單位編碼", "Code of the parent unit", "440199001000"),
+              "上級單位編碼", "Code of the parent unit", "440199001000", privacy=OPEN),
         Field("reports_daily", ("是否日報", "是否報送"), "flag",
-              "是否每日報送（空白：社區/村為是）", "Reports daily (blank: yes for communities)", "是"),
+              "是否每日報送（空白：社區/村為是）", "Reports daily (blank: yes for communities)", "是", privacy=OPEN),
         Field("opened_on", ("啟用日期", "啟用時間", "成立日期"), "date",
-              "啟用日期，此前不應報", "Opened on: no report is expected before", "2021-01-01"),
+              "啟用日期，此前不應報", "Opened on: no report is expected before", "2021-01-01", privacy=OPEN),
         Field("closed_on", ("停用日期", "停用時間", "撤銷日期"), "date",
-              "停用日期，此後不應報", "Closed on: no report is expected after", ""),
+              "停用日期，此後不應報", "Closed on: no report is expected after", "", privacy=OPEN),
         Field("aliases", ("別名", "曾用名"), "text",
-              "別名，以、；，或 / 分隔", "Aliases, separated by 、 ; , or /", "柳岸居委會、老街社區"),
+              "別名，以、；，或 / 分隔", "Aliases, separated by 、 ; , or /", "柳岸居委會、老街社區", privacy=OPEN),
     ),
     recognise=lambda fields: {"unit_code", "name"} <= fields and bool({"level", "parent_code"} & fields),
     label_field="name",
-    columns=("unit_code", "name", "level", "parent_code", "reports_daily", "opened_on", "closed_on",
-             "aliases", "extra"),
+    tables=(Table(
+        "units", key="unit_row_id",
+        zh="單位名錄的全部歷史版本，每次載入一行，從不覆蓋",
+        en="Every loaded version of the unit registry, one row per load, never overwritten",
+        columns=(
+            Column("unit_code", "TEXT NOT NULL", "單位編碼（12 位統計區劃代碼樣式，文本）",
+                   "Unit code (12-digit statistical area code style, text)"),
+            Column("name", "TEXT NOT NULL", "單位名稱", "Registered name of the unit"),
+            Column("level", "TEXT NOT NULL", "層級：province 省 / city 市 / district 區縣 / town 街道鄉鎮 / community 社區村",
+                   "Level: province / city / district / town (street or township) / community (community or village)"),
+            Column("parent_code", zh="上級單位編碼", en="Code of the parent unit"),
+            Column("reports_daily", "INTEGER NOT NULL", "是否須每日報送：1 是 / 0 否（社區默認為是）",
+                   "Whether the unit must report daily: 1 yes / 0 no (communities default to yes)"),
+            Column("opened_on", zh="啟用日期（ISO 8601）；此前不應有報告",
+                   en="Date the unit opened (ISO 8601); no report is expected before it"),
+            Column("closed_on", zh="停用日期（ISO 8601）；此後不應有報告",
+                   en="Date the unit closed (ISO 8601); no report is expected after it"),
+            Column("aliases", zh="別名，JSON 列表", en="Other names of the unit, as a JSON list"),
+            Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
+                   privacy=FREE_TEXT),
+        ),
+        indexes=(("units_code", "unit_code"),),
+    ),),
     finish=finish,
     notes="每個單位一行；上級編碼把社區/村掛到街道/鄉鎮，街道/鄉鎮掛到區/縣。",
 ))
