@@ -215,7 +215,7 @@ def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer:
     Example: fangyi trace --from-merchant LA-A01 --db db/workbench.db
     """
     from fangyi.db import DatabaseError
-    from fangyi.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
+    from fangyi.checks.coldchain.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
 
     if not trace_code and not merchant_id and not buyer:
         raise click.UsageError("give a TRACE_CODE, --from-merchant ID or --from-buyer TEXT")

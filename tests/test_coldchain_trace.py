@@ -22,7 +22,7 @@ from fangyi.cli import cli
 from fangyi.ingest.load import ingest
 from fangyi.serve import METADATA
 from fangyi.settings import Settings
-from fangyi.trace import TraceError, trace_back, trace_batch, write_xlsx
+from fangyi.checks.coldchain.trace import TraceError, trace_back, trace_batch, write_xlsx
 
 
 @pytest.fixture(scope="module")

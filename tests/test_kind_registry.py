@@ -84,7 +84,32 @@ def test_a_kind_declared_in_a_test_is_ingested(tmp_path, toy_kind):
     assert conn.execute("SELECT kind FROM source_sheets").fetchone() == ("toy_temperature",)
 
 
-def test_kind_override_and_unknown_kind(tmp_path, toy_kind):
+def _temperatures_on_shift(path: Path) -> Path:
+    """Staff temperatures taken at the start of each shift: a roster's long form (單位, 日期, 班次,
+    姓名) with a 體溫 column. Recognised on its own it is a roster (four fields against three)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["單位", "日期", "班次", "姓名", "體溫"])
+    sheet.append(["柳岸社區", "2021-01-20", "白班", "張三", "36.5"])
+    sheet.append(["柳岸社區", "2021-01-20", "夜班", "李四", "38.1"])
+    book.save(path)
+    return path
+
+
+def test_kind_override(tmp_path, toy_kind):
+    path = _temperatures_on_shift(tmp_path / "交班體溫.xlsx")
+    [auto] = ingest(tmp_path / "auto.db", [path])
+    assert auto.kinds == ["roster"]
+    [forced] = ingest(tmp_path / "forced.db", [path], kind="toy_temperature")
+    assert forced.kinds == ["toy_temperature"] and forced.rows_loaded == 2
+    conn = sqlite3.connect(tmp_path / "forced.db")
+    assert conn.execute("SELECT person, checked_on, temperature FROM toy_temperature_checks ORDER BY row_number"
+                        ).fetchall() == [("張三", "2021-01-20", 36.5), ("李四", "2021-01-20", 38.1)]
+    assert conn.execute("SELECT count(*) FROM duty_shifts").fetchone() == (0,)
+    assert conn.execute("SELECT kind FROM source_sheets").fetchall() == [("toy_temperature",)]
+
+
+def test_unknown_kind(tmp_path, toy_kind):
     with pytest.raises(ValueError, match="unknown kind 'nope'"):
         ingest(tmp_path / "w.db", [], kind="nope")
 
@@ -94,3 +119,49 @@ def test_no_kind_branches_outside_the_registry():
     found = subprocess.run(["grep", "-rnE", r"kind(\.name)? *(==|!=) *[\"']", "ingest", "checks", "db", "fangyi",
                             "--include=*.py"], cwd=ROOT, capture_output=True, text=True).stdout
     assert found == ""
+
+
+SQL_NAME = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s+[\[\"`]?{}\b"
+
+
+def _string_literals(path: Path) -> list[tuple[int, str]]:
+    """(line, text) of every string literal of a Python file (f-string parts included)."""
+    import io
+    import tokenize
+
+    out = []
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1):
+            out.append((tok.start[0], tok.string))
+    return out
+
+
+def test_no_kind_table_named_outside_its_declaration_and_check_folder():
+    """A kind's tables are named in Python only by its declaration (its module of ingest/kinds/)
+    and in its own check folder: as a string of its own, or after FROM, JOIN, INTO, UPDATE,
+    TABLE or EXISTS in SQL. Everything else reads them through the registry. (The demo, one
+    module per kind under fangyi/demo/, writes files: it names kinds and manifest keys, never a
+    table, and is not scanned.)"""
+    import re
+    import sys
+
+    owners = {}                    # table -> files allowed to name it
+    for kind in kinds.all_kinds().values():
+        declaration = Path(sys.modules[kind.recognise.__module__].__file__).resolve()
+        folder = (ROOT / "checks" / kind.suite).resolve() if kind.suite else None
+        for table in kind.tables:
+            owners.setdefault(table.name, set()).update({declaration, folder})
+    files = [p for top in ("ingest", "db", "checks", "fangyi") for p in (ROOT / top).rglob("*.py")
+             if "demo" not in p.relative_to(ROOT).parts]
+    assert len(files) > 30
+    found = []
+    for path in files:
+        literals = _string_literals(path)
+        for table, allowed in owners.items():
+            if path.resolve() in allowed or any(a and a in path.resolve().parents for a in allowed):
+                continue
+            pattern = re.compile(SQL_NAME.format(re.escape(table)), re.I)
+            for line, text in literals:
+                if text.strip("\"'rbfRBF") == table or pattern.search(text):
+                    found.append(f"{path.relative_to(ROOT)}:{line}: {table}: {text[:80]}")
+    assert found == []

@@ -216,6 +216,7 @@ class Kind:
     # good rows -> {table: frame with that table's columns and `_row`}; default: the main table
     write: Callable[[pl.DataFrame, SheetContext], dict[str, pl.DataFrame]] | None = None
     notes: str = ""                             # how to fill a form of this kind (template notes)
+    suite: str = ""                             # the folder of checks/ whose checks read its tables
     checks: Path | None = None                  # a suite folder of the kind's own checks (a plug-in's)
     demo: Callable[[Path], list] | None = None  # writes the kind's demo files under a folder (a plug-in's)
 

@@ -92,6 +92,7 @@ KIND = register(Kind(
     label_field="person",
     tables=(TABLE,),
     dated_by="month",
+    suite="roster",
     finish=finish,
     notes="每人每單位每月一行：姓名、單位、月份、白班天數、夜班天數和申領金額。補助只按值班表上的班次核定"
           "（默認每班 200 元）。",

@@ -347,6 +347,7 @@ IN_KIND = register(Kind(
                  ("coldchain_batches_supplier", "supplier_merchant_id")),
     ),),
     dated_by="received_date",
+    suite="coldchain",
     finish=finish_in,
     notes="每進一批貨一行；同一批貨分幾次進貨就寫幾行。四證（追溯碼、檢驗檢疫證明、核酸檢測報告、消毒證明）的編號逐項填寫，"
           "缺哪一項就留空，不要寫「有」。按箱、件計數時在「規格」寫明每箱重量（如 10kg/箱）。",
@@ -398,6 +399,7 @@ OUT_KIND = register(Kind(
                  ("coldchain_sales_buyer", "buyer_merchant_id")),
     ),),
     dated_by="sale_date",
+    suite="coldchain",
     finish=finish_out,
     notes="每筆銷售一行，寫明追溯碼（或批號）、數量和購買方；賣給本轄區其他商戶時填寫其攤位號或統一社會信用代碼。",
 ))

@@ -124,6 +124,7 @@ KIND = register(Kind(
     ),),
     dated_by="report_date",
     expected_daily=True,
+    suite="reporting",
     finish=finish,
     notes="每個單位每天一行；沒有病例也要報送，並在「是否零報告」填「是」（零報告）。空白表示未填報，不等於零。",
 ))

@@ -277,6 +277,7 @@ KIND = register(Kind(
     label_field="date",
     tables=(TABLE,),
     dated_by="date",
+    suite="roster",
     finish=finish,
     write=write,
     notes="兩種寫法任選其一。表格式：每天一行，填帶班領導、白班、夜班和聯系電話，一格可寫多人（以、，/ 或換行分隔），"

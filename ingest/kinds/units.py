@@ -114,6 +114,7 @@ KIND = register(Kind(
         ),
         indexes=(("units_code", "unit_code"),),
     ),),
+    suite="reporting",
     finish=finish,
     notes="每個單位一行；上級編碼把社區/村掛到街道/鄉鎮，街道/鄉鎮掛到區/縣。",
 ))
