@@ -34,7 +34,9 @@ units), ``daily`` (kind daily: the reports) and ``daily_forms`` (the four towns'
 ``claims`` (kind claims: January's allowance claims from those rosters), ``coldchain`` (kinds
 coldchain_in / coldchain_out: two markets' ledgers, described in the manifest under
 ``coldchain``), ``files`` (deterministic XLSX / CSV saving), ``manifest``. A new record kind is
-a new module with a writer returning ``OutFile`` objects, called from ``generate``.
+a new module with a writer returning ``OutFile`` objects, which its kind declares as its
+``demo`` ("fangyi.demo.<module>:<function>", or the function itself for a kind a plug-in
+brings); ``generate`` calls every such writer.
 
 Usage: ``python -m fangyi.demo OUT_DIR [--seed N] [--clean]``.
 """
@@ -83,6 +85,7 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += [write_claims_town1(claims, staff[1]), write_claims_town2(claims, staff[2][1])]
     ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
     files += ledgers
+    files += kind_demos(seed, units)
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
@@ -93,6 +96,26 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
+
+
+def kind_demos(seed: int, units: list) -> list:
+    """The files of every registered kind that brings its own demo writer (`Kind.demo`: a function
+    of (random.Random, the district's units) returning OutFiles, or "module:function" naming one),
+    each with a random generator of its own so that adding a kind changes no other file."""
+    import importlib
+
+    from fangyi.ingest import kinds as registry
+
+    files = []
+    for kind in registry.all_kinds().values():
+        if kind.demo is None:
+            continue
+        write = kind.demo
+        if isinstance(write, str):
+            module, _, function = write.partition(":")
+            write = getattr(importlib.import_module(module), function)
+        files += write(random.Random(f"{seed}:{kind.name}"), units)
+    return files
 
 
 def main(argv: list[str] | None = None) -> None:

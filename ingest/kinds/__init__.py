@@ -218,7 +218,9 @@ class Kind:
     notes: str = ""                             # how to fill a form of this kind (template notes)
     suite: str = ""                             # the folder of checks/ whose checks read its tables
     checks: Path | None = None                  # a suite folder of the kind's own checks (a plug-in's)
-    demo: Callable[[Path], list] | None = None  # writes the kind's demo files under a folder (a plug-in's)
+    # the kind's demo writer: (random.Random, the demo district's units) -> [fangyi.demo.files.OutFile],
+    # or "module:function" naming it (see fangyi.demo.kind_demos)
+    demo: Callable | str | None = None
 
     def __post_init__(self):
         # a column holding a field takes its type, labels and privacy from the field
