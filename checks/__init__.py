@@ -1,13 +1,17 @@
 """Data-quality checks, as data: one folder per suite (checks/reporting/, checks/roster/, ...),
 one SQL file per check, read top to bottom: a header giving its id, severity and one-line
 meaning, then one SELECT returning unit_code, date, subject_key, message, evidence — one row per
-finding. Adding a suite is adding a folder; an empty folder is a suite with no checks yet."""
+finding. Adding a suite is adding a folder; an empty folder is a suite with no checks yet. Date
+arithmetic in a check is written as the macros of db/macros/<engine>.sql ({{ add_days(...) }});
+Check.sql is the SQL rendered for SQLite."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from fangyi.db.dialect import DialectError, render
 
 DEFAULT_DOCS = Path("gx/data_docs")           # where Great Expectations writes Data Docs
 SEVERITIES = ("info", "warning", "error")          # in rising order
@@ -24,7 +28,7 @@ class Check:
     severity: str
     meaning: str
     suite: str
-    sql: str
+    sql: str                    # rendered: the macros written out as SQLite
 
 
 def load_checks(root=None) -> list[Check]:
@@ -43,7 +47,11 @@ def load_checks(root=None) -> list[Check]:
                     f"{path}: needs -- check:, -- severity: (info|warning|error), -- meaning:")
             if head["check"] != path.name[:-4]:
                 raise CheckDefinitionError(f"{path}: check id {head['check']!r} differs from the file name")
-            out.append(Check(head["check"], head["severity"], head["meaning"], suite.name, sql.strip()))
+            try:
+                rendered = render(sql).strip()
+            except DialectError as exc:
+                raise CheckDefinitionError(f"{path}: {exc}") from exc
+            out.append(Check(head["check"], head["severity"], head["meaning"], suite.name, rendered))
     if not out:
         raise CheckDefinitionError(f"no checks found under {root}: the installation is incomplete "
                                    "(checks/<suite>/*.sql must be installed with the package)")

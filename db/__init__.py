@@ -1,5 +1,7 @@
 """The workbench database: schema, versioned migrations and connections. Tables are defined
-only in schema.sql beside this file.
+only in schema.sql beside this file; its date arithmetic is written as the macros of macros/<engine>.sql,
+which dialect.render() writes out when the schema is created or migrated (the historical
+migrations in migrations/ are plain SQLite and are run as they are).
 
 The schema's version is kept in `PRAGMA user_version`. Opening a database at the current
 version changes nothing (not even `schema_version`); a writer (ingest, check) creates a new
@@ -72,8 +74,11 @@ def _sql(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def schema_sql() -> str:
-    return _sql("schema.sql")
+def schema_sql(engine: str = "sqlite") -> str:
+    """schema.sql as the engine runs it: its date macros written out (dialect.render)."""
+    from .dialect import render
+
+    return render(_sql("schema.sql"), engine)
 
 
 def connect(path: Path | str = DEFAULT_DB, readonly: bool = False) -> sqlite3.Connection:
