@@ -55,11 +55,12 @@ def _environment(engine: str):
 def render(sql: str, engine: str = DEFAULT_ENGINE) -> str:
     """`sql` with every macro call replaced by the engine's SQL; text without a call comes back
     unchanged. Cached: a text is rendered once per process."""
+    if "{" not in sql:                    # no macro call (most checks): nothing to parse
+        macro_source(engine)              # but an unknown engine fails whatever the text
+        return sql
     import jinja2
 
-    env = _environment(engine)            # an unknown engine fails whatever the text
-    if "{" not in sql:                    # no macro call (most checks): nothing to parse
-        return sql
+    env = _environment(engine)
     try:
         return env.from_string(sql).render()
     except jinja2.TemplateError as exc:
