@@ -1,7 +1,10 @@
 """Data-quality checks, as data: one folder per suite (checks/reporting/, checks/roster/, ...),
-one SQL file per check, read top to bottom: a header giving its id, severity and one-line
-meaning, then one SELECT returning unit_code, date, subject_key, message, evidence — one row per
-finding. Adding a suite is adding a folder; an empty folder is a suite with no checks yet."""
+one SQL file per check, read top to bottom: a header giving its id, its label (the Chinese name
+pages and the open data show), severity and one-line meaning, then one SELECT returning
+unit_code, date, subject_key, message, evidence — one row per finding. Adding a suite is adding
+a folder; an empty folder is a suite with no checks yet. Date arithmetic in a check is written as
+the macros of db/macros/<engine>.sql ({{ add_days(...) }}); Check.sql is the SQL rendered for
+SQLite."""
 from __future__ import annotations
 
 import re
@@ -9,9 +12,13 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from fangyi.db.dialect import DialectError, render
+
 DEFAULT_DOCS = Path("gx/data_docs")           # where Great Expectations writes Data Docs
 SEVERITIES = ("info", "warning", "error")          # in rising order
-_HEADER = re.compile(r"^--\s*(check|severity|meaning):\s*(.+?)\s*$", re.M)
+HEADER_FIELDS = ("check", "label", "severity", "meaning")     # each check file's header lines
+# one header line each; a line with nothing after the colon is a missing value (not the next line)
+_HEADER = re.compile(r"^--[ \t]*(check|label|severity|meaning):[ \t]*(.*?)[ \t\r]*$", re.M)
 
 
 class CheckDefinitionError(Exception):
@@ -22,9 +29,10 @@ class CheckDefinitionError(Exception):
 class Check:
     id: str
     severity: str
+    label: str                  # the check's Chinese label, e.g. 漏報：應報而未報
     meaning: str
     suite: str
-    sql: str
+    sql: str                    # rendered: the macros written out as SQLite
 
 
 def load_checks(root=None) -> list[Check]:
@@ -38,12 +46,20 @@ def load_checks(root=None) -> list[Check]:
         for path in sorted((p for p in suite.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
             sql = path.read_text(encoding="utf-8")
             head = dict(_HEADER.findall(sql))
-            if set(head) != {"check", "severity", "meaning"} or head["severity"] not in SEVERITIES:
+            missing = [f"-- {name}:" for name in HEADER_FIELDS if not head.get(name)]
+            if missing or head["severity"] not in SEVERITIES:
                 raise CheckDefinitionError(
-                    f"{path}: needs -- check:, -- severity: (info|warning|error), -- meaning:")
+                    f"{path}: needs -- check:, -- label: (its Chinese label), -- severity: (info|warning|error), "
+                    "-- meaning: (" + (f"missing {', '.join(missing)}" if missing
+                                       else f"severity {head['severity']!r} is none of these") + ")")
             if head["check"] != path.name[:-4]:
                 raise CheckDefinitionError(f"{path}: check id {head['check']!r} differs from the file name")
-            out.append(Check(head["check"], head["severity"], head["meaning"], suite.name, sql.strip()))
+            try:
+                rendered = render(sql).strip()
+            except DialectError as exc:
+                raise CheckDefinitionError(f"{path}: {exc}") from exc
+            out.append(Check(id=head["check"], severity=head["severity"], label=head["label"],
+                             meaning=head["meaning"], suite=suite.name, sql=rendered))
     if not out:
         raise CheckDefinitionError(f"no checks found under {root}: the installation is incomplete "
                                    "(checks/<suite>/*.sql must be installed with the package)")
@@ -63,6 +79,7 @@ def suites(checks: list[Check]) -> dict[str, list[Check]]:
 
 CHECKS: list[Check] = load_checks()
 BY_ID = {c.id: c for c in CHECKS}
+LABELS: dict[str, str] = {c.id: c.label for c in CHECKS}      # check_id -> label, in CHECKS order
 
 
 def at_or_above(severity: str, threshold: str) -> bool:

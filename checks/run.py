@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from fangyi import db
+from fangyi.db.dialect import render
 from fangyi.ingest import kinds as registry
 from fangyi.keys import name_key
 
@@ -60,11 +61,13 @@ def materialise_steps() -> list[tuple[str, str]]:
     """(name, SQL script) of each materialisation step: plain SQL that empties and refills a
     derived table defined in db/schema.sql (DELETE, then INSERT ... SELECT). Besides SQLite's
     own functions a step may call name_key(text), the normalised form of a person's name
-    (ingest/text.py), which the ingest also stores beside the names it loads."""
+    (ingest/text.py), which the ingest also stores beside the names it loads. Date arithmetic
+    is written as the macros of db/macros/<engine>.sql; the scripts come back rendered."""
     folder = resources.files(__package__).joinpath(MATERIALISE)
     if not folder.is_dir():
         return []
-    return sorted((p.name[:-4], p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql"))
+    return sorted((p.name[:-4], render(p.read_text(encoding="utf-8")))
+                  for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
 class Steps:

@@ -1,6 +1,9 @@
 """The workbench database: schema, versioned migrations and connections. The workbench's own
 tables and views are defined in schema.sql beside this file; the tables each kind of record loads
 into are declared with the kind (the kind registry creates them: fangyi.ingest.kinds.create_tables).
+The schema's date arithmetic is written as the macros of macros/<engine>.sql, which
+dialect.render() writes out when the schema is created or migrated (the historical migrations
+in migrations/ are plain SQLite and are run as they are).
 
 The schema's version is kept in `PRAGMA user_version`; it is the number of the latest migration in
 migrations/NNN_name.sql, each of which takes a database from the previous one's number to its own
@@ -84,8 +87,11 @@ def _sql(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def schema_sql() -> str:
-    return _sql("schema.sql")
+def schema_sql(engine: str = "sqlite") -> str:
+    """schema.sql as the engine runs it: its date macros written out (dialect.render)."""
+    from .dialect import render
+
+    return render(_sql("schema.sql"), engine)
 
 
 def connect(path: Path | str = DEFAULT_DB, readonly: bool = False) -> sqlite3.Connection:

@@ -1,6 +1,9 @@
 -- The workbench's own tables and views: provenance, derived state, check runs and findings.
 -- The tables each kind of record loads into (units, daily_reports, duty_shifts, ...) are declared
 -- with the kind in the kind registry (ingest/kinds/) and created from there; views here read them.
+-- Date arithmetic and formatting are calls of the macros in db/macros/<engine>.sql (add_days,
+-- iso_week, ...), which fangyi.db.dialect.render() writes out as the engine's SQL before the
+-- schema is run.
 -- Dates are ISO 8601 text, codes are text. Loaded rows are never updated or deleted:
 -- history stays in the tables, and the *_current views pick the version in force.
 
@@ -182,19 +185,15 @@ SELECT COALESCE((SELECT value FROM workbench_settings WHERE key = 'period_start'
            AS silent_streak_min_days;
 
 -- Every day of the reporting period with its ISO week (YYYY-Www; the week's Thursday gives the year).
+-- Date arithmetic is written as the macros of db/macros/<engine>.sql (fangyi.db.dialect).
 CREATE VIEW IF NOT EXISTS calendar AS
 WITH RECURSIVE days(day) AS (
     SELECT start_date FROM reporting_period WHERE start_date IS NOT NULL
     UNION ALL
-    SELECT date(day, '+1 day') FROM days WHERE day < (SELECT end_date FROM reporting_period)
-),
-thursdays AS (
-    SELECT day, date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days', '+3 days') AS thu
-    FROM days
+    SELECT {{ add_days("day", 1) }} FROM days WHERE day < (SELECT end_date FROM reporting_period)
 )
-SELECT day,
-       strftime('%Y', thu) || '-W' || printf('%02d', (CAST(strftime('%j', thu) AS INTEGER) - 1) / 7 + 1) AS iso_week
-FROM thursdays;
+SELECT day, {{ iso_week("day") }} AS iso_week
+FROM days;
 
 -- Derived by `fangyi check` (checks/_materialise/100_units_in_force.sql, its first step): every
 -- unit in force (units_current) with its town and district, its nearest ancestors (or itself) at

@@ -194,11 +194,37 @@ def test_data_docs_render_offline_with_their_styles(docs_server, browser):
 
 
 def test_sigterm_stops_everything(server, browser):
+    """SIGTERM stops the server as a terminated process should: up to then the browser is shown the
+    site; then the process ends by the signal (uvicorn shuts down and re-raises it: status
+    -SIGTERM), writes no traceback, leaves no process of its session behind and nothing listening,
+    and the browser can no longer load the page."""
+    import yaml
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.common.by import By
+
+    from fangyi.serve import METADATA
+
     proc, port = server["proc"], server["port"]
+    base = f"http://127.0.0.1:{port}"
+    browser.get(base + "/")
+    title = yaml.safe_load(METADATA.read_text(encoding="utf-8"))["title"]
+    assert browser.find_element(By.TAG_NAME, "h1").text == title
     assert accepts(port)
+
     proc.terminate()
-    assert proc.wait(15) is not None
-    deadline = time.monotonic() + 2
-    while accepts(port) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    try:
+        code = proc.wait(15)
+    except subprocess.TimeoutExpired:
+        pytest.fail("fangyi serve still runs 15 s after SIGTERM")
+    output = proc.stdout.read().decode(errors="replace")
+    assert code == -signal.SIGTERM, (code, output)
+    assert "Traceback" not in output, output
+    with pytest.raises(ProcessLookupError):          # no process of the server's session is left
+        os.killpg(proc.pid, 0)
     assert not accepts(port)
+    try:
+        browser.get(base + "/")
+        shown = browser.page_source
+    except WebDriverException as exc:                # chromedriver reports the failed navigation
+        shown = str(exc)
+    assert "ERR_CONNECTION_REFUSED" in shown and title not in shown, shown[:500]

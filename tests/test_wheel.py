@@ -47,6 +47,17 @@ def test_installed_names(installed, tmp_path):
         assert subprocess.run([py, "-c", f"import {generic}"], cwd=tmp_path, capture_output=True).returncode == 1
 
 
+def test_installed_sql_macros(installed, tmp_path):
+    """The engines' SQL macros (db/macros/*.sql) are package data: the installed schema renders."""
+    code = ("from fangyi.db import dialect, schema_sql\n"
+            "print(dialect.engines(), dialect.macro_source().count('{% macro'), '{{' in schema_sql(), dialect.__file__)")
+    out = subprocess.run([str(installed / "bin" / "python"), "-c", code], cwd=tmp_path, check=True,
+                         capture_output=True, text=True).stdout.split()
+    from fangyi.db.dialect import MACROS
+
+    assert out[:3] == ["['sqlite']", str(len(MACROS)), "False"] and str(installed) in out[3], out
+
+
 def test_installed_check_finds_what_the_development_install_finds(installed, tmp_path, checked_db):
     fangyi = str(installed / "bin" / "fangyi")
     subprocess.run([str(installed / "bin" / "python"), "-m", "fangyi.demo", "data"], cwd=tmp_path, check=True,

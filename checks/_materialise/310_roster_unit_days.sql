@@ -14,7 +14,7 @@ WITH RECURSIVE spans AS (
 days(unit_code, date) AS (
     SELECT unit_code, first_day FROM spans
     UNION ALL
-    SELECT d.unit_code, date(d.date, '+1 day')
+    SELECT d.unit_code, {{ add_days("d.date", 1) }}
     FROM days d JOIN spans s ON s.unit_code = d.unit_code
     WHERE d.date < s.last_day
 ),

@@ -1,4 +1,5 @@
 -- check: buyer_missing
+-- label: 去向不可追（無買家）
 -- severity: error
 -- meaning: a sale records no buyer (去向不可追)
 -- No buyer's merchant id, no phone, and the buyer blank or a word that names nobody (散客,

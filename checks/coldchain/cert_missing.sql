@@ -1,4 +1,5 @@
 -- check: cert_missing
+-- label: 四證不全
 -- severity: error
 -- meaning: a received batch lacks at least one of the four proofs (四證不全; which, in the message)
 -- One finding per receipt. A proof is missing when its cell is blank or says there is none

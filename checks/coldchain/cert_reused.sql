@@ -1,4 +1,5 @@
 -- check: cert_reused
+-- label: 檢驗檢疫證明重複使用
 -- severity: error
 -- meaning: one certificate number appears on batches of different products or importers (證明重複使用)
 -- Receipts of the same trace code are one batch, at whatever merchant: its certificates copied

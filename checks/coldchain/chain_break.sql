@@ -1,4 +1,5 @@
 -- check: chain_break
+-- label: 商戶之間斷鏈
 -- severity: error
 -- meaning: a link between registered merchants is missing on one side (斷鏈)
 -- A registered merchant keeps a ledger here (merchants). Sale side: a sale to a registered

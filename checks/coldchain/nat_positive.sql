@@ -1,4 +1,5 @@
 -- check: nat_positive
+-- label: 核酸陽性或無陰性結果仍銷售
 -- severity: error
 -- meaning: a batch was sold although its nucleic-acid result is positive or not recorded as negative
 -- Per merchant and trace code: the merchant's receipts of the batch record a positive result,

@@ -1,4 +1,5 @@
 -- check: oversold
+-- label: 銷售多於進貨
 -- severity: error
 -- meaning: a merchant sold more of a batch than it received (mass balance, boxes converted to kg)
 -- From coldchain_balances: every receipt and every sale of the trace code at the merchant,

@@ -1,4 +1,5 @@
 -- check: sale_before_receipt
+-- label: 先銷售後進貨
 -- severity: error
 -- meaning: a sale is dated before the merchant first received the batch
 -- The batch of the sale as in coldchain_sale_batches (trace code, or the batch number's trace

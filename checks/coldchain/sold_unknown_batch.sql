@@ -1,4 +1,5 @@
 -- check: sold_unknown_batch
+-- label: 銷售來源不可查的批次
 -- severity: error
 -- meaning: a merchant sold a trace code or batch it has no receipt for (來源不可查)
 -- A sale naming a trace code is matched by the trace code alone; one naming only a batch number

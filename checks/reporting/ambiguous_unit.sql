@@ -1,4 +1,5 @@
 -- check: ambiguous_unit
+-- label: 單位不明確（同名多個）
 -- severity: error
 -- meaning: a report names a unit that fits several registry entries (the candidates in the message)
 -- Names are unique only within their parent: the check run narrows by the parent column, the

@@ -1,4 +1,5 @@
 -- check: blank_count
+-- label: 數字欄留空
 -- severity: warning
 -- meaning: a count left blank in a report that is not a zero report (blank is not zero)
 -- Only columns the sheet has count (source_sheets.fields): a form without a column has no blank.

@@ -1,4 +1,5 @@
 -- check: late_report
+-- label: 遲報：超過截止時間報送
 -- severity: warning
 -- meaning: the report in force was sent after the deadline (遲報; default D+1 09:00)
 -- Only a known submitted_at counts: a report without one is never called late.

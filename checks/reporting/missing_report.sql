@@ -1,4 +1,5 @@
 -- check: missing_report
+-- label: 漏報：應報而未報
 -- severity: error
 -- meaning: a unit expected to report on a day sent nothing (漏報)
 -- Expected: units_current.reports_daily = 1, every day of the reporting period inside

@@ -1,4 +1,5 @@
 -- check: silent_streak
+-- label: 連續多日未報
 -- severity: warning
 -- meaning: a unit silent on 3 or more consecutive expected days (one finding per streak)
 -- Consecutive in the unit's expected calendar; date is the streak's first day, subject_key

@@ -1,4 +1,5 @@
 -- check: unknown_unit
+-- label: 名錄中沒有的單位
 -- severity: error
 -- meaning: a report names a unit that matches no registry entry
 -- Matching tries the code, the name, its traditional/simplified form, the name without its

@@ -1,4 +1,5 @@
 -- check: zero_report_contradiction
+-- label: 零報告與數字矛盾
 -- severity: error
 -- meaning: a report marked as a zero report while a count is above zero
 WITH marked AS (

@@ -1,4 +1,5 @@
 -- check: allowance_overclaim
+-- label: 值班補助多報
 -- severity: error
 -- meaning: an allowance claim asks for more day or night shifts, or more money, than the roster supports (超額申領)
 -- The claim in force per person, unit and month against the roster in force at the rate in force

@@ -1,4 +1,5 @@
 -- check: double_booked
+-- label: 同一人同時排兩個班
 -- severity: warning
 -- meaning: one person rostered on two shifts whose hours overlap, at one unit or two (one finding per pair)
 -- Overlap from starts_at / ends_at of the roster in force (duty_shifts_current); people are told

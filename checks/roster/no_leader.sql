@@ -1,4 +1,5 @@
 -- check: no_leader
+-- label: 當日無帶班領導
 -- severity: error
 -- meaning: a day inside a unit's roster with no 帶班領導 (leader on duty) rostered
 -- Days: as for shift_uncovered (roster_unit_days: the unit's roster span, while it is open).

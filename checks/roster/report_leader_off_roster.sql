@@ -1,4 +1,5 @@
 -- check: report_leader_off_roster
+-- label: 日報的帶班領導不在值班表上
 -- severity: warning
 -- meaning: the 帶班領導 a daily report names is not a leader the roster has for that unit and day
 -- Reports in force on days their unit's roster covers and names a leader (report_duty_leaders);

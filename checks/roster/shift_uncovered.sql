@@ -1,4 +1,5 @@
 -- check: shift_uncovered
+-- label: 班次無人值守
 -- severity: error
 -- meaning: a unit's day or night shift with nobody on the roster, on a day its roster covers (無人值守)
 -- Days: every day from the first to the last date the unit's roster in force names, while the unit
