@@ -4,7 +4,19 @@ pages and the open data show), severity and one-line meaning, then one SELECT re
 unit_code, date, subject_key, message, evidence — one row per finding. Adding a suite is adding
 a folder; an empty folder is a suite with no checks yet. Date arithmetic in a check is written as
 the macros of db/macros/<engine>.sql ({{ add_days(...) }}); Check.sql is the SQL rendered for
-SQLite."""
+SQLite.
+
+What of a check's findings anonymous visitors may read is declared in its header too (the open
+copy is built from these declarations, fangyi.site.open_copy):
+    -- subject: open            the privacy class of subject_key (a trace code: open; a person's
+                                name: name, shown as a pseudonym); none: withheld
+    -- open: message            the message is built from open data only (unit names, dates,
+                                counts, trace codes); otherwise the open copy shows the check's
+                                label, the unit and the day instead
+    -- open evidence: town_code, days      the evidence keys that are open; the others are withheld
+
+A kind brought by a plug-in may bring a suite folder of its own (Kind.checks): all_checks()
+holds those checks beside the built-in ones."""
 from __future__ import annotations
 
 import re
@@ -17,8 +29,10 @@ from fangyi.db.dialect import DialectError, render
 DEFAULT_DOCS = Path("gx/data_docs")           # where Great Expectations writes Data Docs
 SEVERITIES = ("info", "warning", "error")          # in rising order
 HEADER_FIELDS = ("check", "label", "severity", "meaning")     # each check file's header lines
+OPEN_FIELDS = ("subject", "open", "open evidence")            # optional: what of its findings is open
 # one header line each; a line with nothing after the colon is a missing value (not the next line)
-_HEADER = re.compile(r"^--[ \t]*(check|label|severity|meaning):[ \t]*(.*?)[ \t\r]*$", re.M)
+_HEADER = re.compile(r"^--[ \t]*(check|label|severity|meaning|subject|open|open evidence):[ \t]*(.*?)[ \t\r]*$",
+                     re.M)
 
 
 class CheckDefinitionError(Exception):
@@ -33,6 +47,9 @@ class Check:
     meaning: str
     suite: str
     sql: str                    # rendered: the macros written out as SQLite
+    subject: str = "private"    # privacy class of subject_key (fangyi.ingest.kinds.PRIVACY)
+    open: frozenset = frozenset()        # {"message"} when the message is built from open data only
+    open_evidence: tuple = ()   # the evidence keys that are open
 
 
 def load_checks(root=None) -> list[Check]:
@@ -43,31 +60,69 @@ def load_checks(root=None) -> list[Check]:
     suites = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))),
                     key=lambda p: p.name)
     for suite in suites:
-        for path in sorted((p for p in suite.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
-            sql = path.read_text(encoding="utf-8")
-            head = dict(_HEADER.findall(sql))
-            missing = [f"-- {name}:" for name in HEADER_FIELDS if not head.get(name)]
-            if missing or head["severity"] not in SEVERITIES:
-                raise CheckDefinitionError(
-                    f"{path}: needs -- check:, -- label: (its Chinese label), -- severity: (info|warning|error), "
-                    "-- meaning: (" + (f"missing {', '.join(missing)}" if missing
-                                       else f"severity {head['severity']!r} is none of these") + ")")
-            if head["check"] != path.name[:-4]:
-                raise CheckDefinitionError(f"{path}: check id {head['check']!r} differs from the file name")
-            try:
-                rendered = render(sql).strip()
-            except DialectError as exc:
-                raise CheckDefinitionError(f"{path}: {exc}") from exc
-            out.append(Check(id=head["check"], severity=head["severity"], label=head["label"],
-                             meaning=head["meaning"], suite=suite.name, sql=rendered))
+        out += load_suite(suite)
     if not out:
         raise CheckDefinitionError(f"no checks found under {root}: the installation is incomplete "
                                    "(checks/<suite>/*.sql must be installed with the package)")
-    ids = [c.id for c in out]
+    _no_duplicates(out)
+    return out
+
+
+def load_suite(folder) -> list[Check]:
+    """The checks of one suite folder (named after it), in file-name order."""
+    from fangyi.ingest.kinds import PRIVACY
+
+    out = []
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".sql")), key=lambda p: p.name):
+        sql = path.read_text(encoding="utf-8")
+        head = dict(_HEADER.findall(sql))
+        missing = [f"-- {name}:" for name in HEADER_FIELDS if not head.get(name)]
+        if missing or head["severity"] not in SEVERITIES:
+            raise CheckDefinitionError(
+                f"{path}: needs -- check:, -- label: (its Chinese label), -- severity: (info|warning|error), "
+                "-- meaning: (" + (f"missing {', '.join(missing)}" if missing
+                                   else f"severity {head['severity']!r} is none of these") + ")")
+        if head["check"] != path.name[:-4]:
+            raise CheckDefinitionError(f"{path}: check id {head['check']!r} differs from the file name")
+        subject = head.get("subject") or "private"
+        opened = {w.strip() for w in (head.get("open") or "").split(",") if w.strip()}
+        if subject not in PRIVACY or not opened <= {"message"}:
+            raise CheckDefinitionError(f"{path}: -- subject: takes one of {', '.join(PRIVACY)}; "
+                                       "-- open: takes message")
+        try:
+            rendered = render(sql).strip()
+        except DialectError as exc:
+            raise CheckDefinitionError(f"{path}: {exc}") from exc
+        out.append(Check(id=head["check"], severity=head["severity"], label=head["label"],
+                         meaning=head["meaning"], suite=folder.name, sql=rendered, subject=subject,
+                         open=frozenset(opened),
+                         open_evidence=tuple(k.strip() for k in (head.get("open evidence") or "").split(",")
+                                             if k.strip())))
+    return out
+
+
+def _no_duplicates(checks: list[Check]) -> None:
+    ids = [c.id for c in checks]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise CheckDefinitionError(f"check ids defined twice: {', '.join(duplicates)}")
-    return out
+
+
+def all_checks() -> list[Check]:
+    """The built-in checks and those of every registered kind that brings its own suite folder."""
+    from fangyi.ingest import kinds
+
+    folders = tuple(sorted({str(k.checks) for k in kinds.all_kinds().values() if k.checks}))
+    if folders not in _PLUGGED:
+        out = list(CHECKS)
+        for folder in folders:
+            out += load_suite(Path(folder))
+        _no_duplicates(out)
+        _PLUGGED[folders] = out
+    return _PLUGGED[folders]
+
+
+_PLUGGED: dict[tuple, list[Check]] = {}
 
 
 def suites(checks: list[Check]) -> dict[str, list[Check]]:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Tuple
 
-from . import CHECKS, DEFAULT_DOCS, suites
+from . import DEFAULT_DOCS, all_checks, suites
 from fangyi.ingest import kinds as registry
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -154,7 +154,7 @@ def run_suites(db_path: Path | str, run_id: int, docs_dir: Path | None = None) -
         return assets[table].add_batch_definition_whole_table(suite_name)
 
     plan = []                                    # (suite name, table, expectations)
-    for suite_name, checks in suites(CHECKS).items():
+    for suite_name, checks in suites(all_checks()).items():
         plan.append((suite_name, "findings_history", [
             gx.expectations.UnexpectedRowsExpectation(
                 unexpected_rows_query=(

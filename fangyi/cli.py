@@ -147,13 +147,14 @@ def _run_check(settings, db_path: Path, gx: bool, docs_dir: Path):
 
 
 def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
-    from fangyi.checks import BY_ID
+    from fangyi.checks import all_checks
 
     start, end = result.period
     period = f"period {start} to {end}" if start else "no daily reports (no reporting period)"
     click.echo(f"check run {result.run_id} on {db_path}, {period}")
+    by_id = {c.id: c for c in all_checks()}
     for check_id, n in result.counts.items():
-        c = BY_ID[check_id]
+        c = by_id[check_id]
         click.echo(f"  {n:5d}  {c.severity:7s}  {check_id:26s} {c.meaning}")
     s = result.by_severity
     click.echo(f"{s['error']} errors, {s['warning']} warnings, {s['info']} info; details in findings")

@@ -2,6 +2,9 @@
 -- label: 去向不可追（無買家）
 -- severity: error
 -- meaning: a sale records no buyer (去向不可追)
+-- subject: open
+-- open: message
+-- open evidence: merchant_id, trace_code, batch_no, file_id, row
 -- No buyer's merchant id, no phone, and the buyer blank or a word that names nobody (散客,
 -- 顧客, 客戶, 無, -, /).
 SELECT NULL AS unit_code,

@@ -2,6 +2,9 @@
 -- label: 檢驗檢疫證明重複使用
 -- severity: error
 -- meaning: one certificate number appears on batches of different products or importers (證明重複使用)
+-- subject: open
+-- open: message
+-- open evidence: certificate, number, trace_code, product, importer
 -- Receipts of the same trace code are one batch, at whatever merchant: its certificates copied
 -- downstream (wholesaler -> retailer) are not reuse, nor is one certificate covering several
 -- trace codes of the same product from the same importer. Two batches sharing a number are

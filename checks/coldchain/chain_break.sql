@@ -2,6 +2,9 @@
 -- label: 商戶之間斷鏈
 -- severity: error
 -- meaning: a link between registered merchants is missing on one side (斷鏈)
+-- subject: open
+-- open: message
+-- open evidence: side, seller_id, buyer_id, trace_code, sale_date, received_date, window_days, file_id, row
 -- A registered merchant keeps a ledger here (merchants). Sale side: a sale to a registered
 -- merchant whose receipt of the trace code does not follow on the sale day or within
 -- [coldchain] match_window_days. Receipt side: a receipt naming a registered supplier with no

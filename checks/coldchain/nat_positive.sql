@@ -2,6 +2,9 @@
 -- label: 核酸陽性或無陰性結果仍銷售
 -- severity: error
 -- meaning: a batch was sold although its nucleic-acid result is positive or not recorded as negative
+-- subject: open
+-- open: message
+-- open evidence: merchant_id, trace_code, nat_result, nat_report_no, sales, first_sale, file_id, row
 -- Per merchant and trace code: the merchant's receipts of the batch record a positive result,
 -- or none records a negative one (blank or unreadable, the text as written in the evidence),
 -- and the merchant sold from it. One finding per merchant and trace code; date = first sale.

@@ -2,6 +2,9 @@
 -- label: 銷售多於進貨
 -- severity: error
 -- meaning: a merchant sold more of a batch than it received (mass balance, boxes converted to kg)
+-- subject: open
+-- open: message
+-- open evidence: merchant_id, trace_code, product, received_kg, sold_kg, on_hand_kg, qty_unit, received_qty, sold_qty, receipts, sales, file_id, row
 -- From coldchain_balances: every receipt and every sale of the trace code at the merchant,
 -- summed in kg when all have a weight, else in the one unit they share; when neither is known
 -- nothing is said. Half a gram of rounding is allowed. Date and source row: the latest sale.

@@ -2,6 +2,9 @@
 -- label: 銷售來源不可查的批次
 -- severity: error
 -- meaning: a merchant sold a trace code or batch it has no receipt for (來源不可查)
+-- subject: open
+-- open: message
+-- open evidence: merchant_id, trace_code, batch_no, product, quantity, qty_unit, file_id, row
 -- A sale naming a trace code is matched by the trace code alone; one naming only a batch number
 -- by the batch number; receipts of any date count (a sale before its receipt is
 -- sale_before_receipt). A sale naming neither is unknown too.

@@ -2,6 +2,7 @@
 -- label: 單位不明確（同名多個）
 -- severity: error
 -- meaning: a report names a unit that fits several registry entries (the candidates in the message)
+-- open evidence: candidates, file_id, row
 -- Names are unique only within their parent: the check run narrows by the parent column, the
 -- towns the sheet names, the strength of the match and units that report (unit_resolutions);
 -- what still fits several units is ambiguous, never guessed.

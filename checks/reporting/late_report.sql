@@ -2,6 +2,8 @@
 -- label: 遲報：超過截止時間報送
 -- severity: warning
 -- meaning: the report in force was sent after the deadline (遲報; default D+1 09:00)
+-- open: message
+-- open evidence: submitted_at, deadline, file_id, row
 -- Only a known submitted_at counts: a report without one is never called late.
 SELECT t.unit_code,
        t.report_date AS date,

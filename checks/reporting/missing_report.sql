@@ -2,6 +2,8 @@
 -- label: 漏報：應報而未報
 -- severity: error
 -- meaning: a unit expected to report on a day sent nothing (漏報)
+-- open: message
+-- open evidence: town_code
 -- Expected: units_current.reports_daily = 1, every day of the reporting period inside
 -- opened_on .. closed_on (view expected_reports). A current report of any content, an explicit
 -- zero report included, counts as sent; aliases and name variants resolve before this.

@@ -2,6 +2,9 @@
 -- label: 連續多日未報
 -- severity: warning
 -- meaning: a unit silent on 3 or more consecutive expected days (one finding per streak)
+-- subject: open
+-- open: message
+-- open evidence: first_day, last_day, days
 -- Consecutive in the unit's expected calendar; date is the streak's first day, subject_key
 -- 'first..last'. Each missing day is also its own missing_report.
 WITH silent AS (

@@ -2,6 +2,7 @@
 -- label: 名錄中沒有的單位
 -- severity: error
 -- meaning: a report names a unit that matches no registry entry
+-- open evidence: file_id, row
 -- Matching tries the code, the name, its traditional/simplified form, the name without its
 -- suffix and every alias (unit_resolutions, written by the check run); a name that fits no
 -- unit is unknown (one that fits several is ambiguous_unit).

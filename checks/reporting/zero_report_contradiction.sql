@@ -2,6 +2,7 @@
 -- label: 零報告與數字矛盾
 -- severity: error
 -- meaning: a report marked as a zero report while a count is above zero
+-- open evidence: counts, file_id, row
 WITH marked AS (
     SELECT r.*,
            rtrim(

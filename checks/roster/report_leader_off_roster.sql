@@ -2,6 +2,8 @@
 -- label: 日報的帶班領導不在值班表上
 -- severity: warning
 -- meaning: the 帶班領導 a daily report names is not a leader the roster has for that unit and day
+-- subject: name
+-- open evidence: file_id, row
 -- Reports in force on days their unit's roster covers and names a leader (report_duty_leaders);
 -- names compared after normalisation (NFKC, no spaces, simplified, no bracketed remark). A day
 -- whose roster names no leader is no_leader's finding, not this one. Evidence: the report's row

@@ -2,6 +2,9 @@
 -- label: 班次無人值守
 -- severity: error
 -- meaning: a unit's day or night shift with nobody on the roster, on a day its roster covers (無人值守)
+-- subject: open
+-- open: message
+-- open evidence: shift, file_id, row, roster_from, roster_to
 -- Days: every day from the first to the last date the unit's roster in force names, while the unit
 -- is open (roster_unit_days); units without a roster are not judged here. One finding per unit,
 -- day and shift; subject_key is the shift. Evidence: the roster row that leaves the shift blank,
