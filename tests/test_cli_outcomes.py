@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from datasette.app import Datasette
 
 from fangyi.cli import cli
-from fangyi.serve import METADATA
+from fangyi.site.serve import METADATA
 
 HEAVY = ("polars", "opencc", "datasette", "great_expectations", "openpyxl", "pyarrow", "sqlite_utils")
 

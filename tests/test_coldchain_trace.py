@@ -20,7 +20,7 @@ from datasette.app import Datasette
 from fangyi.checks.run import run_checks
 from fangyi.cli import cli
 from fangyi.ingest.load import ingest
-from fangyi.serve import METADATA
+from fangyi.site.serve import METADATA
 from fangyi.settings import Settings
 from fangyi.trace import TraceError, trace_back, trace_batch, write_xlsx
 

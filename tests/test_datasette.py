@@ -20,7 +20,7 @@ import pytest
 from conftest import accepts, free_port
 import yaml
 
-from fangyi.serve import METADATA, make_datasette
+from fangyi.site.serve import METADATA, make_datasette
 
 FANGYI = Path(sys.executable).parent / "fangyi"
 

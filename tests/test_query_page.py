@@ -1,4 +1,4 @@
-"""The canned queries' HTML pages (fangyi.query_page): page after page they show exactly the
+"""The canned queries' HTML pages (fangyi.site.query_page): page after page they show exactly the
 rows of the query's own JSON, in its order; the count says "at least" only when it stopped
 counting; a page past the end shows the last page; cell text is escaped."""
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from fangyi import query_page
-from fangyi.serve import METADATA
+from fangyi.site import query_page
+from fangyi.site.serve import METADATA
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)

@@ -13,8 +13,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from fangyi.opendata import mask_phone
-from fangyi.serve import gx_docs, make_datasette, open_name
+from fangyi.site.opendata import mask_phone
+from fangyi.site.serve import gx_docs, make_datasette, open_name
 
 INSPECTOR = {"id": "inspector"}
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
@@ -321,7 +321,7 @@ def test_home_page_in_chinese(site_db):
 def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     """`fangyi serve` (wait=S) answers before a slow open copy is ready, which joins the site
     when built; a second start on the same data reuses the copy and the row counts."""
-    from fangyi import opendata
+    from fangyi.site import opendata
 
     path = tmp_path / "workbench.db"
     shutil.copy(checked_db, path)

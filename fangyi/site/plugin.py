@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from fangyi.opendata import CHECK_LABELS, SEVERITY_LABELS
+from fangyi.site.opendata import CHECK_LABELS, SEVERITY_LABELS
 
 INSPECTOR_ID = "inspector"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -506,7 +506,7 @@ def asgi_wrapper(datasette):
 
 @hookimpl
 def register_routes(datasette):
-    """Every canned query's HTML page, rendered lean (fangyi.query_page)."""
-    from fangyi import query_page
+    """Every canned query's HTML page, rendered lean (fangyi.site.query_page)."""
+    from fangyi.site import query_page
 
     return query_page.route(datasette)

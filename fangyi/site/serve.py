@@ -4,8 +4,8 @@ whatever name the database file has. Stopping `fangyi serve` stops everything.
 
 Two databases are served, both immutable: the full database, readable only by a logged-in
 inspector (datasette-auth-passwords; the actor {"id": "inspector"}), and its open copy without
-personal data (fangyi.opendata), named `<stem>_open`, readable by everyone. The home page, the
-query pages and the table pages use the Chinese templates in fangyi/templates."""
+personal data (fangyi.site.opendata), named `<stem>_open`, readable by everyone. The home page, the
+query pages and the table pages use the Chinese templates in fangyi/site/templates."""
 from __future__ import annotations
 
 import asyncio
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import yaml
 
-METADATA = Path(__file__).parent / "metadata.yml"     # in a checkout, a link to the top-level file
+METADATA = Path(__file__).parent.parent / "metadata.yml"   # fangyi/metadata.yml: in a checkout, a link to the top-level file
 METADATA_DB = "workbench"                             # the database name metadata.yml is written for
 # SQL threads: one per core (2-4): more than the cores only queue behind each other, and every
 # thread switch holds up the one rendering pages (measured at 20 clients: p95 lower with 2 than 4).
 SQL_THREADS = min(4, max(2, os.cpu_count() or 2))
-# Both databases are immutable while served: counts come from the inspect file (fangyi.opendata,
+# Both databases are immutable while served: counts come from the inspect file (fangyi.site.opendata,
 # written once per state of the data), facet suggestions (a query per column on every table page)
 # are off, a facet asked for in the URL gets at most 200 ms, and the configured facets
 # (metadata.yml) are only on tables where counting them is cheap.
@@ -113,7 +113,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
 def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True,
                    wait: float | None = None):
     """Datasette on db_path (inspector only) and its open copy (everyone). open_db: where the open
-    copy is (built or reused); default beside db_path, see fangyi.opendata.
+    copy is (built or reused); default beside db_path, see fangyi.site.opendata.
 
     What is served is prepared once per state of the data and reused while the data is
     unchanged: the open copy and the row counts of every table and view of both files. With
@@ -126,7 +126,7 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
     from datasette.app import Datasette
     from datasette.database import Database
 
-    from fangyi import opendata
+    from fangyi.site import opendata
 
     db_path = Path(db_path).resolve()
     name = open_name(db_path) if build_open else None
@@ -198,7 +198,7 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
 
 def gx_docs(db_path: Path) -> Path | None:
     """The Data Docs folder written by `fangyi check` (gx/data_docs), made readable offline."""
-    from fangyi import datadocs
+    from fangyi.site import datadocs
 
     for base in (Path.cwd(), db_path.parent, db_path.parent.parent):
         folder = base / "gx" / "data_docs"
