@@ -27,9 +27,9 @@ def site_db(docs_db) -> Path:
     return docs_db
 
 
-def _run(db_path: Path, fn):
+def _run(db_path: Path, fn, **settings):
     async def go():
-        ds = make_datasette(db_path)
+        ds = make_datasette(db_path, settings=settings)
         await ds.invoke_startup()
         inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
         return await fn(ds, inspector)
@@ -128,6 +128,37 @@ def test_anonymous_sees_only_the_open_database(site_db):
         assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
 
     _run(site_db, go)
+
+
+def test_database_pages_list_the_tables_with_counts_made_before_serving(site_db):
+    """Both database pages list the tables, not the views, each with its row count from the
+    inspect data (counted once per state of the data by fangyi.site.opendata), and serving them
+    counts nothing."""
+    full, public = site_db.stem, open_name(site_db)
+    conn = sqlite3.connect(f"file:{site_db}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
+        views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+        truth = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+    assert views and truth
+
+    async def go(ds, inspector):
+        return {db: (await ds.client.get(f"/{db}.json?_trace=1", cookies=cookies)).json()
+                for db, cookies in ((full, inspector), (public, {}))}
+
+    pages = _run(site_db, go, trace_debug=True)
+    for db, page in pages.items():
+        listed = {t["name"]: t["count"] for t in page["tables"]}
+        assert not set(listed) & views, db
+        assert views <= {v["name"] for v in page["views"]}, db
+        assert {t: listed.get(t) for t in truth} == truth, db           # the open copy has the same rows
+        if db == full:
+            assert set(listed) == set(truth)
+        sql = [t.get("sql") or "" for t in page["_trace"]["traces"]]
+        assert sql and not [s for s in sql if "count(" in s.lower()], (db, sql)
 
 
 def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
