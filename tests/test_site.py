@@ -13,10 +13,10 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from conftest import inspector_cookies, site
 from fangyi.site.opendata import mask_phone
-from fangyi.site.serve import gx_docs, make_datasette, open_name
+from fangyi.site.serve import gx_docs, open_name
 
-INSPECTOR = {"id": "inspector"}
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
 
 
@@ -29,10 +29,9 @@ def site_db(docs_db) -> Path:
 
 def _run(db_path: Path, fn, **settings):
     async def go():
-        ds = make_datasette(db_path, settings=settings)
+        ds = site(db_path, **settings)
         await ds.invoke_startup()
-        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
-        return await fn(ds, inspector)
+        return await fn(ds, inspector_cookies(ds))
     return asyncio.run(go())
 
 
@@ -359,10 +358,9 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     public = open_name(path)
 
     async def go():
-        ds = make_datasette(path, wait=0)
+        ds = site(path, wait=0)
         await ds.invoke_startup()
-        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
-        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector)).status_code == 200
+        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector_cookies(ds))).status_code == 200
         for _ in range(1200):
             if public in ds.databases:
                 break
@@ -375,5 +373,5 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     built = opendata.open_path_for(path).stat().st_mtime_ns
     assert counted[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
     assert opendata.inspect_path_for(path).exists()
-    ds = make_datasette(path, wait=0)
+    ds = site(path, wait=0)
     assert public in ds.databases and opendata.open_path_for(path).stat().st_mtime_ns == built
