@@ -155,7 +155,7 @@ def serve(db: Path, manifest: dict | None, out: Path, log) -> tuple[Step, list]:
 
     from datasette_auth_passwords.utils import hash_password
 
-    from fangyi.serve import METADATA, open_name
+    from fangyi.site.serve import METADATA, open_name
 
     # realistic values; the province scenario has no rosters or ledgers, so those queries
     # answer with their empty result

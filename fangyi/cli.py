@@ -267,7 +267,7 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
     """
     import os
 
-    from .serve import PASSWORD_ENV, serve as run_serve
+    from .site.serve import PASSWORD_ENV, serve as run_serve
 
     if not db_path.exists():
         raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
@@ -292,7 +292,7 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
     from fangyi.ingest.load import ingest as run_ingest
 
     from . import demo as demo_mod
-    from .serve import serve as run_serve
+    from .site.serve import serve as run_serve
 
     foreign = _not_made_by_demo(db_path, out)
     if foreign:

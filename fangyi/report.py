@@ -21,7 +21,7 @@ from pathlib import Path
 
 from fangyi import db
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "site" / "templates"
 TEMPLATE_FILE = "fangyi_report.html.j2"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"

@@ -3,7 +3,10 @@ ingested once per test session.
 
 demo_db, clean_demo_db and checked_db are shared: a test that writes to a database takes a
 copy (demo_db_copy, clean_demo_db_copy, checked_db_copy). At the end of the session each shared
-database is checked to be byte-for-byte what its fixture built."""
+database is checked to be byte-for-byte what its fixture built.
+
+site(db_path, **options) is the one way tests serve a database: the Datasette that `fangyi serve`
+builds (inspector_cookies(ds) logs the inspector in)."""
 from __future__ import annotations
 
 import hashlib
@@ -200,6 +203,35 @@ def chromium(tmp_path_factory):
     driver.set_page_load_timeout(60)
     yield driver
     driver.quit()
+
+
+def site(db_path: Path | str, *, open_copy: bool = True, wait: float | None = None,
+         queries: dict | None = None, **settings):
+    """The Datasette of db_path as `fangyi serve` builds it (fangyi.site.serve.make_datasette):
+    the full database for the logged-in inspector only (inspector_cookies), its open copy for
+    everyone (built or reused beside the database), the templates, static files, plugin
+    configuration and row counts; every test that serves a database builds it here.
+
+    open_copy=False: the full database alone (nothing built beside it but its row counts).
+    wait: as make_datasette's (0: the open copy is built in the background and joins later).
+    queries: more canned queries on the full database, inspector only like metadata.yml's.
+    settings: Datasette settings over serve's, e.g. max_returned_rows=5, sql_time_limit_ms=200,
+    trace_debug=True."""
+    from fangyi.site.serve import INSPECTOR, make_datasette, open_name, site_metadata
+
+    metadata = None
+    if queries:
+        metadata = site_metadata(db_path, open_name(db_path) if open_copy else None)
+        metadata["databases"][Path(db_path).stem]["queries"].update(
+            {name: dict(query, allow=dict(INSPECTOR)) for name, query in queries.items()})
+    return make_datasette(db_path, build_open=open_copy, wait=wait, settings=settings, metadata=metadata)
+
+
+def inspector_cookies(ds) -> dict:
+    """The cookies of the logged-in inspector on the site ds: `ds.client.get(url, cookies=...)`."""
+    from fangyi.site.actors import INSPECTOR_ID
+
+    return {"ds_actor": ds.sign({"a": {"id": INSPECTOR_ID}}, "actor")}
 
 
 def free_port() -> int:

@@ -6,12 +6,10 @@ import shutil
 import subprocess
 import sys
 
-import yaml
 from click.testing import CliRunner
-from datasette.app import Datasette
 
+from conftest import inspector_cookies, site
 from fangyi.cli import cli
-from fangyi.serve import METADATA
 
 HEAVY = ("polars", "opencc", "datasette", "great_expectations", "openpyxl", "pyarrow", "sqlite_utils")
 
@@ -55,10 +53,11 @@ def test_a_failed_file_is_visible_on_the_site(tmp_path):
     bad.write_text("姓名,性別\n張三,男\n", encoding="utf-8")
     db_path = tmp_path / "workbench.db"
     assert CliRunner().invoke(cli, ["ingest", "--db", str(db_path), str(bad)]).exit_code == 1
-    ds = Datasette([str(db_path)], metadata=yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+    ds = site(db_path, open_copy=False)
     import asyncio
 
     async def get():
-        return await ds.client.get("/workbench/source_files.json?_shape=array&status=failed")
+        return await ds.client.get("/workbench/source_files.json?_shape=array&status=failed",
+                                   cookies=inspector_cookies(ds))
     rows = asyncio.run(get()).json()
     assert len(rows) == 1 and rows[0]["path"] == str(bad) and "no sheet has a recognisable header" in rows[0]["error"]

@@ -13,14 +13,12 @@ from urllib.parse import urlencode
 
 import openpyxl
 import pytest
-import yaml
 from click.testing import CliRunner
-from datasette.app import Datasette
 
+from conftest import inspector_cookies, site
 from fangyi.checks.run import run_checks
 from fangyi.cli import cli
 from fangyi.ingest.load import ingest
-from fangyi.serve import METADATA
 from fangyi.settings import Settings
 from fangyi.checks.coldchain.trace import TraceError, trace_back, trace_batch, write_xlsx
 
@@ -96,12 +94,10 @@ def test_xlsx_rows_are_the_canned_querys_rows(checked_db, example, tmp_path):
     header, body = rows[0], rows[1:]
     record = header.index("行號 row"), header.index("收/銷 movement")
 
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-
     async def canned():
-        ds = Datasette([str(checked_db)], metadata=metadata)
+        ds = site(checked_db, open_copy=False)
         url = "/workbench/batch_trace.json?" + urlencode({"_shape": "array", "trace_code": example["trace_code"]})
-        resp = await ds.client.get(url)
+        resp = await ds.client.get(url, cookies=inspector_cookies(ds))
         assert resp.status_code == 200, resp.text[:500]
         return resp.json()
 

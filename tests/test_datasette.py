@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import accepts, free_port
+from conftest import accepts, free_port, inspector_cookies, site
 import yaml
 
-from fangyi.serve import METADATA, make_datasette
+from fangyi.site.serve import METADATA
 
 FANGYI = Path(sys.executable).parent / "fangyi"
 
@@ -32,8 +32,8 @@ def _metadata() -> dict:
 def _get(db_path: Path, *urls: str):
     """GET as the logged-in inspector: anonymous visitors see only the open copy (test_site.py)."""
     async def go():
-        ds = make_datasette(db_path)
-        cookies = {"ds_actor": ds.sign({"a": {"id": "inspector"}}, "actor")}
+        ds = site(db_path)
+        cookies = inspector_cookies(ds)
         return [await ds.client.get(url, cookies=cookies, follow_redirects=True) for url in urls]
     return asyncio.run(go())
 

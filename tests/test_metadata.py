@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from conftest import workbench
 import yaml
-from datasette.app import Datasette
 
+from conftest import inspector_cookies, site
 from fangyi import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +50,9 @@ def _bilingual(text) -> bool:
 
 
 async def _query(ds, name: str, **params) -> list[dict]:
-    """The rows of a canned query on the workbench database, as JSON objects."""
-    resp = await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params}))
+    """The rows of a canned query on the workbench database, as JSON objects (as the inspector)."""
+    resp = await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **params}),
+                               cookies=inspector_cookies(ds))
     assert resp.status_code == 200, (name, resp.text[:500])
     rows = resp.json()
     assert isinstance(rows, list), (name, rows)
@@ -109,24 +110,25 @@ def test_facets_and_sorts_name_real_columns(metadata, schema):
 
 def test_datasette_serves_metadata(metadata, db_path, schema):
     async def run():
-        ds = Datasette([str(db_path)], metadata=metadata)
-        index = await ds.client.get("/")
+        ds = site(db_path, open_copy=False)
+        inspector = inspector_cookies(ds)
+        index = await ds.client.get("/", cookies=inspector)
         assert index.status_code == 200
         assert metadata["title"] in index.text
 
-        resp = await ds.client.get("/workbench/daily_reports_current.json")
+        resp = await ds.client.get("/workbench/daily_reports_current.json", cookies=inspector)
         assert resp.status_code == 200, resp.text
 
         # Every table and view renders with its configured sort and facets.
         tables = metadata["databases"]["workbench"]["tables"]
         for name in schema:
-            page = await ds.client.get(f"/workbench/{name}")
+            page = await ds.client.get(f"/workbench/{name}", cookies=inspector)
             assert page.status_code == 200, (name, page.text[:500])
-            data = await ds.client.get(f"/workbench/{name}.json")
+            data = await ds.client.get(f"/workbench/{name}.json", cookies=inspector)
             assert data.status_code == 200, (name, data.text[:500])
             assert set(data.json()["facet_results"]) == set(tables[name].get("facets", [])), name
 
-        page = await ds.client.get("/workbench/daily_reports_current")
+        page = await ds.client.get("/workbench/daily_reports_current", cookies=inspector)
         description = metadata["databases"]["workbench"]["tables"]["daily_reports_current"]["columns"]["zero_report"]
         assert description.split(" — ")[0] in page.text
 
@@ -161,20 +163,20 @@ def test_canned_queries_described(metadata):
         assert set(query.get("params", [])) == named, name
 
 
-def test_canned_queries_on_demo(metadata, checked_db, demo_data):
+def test_canned_queries_on_demo(checked_db, demo_data):
     path, (_, manifest) = checked_db, demo_data
     assert path.stem == "workbench"                     # the database name metadata.yml describes
     defects = manifest["defects"]
 
     async def run():
-        ds = Datasette([str(path)], metadata=metadata)
+        ds = site(path, open_copy=False)
 
         async def query(name: str, **params) -> list[dict]:
             return await _query(ds, name, **params)
 
         # Every canned query page renders.
         for name in QUERIES:
-            page = await ds.client.get(f"/workbench/{name}")
+            page = await ds.client.get(f"/workbench/{name}", cookies=inspector_cookies(ds))
             assert page.status_code == 200, (name, page.text[:500])
 
         # 某日漏報單位: exactly the units the manifest left out on each day.
@@ -286,13 +288,13 @@ def test_coldchain_canned_queries_on_demo(metadata, checked_db, demo_data):
     assert set(COLDCHAIN_QUERIES) <= set(metadata["databases"]["workbench"]["queries"])
 
     async def run():
-        ds = Datasette([str(path)], metadata=metadata)
+        ds = site(path, open_copy=False)
 
         async def query(name: str, **params) -> list[dict]:
             return await _query(ds, name, **params)
 
         for name in COLDCHAIN_QUERIES:
-            page = await ds.client.get(f"/workbench/{name}")
+            page = await ds.client.get(f"/workbench/{name}", cookies=inspector_cookies(ds))
             assert page.status_code == 200, (name, page.text[:500])
 
         # 四證不全的進貨: exactly the receipt the demo left without a disinfection certificate.
@@ -339,13 +341,13 @@ def test_coldchain_canned_queries_on_demo(metadata, checked_db, demo_data):
     asyncio.run(run())
 
 
-def test_roster_queries_on_demo(metadata, checked_db, demo_data):
+def test_roster_queries_on_demo(checked_db, demo_data):
     """值班人員查詢, 值班缺口 and 值班補助核對 on the checked demo district."""
     path, (_, manifest) = checked_db, demo_data
     defects = manifest["defects"]
 
     async def run():
-        ds = Datasette([str(path)], metadata=metadata)
+        ds = site(path, open_copy=False)
 
         async def query(name: str, **params) -> list[dict]:
             return await _query(ds, name, **params)

@@ -1,4 +1,4 @@
-"""The canned queries' HTML pages (fangyi.query_page): page after page they show exactly the
+"""The canned queries' HTML pages (fangyi.site.query_page): page after page they show exactly the
 rows of the query's own JSON, in its order; the count says "at least" only when it stopped
 counting; a page past the end shows the last page; cell text is escaped."""
 from __future__ import annotations
@@ -12,11 +12,9 @@ import sqlite3
 from urllib.parse import urlencode
 
 import pytest
-import yaml
-from datasette.app import Datasette
 
-from fangyi import query_page
-from fangyi.serve import METADATA
+from conftest import inspector_cookies, site
+from fangyi.site import query_page
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
 CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.S)
@@ -56,21 +54,21 @@ def small_pages(monkeypatch):
 
 
 def _run(path, fn):
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-
+    """fn(ds, inspector cookies) on the site of path (its full database: no open copy)."""
     async def go():
-        ds = Datasette([str(path)], metadata=metadata)
+        ds = site(path, open_copy=False)
         await ds.invoke_startup()
-        return await fn(ds)
+        return await fn(ds, inspector_cookies(ds))
     return asyncio.run(go())
 
 
 def test_pages_show_the_query_rows_in_order(checked_db, monkeypatch):
     params = _params(checked_db)
 
-    async def go(ds):
+    async def go(ds, inspector):
         for name, args in params.items():
-            expected = (await ds.client.get(f"/workbench/{name}.json?" + urlencode({"_shape": "array", **args}))).json()
+            url = f"/workbench/{name}.json?" + urlencode({"_shape": "array", **args})
+            expected = (await ds.client.get(url, cookies=inspector)).json()
             assert 2 <= len(expected) < 1000, (name, len(expected))          # several pages, none truncated
             size = max(1, len(expected) // 3)
             monkeypatch.setattr(query_page, "PAGE_ROWS", size)
@@ -79,7 +77,7 @@ def test_pages_show_the_query_rows_in_order(checked_db, monkeypatch):
             expected = [[_text(v) for v in row.values()] for row in expected]
             url, shown, pages = f"/workbench/{name}?" + urlencode(args), [], []
             while url:
-                resp = await ds.client.get(html.unescape(url))
+                resp = await ds.client.get(html.unescape(url), cookies=inspector)
                 assert resp.status_code == 200, (url, resp.text[:300])
                 pages.append(resp.text)
                 shown += _rows(resp.text)
@@ -100,20 +98,22 @@ def test_short_result_is_counted_and_past_the_end_shows_the_last_page(checked_db
     unit, day = conn.execute("SELECT unit_code, date FROM roster_unit_days ORDER BY date LIMIT 1").fetchone()
     conn.close()
 
-    async def go(ds):
+    async def go(ds, inspector):
         args = {"unit_code": unit, "date": day}
-        rows = (await ds.client.get("/workbench/on_duty.json?" + urlencode({"_shape": "array", **args}))).json()
-        few = await ds.client.get("/workbench/on_duty?" + urlencode(args))
+        rows = (await ds.client.get("/workbench/on_duty.json?" + urlencode({"_shape": "array", **args}),
+                                    cookies=inspector)).json()
+        few = await ds.client.get("/workbench/on_duty?" + urlencode(args), cookies=inspector)
         assert 1 <= len(rows) <= 7 and f"共 {len(rows)} 行" in few.text and "下一頁" not in few.text
         assert len(_rows(few.text)) == len(rows)
-        everything = (await ds.client.get("/workbench/latest_findings.json?_shape=array")).json()
+        everything = (await ds.client.get("/workbench/latest_findings.json?_shape=array",
+                                          cookies=inspector)).json()
         assert len(everything) > 3 * 7
-        last = await ds.client.get("/workbench/latest_findings?_page=999")
+        last = await ds.client.get("/workbench/latest_findings?_page=999", cookies=inspector)
         assert _rows(last.text) == [[_text(v) for v in r.values()] for r in everything[7 * ((len(everything) - 1) // 7):]]
         assert "上一頁" in last.text and "下一頁" not in last.text and f"共 {len(everything)} 行" in last.text
-        odd = await ds.client.get("/workbench/latest_findings?_page=二")
+        odd = await ds.client.get("/workbench/latest_findings?_page=二", cookies=inspector)
         assert _rows(odd.text) == [[_text(v) for v in r.values()] for r in everything[:7]]
-        none = await ds.client.get("/workbench/missed_on_day?date=1999-01-01")
+        none = await ds.client.get("/workbench/missed_on_day?date=1999-01-01", cookies=inspector)
         assert none.status_code == 200 and "查無結果" in none.text and "fy-count" not in none.text
 
     _run(checked_db, go)
@@ -128,20 +128,21 @@ def test_cells_are_escaped():
 def test_downloads_carry_every_row_of_a_long_result(checked_db):
     """Datasette cuts a query's result at max_returned_rows; the page's Excel and CSV downloads
     do not."""
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-
     async def go():
-        ds = Datasette([str(checked_db)], metadata=metadata, settings={"max_returned_rows": 5})
+        ds = site(checked_db, open_copy=False, max_returned_rows=5)
+        inspector = inspector_cookies(ds)
         everything = sqlite3.connect(checked_db).execute("SELECT count(*) FROM findings").fetchone()[0]
         assert everything > 5
-        page = await ds.client.get("/workbench/latest_findings")
+        page = await ds.client.get("/workbench/latest_findings", cookies=inspector)
         assert f"共 {everything} 行" in page.text
-        short = (await ds.client.get("/workbench/latest_findings.json?_shape=array")).json()
+        short = (await ds.client.get("/workbench/latest_findings.json?_shape=array", cookies=inspector)).json()
         assert len(short) == 5
-        csv_text = (await ds.client.get("/workbench/latest_findings.csvbom")).content.decode("utf-8-sig")
+        csv_text = (await ds.client.get("/workbench/latest_findings.csvbom",
+                                        cookies=inspector)).content.decode("utf-8-sig")
         assert len(list(csv.reader(io.StringIO(csv_text)))) == everything + 1
         from openpyxl import load_workbook
-        book = load_workbook(io.BytesIO((await ds.client.get("/workbench/latest_findings.xlsx")).content))
+        xlsx = await ds.client.get("/workbench/latest_findings.xlsx", cookies=inspector)
+        book = load_workbook(io.BytesIO(xlsx.content))
         assert book.active.max_row == everything + 1
     asyncio.run(go())
 
@@ -149,18 +150,19 @@ def test_downloads_carry_every_row_of_a_long_result(checked_db):
 def test_a_failing_or_slow_query_is_said_not_thrown(checked_db):
     """A query SQLite refuses, or one stopped at the time limit, answers 400 with the reason on
     the page (as Datasette's query page does), never a traceback; only GET and HEAD are served."""
-    metadata = yaml.safe_load(METADATA.read_text(encoding="utf-8"))
-    queries = metadata["databases"]["workbench"]["queries"]
-    queries["bad_json"] = {"title": "壞的", "sql": "SELECT json_extract(:doc, '$.a') AS a", "params": ["doc"]}
-    queries["endless"] = {"title": "太慢", "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
-                                                 "WHERE x < 1000000000) SELECT count(*) AS n FROM c"}
+    queries = {
+        "bad_json": {"title": "壞的", "sql": "SELECT json_extract(:doc, '$.a') AS a", "params": ["doc"]},
+        "endless": {"title": "太慢", "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+                                          "WHERE x < 1000000000) SELECT count(*) AS n FROM c"},
+    }
 
     async def go():
-        ds = Datasette([str(checked_db)], metadata=metadata, settings={"sql_time_limit_ms": 200})
-        bad = await ds.client.get("/workbench/bad_json?doc={")
+        ds = site(checked_db, open_copy=False, sql_time_limit_ms=200, queries=queries)
+        inspector = inspector_cookies(ds)
+        bad = await ds.client.get("/workbench/bad_json?doc={", cookies=inspector)
         assert bad.status_code == 400 and "查詢出錯" in bad.text and "malformed JSON" in bad.text
         assert "Traceback" not in bad.text and 'name="doc"' in bad.text
-        slow = await ds.client.get("/workbench/endless")
+        slow = await ds.client.get("/workbench/endless", cookies=inspector)
         assert slow.status_code == 400 and "查詢超過 200 毫秒" in slow.text
         post = await ds.client.post("/workbench/missed_on_day", data={"date": "2021-01-22"})
         assert post.status_code == 405

@@ -13,10 +13,10 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from fangyi.opendata import mask_phone
-from fangyi.serve import gx_docs, make_datasette, open_name
+from conftest import inspector_cookies, site
+from fangyi.site.opendata import mask_phone
+from fangyi.site.serve import gx_docs, open_name
 
-INSPECTOR = {"id": "inspector"}
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
 
 
@@ -27,12 +27,11 @@ def site_db(docs_db) -> Path:
     return docs_db
 
 
-def _run(db_path: Path, fn):
+def _run(db_path: Path, fn, **settings):
     async def go():
-        ds = make_datasette(db_path)
+        ds = site(db_path, **settings)
         await ds.invoke_startup()
-        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
-        return await fn(ds, inspector)
+        return await fn(ds, inspector_cookies(ds))
     return asyncio.run(go())
 
 
@@ -128,6 +127,37 @@ def test_anonymous_sees_only_the_open_database(site_db):
         assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
 
     _run(site_db, go)
+
+
+def test_database_pages_list_the_tables_with_counts_made_before_serving(site_db):
+    """Both database pages list the tables, not the views, each with its row count from the
+    inspect data (counted once per state of the data by fangyi.site.opendata), and serving them
+    counts nothing."""
+    full, public = site_db.stem, open_name(site_db)
+    conn = sqlite3.connect(f"file:{site_db}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                             "AND name NOT LIKE 'sqlite_%'")]
+        views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+        truth = {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        conn.close()
+    assert views and truth
+
+    async def go(ds, inspector):
+        return {db: (await ds.client.get(f"/{db}.json?_trace=1", cookies=cookies)).json()
+                for db, cookies in ((full, inspector), (public, {}))}
+
+    pages = _run(site_db, go, trace_debug=True)
+    for db, page in pages.items():
+        listed = {t["name"]: t["count"] for t in page["tables"]}
+        assert not set(listed) & views, db
+        assert views <= {v["name"] for v in page["views"]}, db
+        assert {t: listed.get(t) for t in truth} == truth, db           # the open copy has the same rows
+        if db == full:
+            assert set(listed) == set(truth)
+        sql = [t.get("sql") or "" for t in page["_trace"]["traces"]]
+        assert sql and not [s for s in sql if "count(" in s.lower()], (db, sql)
 
 
 def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
@@ -321,17 +351,16 @@ def test_home_page_in_chinese(site_db):
 def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     """`fangyi serve` (wait=S) answers before a slow open copy is ready, which joins the site
     when built; a second start on the same data reuses the copy and the row counts."""
-    from fangyi import opendata
+    from fangyi.site import opendata
 
     path = tmp_path / "workbench.db"
     shutil.copy(checked_db, path)
     public = open_name(path)
 
     async def go():
-        ds = make_datasette(path, wait=0)
+        ds = site(path, wait=0)
         await ds.invoke_startup()
-        inspector = {"ds_actor": ds.sign({"a": INSPECTOR}, "actor")}
-        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector)).status_code == 200
+        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector_cookies(ds))).status_code == 200
         for _ in range(1200):
             if public in ds.databases:
                 break
@@ -344,5 +373,5 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     built = opendata.open_path_for(path).stat().st_mtime_ns
     assert counted[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
     assert opendata.inspect_path_for(path).exists()
-    ds = make_datasette(path, wait=0)
+    ds = site(path, wait=0)
     assert public in ds.databases and opendata.open_path_for(path).stat().st_mtime_ns == built

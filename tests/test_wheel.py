@@ -2,6 +2,7 @@
 environment runs every check on the demo and finds what the development install finds."""
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -56,6 +57,25 @@ def test_installed_sql_macros(installed, tmp_path):
     from fangyi.db.dialect import MACROS
 
     assert out[:3] == ["['sqlite']", str(len(MACROS)), "False"] and str(installed) in out[3], out
+
+
+def test_installed_site_carries_its_templates_and_static_files(installed, tmp_path):
+    """fangyi.site's package data is in the wheel: every template and static file, beside the
+    metadata.yml that serve reads and the report's template."""
+    code = ("import json\nfrom pathlib import Path\nimport fangyi.site.plugin as plugin, fangyi.site.serve as serve, "
+            "fangyi.report as report\nroot = Path(plugin.__file__).parent\n"
+            "print(json.dumps({'plugin': plugin.__file__, 'metadata': serve.METADATA.is_file(),\n"
+            "    'report': (report.TEMPLATES / 'fangyi_report.html.j2').is_file(),\n"
+            "    'files': sorted(str(p.relative_to(root)) for d in ('templates', 'static')\n"
+            "                    for p in (root / d).rglob('*') if p.is_file())}))")
+    out = json.loads(subprocess.run([str(installed / "bin" / "python"), "-c", code], cwd=tmp_path, check=True,
+                                    capture_output=True, text=True).stdout)
+    site = ROOT / "fangyi" / "site"
+    files = sorted(str(p.relative_to(site)) for d in ("templates", "static") for p in (site / d).rglob("*")
+                   if p.is_file())
+    assert out["plugin"].startswith(str(installed)) and out["metadata"] and out["report"]
+    assert "templates/index.html" in files and "static/datadocs/README.md" in files
+    assert out["files"] == files
 
 
 def test_installed_check_finds_what_the_development_install_finds(installed, tmp_path, checked_db):

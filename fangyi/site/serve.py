@@ -4,8 +4,8 @@ whatever name the database file has. Stopping `fangyi serve` stops everything.
 
 Two databases are served, both immutable: the full database, readable only by a logged-in
 inspector (datasette-auth-passwords; the actor {"id": "inspector"}), and its open copy without
-personal data (fangyi.opendata), named `<stem>_open`, readable by everyone. The home page, the
-query pages and the table pages use the Chinese templates in fangyi/templates."""
+personal data (fangyi.site.opendata), named `<stem>_open`, readable by everyone. The home page, the
+query pages and the table pages use the Chinese templates in fangyi/site/templates."""
 from __future__ import annotations
 
 import asyncio
@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 
 import yaml
+from datasette.database import Database
 
-METADATA = Path(__file__).parent / "metadata.yml"     # in a checkout, a link to the top-level file
+METADATA = Path(__file__).parent.parent / "metadata.yml"   # fangyi/metadata.yml: in a checkout, a link to the top-level file
 METADATA_DB = "workbench"                             # the database name metadata.yml is written for
 # SQL threads: one per core (2-4): more than the cores only queue behind each other, and every
 # thread switch holds up the one rendering pages (measured at 20 clients: p95 lower with 2 than 4).
 SQL_THREADS = min(4, max(2, os.cpu_count() or 2))
-# Both databases are immutable while served: counts come from the inspect file (fangyi.opendata,
+# Both databases are immutable while served: counts come from the inspect file (fangyi.site.opendata,
 # written once per state of the data), facet suggestions (a query per column on every table page)
 # are off, a facet asked for in the URL gets at most 200 ms, and the configured facets
 # (metadata.yml) are only on tables where counting them is cheap.
@@ -65,7 +66,8 @@ def open_name(db_path: Path | str) -> str:
 def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     """metadata.yml for a database file of any name, with registry descriptions filled in; the
     full database readable by the inspector only; with open_db, the same for the open copy,
-    readable by everyone, and the dashboards placed on it."""
+    readable by everyone, and the dashboards placed on it. The plugin's own configuration
+    (`plugins: fangyi:`) names the two databases (fangyi.site.actors.site_names reads it)."""
     from fangyi.ingest import kinds as registry
 
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
@@ -107,13 +109,31 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
         "inspector_password_hash": {"$env": PASSWORD_ENV},
         "actors": {"inspector": dict(INSPECTOR, name="督查員")},
     }
+    plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db}
     return metadata
 
 
+class ServedDatabase(Database):
+    """An immutable database file whose row counts come from Datasette's inspect data (written by
+    fangyi.site.opendata.ensure_inspect), read afresh on every call: no page counts rows while
+    served, and counts added to the inspect data later (the open copy's) are seen at once. The
+    inspect data counts the views too (a view's page reads its count there); the database page
+    and the index list the tables only, so the views are left out of what this gives them."""
+
+    async def table_counts(self, limit=10):
+        entry = (self.ds.inspect_data or {}).get(self.name)
+        if not entry:
+            return await super().table_counts(limit)
+        views = set(entry.get("views", ()))
+        return {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+
+
 def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True,
-                   wait: float | None = None):
+                   wait: float | None = None, settings: dict | None = None, metadata: dict | None = None):
     """Datasette on db_path (inspector only) and its open copy (everyone). open_db: where the open
-    copy is (built or reused); default beside db_path, see fangyi.opendata.
+    copy is (built or reused); default beside db_path, see fangyi.site.opendata. settings:
+    Datasette settings over SETTINGS; metadata: what to serve instead of
+    site_metadata(db_path, open_name(db_path) or None) (tests add canned queries to it).
 
     What is served is prepared once per state of the data and reused while the data is
     unchanged: the open copy and the row counts of every table and view of both files. With
@@ -124,9 +144,8 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
     import threading
 
     from datasette.app import Datasette
-    from datasette.database import Database
 
-    from fangyi import opendata
+    from fangyi.site import opendata
 
     db_path = Path(db_path).resolve()
     name = open_name(db_path) if build_open else None
@@ -158,29 +177,22 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
     docs = gx_docs(db_path)
     if docs:
         static.append(("data-docs", str(docs)))
-    ds = Datasette(immutables=[str(db_path)], metadata=site_metadata(db_path, name),
-                   settings=dict(SETTINGS), template_dir=str(TEMPLATES), static_mounts=static,
-                   inspect_data=inspect_data)
-    ds._fangyi_names = (db_path.stem, name)
-
-    def table_counts(database):
-        # the database page lists tables only: the views' counts are for their own pages
-        entry = ds.inspect_data.get(database.name)
-        if entry:
-            views = set(entry.get("views", []))
-            database._cached_table_counts = {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+    ds = Datasette(immutables=[str(db_path)],
+                   metadata=metadata if metadata is not None else site_metadata(db_path, name),
+                   settings={**SETTINGS, **(settings or {})}, template_dir=str(TEMPLATES),
+                   static_mounts=static, inspect_data=inspect_data)
+    # the full database served as a ServedDatabase, under the same name, in the same place
+    ds.remove_database(db_path.stem)
+    ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=False), name=db_path.stem)
 
     def attach():
         ds.inspect_data.update(ready["inspect"])
-        table_counts(ds.get_database(db_path.stem))
         if name:
-            ds.add_database(Database(ds, path=str(ready["open_path"]), is_mutable=False), name=name)
-            table_counts(ds.get_database(name))
+            ds.add_database(ServedDatabase(ds, path=str(ready["open_path"]), is_mutable=False), name=name)
 
     if not pending:
         attach()
     else:
-        table_counts(ds.get_database(db_path.stem))
         print(f"fangyi serve: building the open copy of {db_path.name} in the background; "
               f"anonymous visitors see it when it is ready", file=sys.stderr, flush=True)
 
@@ -198,7 +210,7 @@ def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, bu
 
 def gx_docs(db_path: Path) -> Path | None:
     """The Data Docs folder written by `fangyi check` (gx/data_docs), made readable offline."""
-    from fangyi import datadocs
+    from fangyi.site import datadocs
 
     for base in (Path.cwd(), db_path.parent, db_path.parent.parent):
         folder = base / "gx" / "data_docs"

@@ -7,7 +7,7 @@ instead, relative to the page, so the copy is self-contained (served at /data-do
 files):
 
 - the stylesheets, scripts and web fonts GX asks for, at the versions it asks for, are vendored
-  in fangyi/static/datadocs/ (from their npm packages; see the README.md there) and copied to
+  in fangyi/site/static/datadocs/ (from their npm packages; see the README.md there) and copied to
   `static/vendor/` of the copy;
 - Vega, Vega-Lite and Vega-Embed come from the installed datasette-dashboards package (the
   scripts the site's dashboards use), copied to `static/vendor/vega/`; without that package the

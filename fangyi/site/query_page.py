@@ -10,7 +10,7 @@ table body joined in Python: about 1-5 ms a page.
 
 Only the HTML page of a canned query comes here (`/<db>/<query>` with no extension); its
 `.json` and `.csv` (Datasette's: the first max_returned_rows rows) and `.xlsx` and `.csvbom`
-(fangyi.site_plugin's: every row) stay where they were, and so do tables, views and SQL typed
+(fangyi.site.exports': every row) stay where they were, and so do tables, views and SQL typed
 by hand."""
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import urlencode
+
+from fangyi.site.params import DATE_PARAMS, query_hints
 
 PAGE_ROWS = 100
 PROGRESS_OPS = 100_000  # about 8 ms of SQLite work between time-limit checks
@@ -115,7 +117,6 @@ async def page(request, datasette):
     from datasette.utils import derive_named_parameters, tilde_decode
     from datasette.utils.asgi import Forbidden, NotFound, Response
 
-    from fangyi.site_plugin import DATE_PARAMS, query_hints
 
     if request.method not in ("GET", "HEAD"):
         return Response.text("405 Method Not Allowed", status=405, headers={"Allow": "GET, HEAD"})

@@ -7,7 +7,7 @@ vega-embed in one script, shipped inside the vl-convert-python wheel) once, as t
 cell that calls it, and then every chart as its Vega-Lite spec (JSON) plus a few lines calling
 the bundle's `vegaEmbed`. Usage in a notebook::
 
-    from fangyi import charts
+    from fangyi.site import charts
     charts.enable()          # first output of the notebook: the script, no network
     alt.Chart(frame).mark_rect().encode(...)
 """

@@ -1,0 +1,88 @@
+"""The home page's template variables: the latest day's missed and late units (with whom to call
+for the inspector), this week's ranking of towns, the latest findings, the canned queries and
+the dashboards."""
+from __future__ import annotations
+
+from fangyi.site.actors import is_inspector, site_names
+
+HOME_MISSED = """
+WITH day AS (
+    -- the latest day with a missed report (a partial index) or a late one (the current reports
+    -- by day, newest first, until one is expected, reported and not on time)
+    SELECT max(d) AS d FROM (
+        SELECT max(report_date) AS d FROM expected_report_status
+        WHERE reported = 0 AND report_date <= date('now')
+        UNION ALL
+        SELECT * FROM (
+            SELECT c.report_date FROM current_reports c
+            JOIN calendar_days k ON k.day = c.report_date
+            JOIN expected_report_status e
+              ON e.unit_code = c.unit_code AND e.iso_week = k.iso_week AND e.report_date = c.report_date
+            WHERE e.reported = 1 AND e.on_time = 0 AND c.report_date <= date('now')
+            ORDER BY c.report_date DESC LIMIT 1)))
+SELECT s.report_date AS report_date, s.unit_code AS unit_code, u.name AS unit_name, u.town_name AS town_name,
+       '漏報' AS status, r.leaders AS duty_leader, r.phone AS duty_phone, s.reported AS reported
+FROM day
+JOIN expected_report_status s ON s.report_date = day.d AND s.reported = 0
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
+LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
+UNION ALL
+SELECT s.report_date, s.unit_code, u.name, u.town_name, '遲報',
+       r.leaders, r.phone, s.reported
+FROM day
+JOIN current_reports c ON c.report_date = day.d
+JOIN calendar_days k ON k.day = c.report_date
+JOIN expected_report_status s
+  ON s.unit_code = c.unit_code AND s.iso_week = k.iso_week AND s.report_date = c.report_date
+LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
+LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
+WHERE s.reported = 1 AND s.on_time = 0
+ORDER BY reported, town_name, unit_code
+"""
+
+HOME_RANKING = """
+SELECT iso_week, rank, town_code, town_name, expected, actual, on_time,
+       round(reporting_rate, 1) AS reporting_rate, round(on_time_rate, 1) AS on_time_rate
+FROM town_weekly_ranking
+WHERE iso_week = (SELECT max(iso_week) FROM town_weekly_ranking)
+ORDER BY rank, town_code
+"""
+
+HOME_FINDINGS = """
+SELECT f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
+       fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message
+FROM findings f LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
+ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 9 END,
+         f.date DESC, f.check_id, f.unit_code
+LIMIT 30
+"""
+
+
+async def _home(datasette, request):
+    full, open_ = site_names(datasette)
+    inspector = is_inspector(request.actor if request else None)
+    db = full if (inspector and full) else open_
+    if db is None:
+        return {}
+    out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
+    if db not in datasette.databases:            # fangyi serve still building the open copy
+        out["fy_building"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
+        return out
+    try:
+        database = datasette.get_database(db)
+        out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
+        out["fy_ranking"] = [dict(r) for r in (await database.execute(HOME_RANKING)).rows]
+        out["fy_findings"] = [dict(r) for r in (await database.execute(HOME_FINDINGS)).rows]
+    except Exception as e:                       # a database without a check run yet
+        out["fy_error"] = str(e)
+    try:
+        out["fy_latest"] = (await database.execute(
+            "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
+    except Exception:
+        out["fy_latest"] = None
+    out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
+    queries = await datasette.get_canned_queries(db, request.actor if request else None)
+    out["fy_queries"] = [(name, q.get("title") or name) for name, q in queries.items()]
+    dashboards = datasette.plugin_config("datasette-dashboards") or {}
+    out["fy_dashboards"] = [(slug, d.get("title") or slug) for slug, d in dashboards.items()]
+    return out
