@@ -202,7 +202,7 @@ def test_sigterm_stops_everything(server, browser):
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
 
-    from fangyi.serve import METADATA
+    from fangyi.site.serve import METADATA
 
     proc, port = server["proc"], server["port"]
     base = f"http://127.0.0.1:{port}"

@@ -94,7 +94,7 @@ PEOPLE = [("葛春蘭", "450103196802154321", "139 1234 5678", 36.6, ""),
 
 
 def write(rng, units):
-    unit = next(u for u in units if u.level == "community")
+    unit = next(u for u in units if u.reports_daily and u.town == 1)
     sheet = Sheet("登記人上官婉兒")
     sheet.add("title", [f"{unit.name}體溫檢測登記表（填表人：上官婉兒 13900001111）"])
     sheet.add("header", ["社區", "姓名", "身份證號", "聯繫電話", "檢測日期", "體溫(℃)", "備註", "緊急聯繫人"])

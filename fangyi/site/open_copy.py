@@ -3,7 +3,8 @@
 Every column reaches the open copy only as its privacy class says (fangyi.ingest.kinds.PRIVACY):
 the kinds declare the classes of their tables' columns in the kind registry, db/privacy.yml
 those of the workbench's own tables, each check's SQL header what of its findings is open. A
-table declared nowhere is left out; a column declared nowhere is empty; raw text that may hold
+table declared nowhere is left out; a column declared nowhere is empty (NULL, or '' where the
+table says NOT NULL); raw text that may hold
 anything (rows that are not data, rejected rows, unknown columns, headers, titles) is withheld,
 and file and sheet names become their positions. Names become a stable pseudonym (人員001, by
 first appearance, the same person under the same pseudonym everywhere) or a role (填報人),
@@ -77,6 +78,10 @@ def _columns(conn, schema: str, table: str) -> list[str]:
     return [r[1] for r in conn.execute(f"PRAGMA {schema}.table_info({_q(table)})")]
 
 
+def _not_null(conn, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA src.table_info({_q(table)})") if r[3]}
+
+
 def _names(text: str) -> list[str]:
     return [p for p in (s.strip() for s in SEPARATORS.split(text)) if p]
 
@@ -134,7 +139,8 @@ def _fill_maps(conn, plan: list[tuple[str, list[str], dict[str, Declared]]]) -> 
     if "source_files" in {p[0] for p in plan}:
         for file_id, path, sheets in conn.execute("SELECT file_id, path, sheets FROM src.source_files"):
             suffix = Path(str(path or "")).suffix.lower()
-            rows[("file", str(file_id))] = f"文件{file_id}{suffix if re.fullmatch(r'\.[a-z0-9]{1,5}', suffix) else ''}"
+            suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""
+            rows[("file", str(file_id))] = f"文件{file_id}{suffix}"
             try:
                 names = json.loads(sheets or "[]")
             except ValueError:
@@ -247,7 +253,11 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
             if name == "findings_history":
                 select = _findings_select(conn, columns, decl)
             else:
-                select = f"SELECT {', '.join(expression(c, decl.get(c), columns) for c in columns)} FROM src.{_q(name)} t"
+                required = _not_null(conn, name)        # withheld there: '' (the column says NOT NULL)
+                exprs = [expression(c, decl.get(c), columns) for c in columns]
+                exprs = [e if c not in required or e == f"t.{_q(c)}" else f"COALESCE({e}, '')"
+                         for c, e in zip(columns, exprs)]
+                select = f"SELECT {', '.join(exprs)} FROM src.{_q(name)} t"
             if _has_rowid(conn, name):
                 cols = "rowid, " + cols
                 select = select.replace("SELECT ", "SELECT t.rowid, ", 1)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from fangyi.site.opendata import CHECK_LABELS, SEVERITY_LABELS
+from fangyi.site.opendata import SEVERITY_LABELS, check_labels
 
 _NUM = r"(\d{1,4})"
 DATE_PATTERNS = [
@@ -75,7 +75,7 @@ def fangyi_norm(value):
 
 
 def fangyi_check_label(check_id):
-    return CHECK_LABELS.get(check_id, check_id)
+    return check_labels().get(check_id, check_id)
 
 
 def fangyi_severity_label(severity):

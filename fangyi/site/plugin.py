@@ -16,7 +16,7 @@ from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import render_csvbom, render_xlsx
 from fangyi.site.home import _home
-from fangyi.site.opendata import CHECK_LABELS
+from fangyi.site.opendata import check_labels
 from fangyi.site.params import SQL_FUNCTIONS
 
 MMAP_BYTES = 1 << 34      # SQLite caps it at its build's maximum (2 GB for Python's)
@@ -46,7 +46,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         full, open_ = site_names(datasette)
         out = {"fy_full": full, "fy_open": open_,
                "fy_inspector": is_inspector(request.actor if request else None),
-               "fy_check_labels": CHECK_LABELS}
+               "fy_check_labels": check_labels()}
         if view_name == "index":
             out.update(await _home(datasette, request))
         return out

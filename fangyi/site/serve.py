@@ -51,7 +51,8 @@ OPEN_TABLES = {
         "columns": {"source_key": "來源文件大小、修改時間和最近一次檢查 — Source size, mtime and latest check run.",
                     "built_at": "生成時間（UTC） — Built at (UTC).",
                     "people": "替換為代號的人數 — People replaced by a pseudonym.",
-                    "phones": "遮蔽的電話號碼數 — Phone numbers masked."},
+                    "phones": "遮蔽的電話號碼數 — Phone numbers masked.",
+                    "left_out": "沒有聲明、因此不公開的表（JSON 列表） — Tables declared nowhere, left out (JSON list)."},
     },
     "findings_by_severity": {
         "description": "最近一次檢查的發現，按嚴重程度、日期排序，附中文名稱 — The latest run's findings, by severity then date, with Chinese labels.",
