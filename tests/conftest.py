@@ -234,6 +234,30 @@ def inspector_cookies(ds) -> dict:
     return {"ds_actor": ds.sign({"a": {"id": INSPECTOR_ID}}, "actor")}
 
 
+def visible_text(url: str, status: int, body: bytes) -> str:
+    """What a response shows, as text: JSON decoded (Datasette writes \\u escapes), XLSX unzipped,
+    HTML unescaped, a database file as its bytes."""
+    import html
+    import io
+    import json
+
+    if status != 200:
+        return body.decode("utf-8", "replace")
+    path = url.split("?", 1)[0]
+    if path.endswith(".xlsx"):
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(body)) as z:
+            return "\n".join(html.unescape(z.read(n).decode("utf-8", "replace")) for n in z.namelist())
+    text = body.decode("utf-8", "replace")
+    if path.endswith(".json"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except ValueError:
+            pass
+    return html.unescape(text)
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1, for a server a test starts."""
     import socket

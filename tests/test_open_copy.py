@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import html
-import io
 import json
 import shutil
 import sqlite3
-import zipfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import openpyxl
 import pytest
-from conftest import inspector_cookies, site, workbench
+from conftest import inspector_cookies, site, visible_text, workbench
 
 from fangyi.ingest import kinds
 from fangyi.ingest.load import ingest
@@ -120,24 +117,6 @@ def hostile_db(demo_data, tmp_path_factory) -> Path:
     return path
 
 
-def _visible(url: str, status: int, body: bytes) -> str:
-    """What a response shows, as text: JSON decoded (Datasette writes \\u escapes), XLSX unzipped,
-    HTML unescaped, a database file as its bytes."""
-    if status != 200:
-        return body.decode("utf-8", "replace")
-    path = url.split("?", 1)[0]
-    if path.endswith(".xlsx"):
-        with zipfile.ZipFile(io.BytesIO(body)) as z:
-            return "\n".join(html.unescape(z.read(n).decode("utf-8", "replace")) for n in z.namelist())
-    text = body.decode("utf-8", "replace")
-    if path.endswith(".json") or "json" in url.split("?", 1)[-1].split("&")[0]:
-        try:
-            return json.dumps(json.loads(text), ensure_ascii=False)
-        except ValueError:
-            pass
-    return html.unescape(text)
-
-
 def _forms(word: str) -> set[str]:
     return {word, word.replace(" ", ""), word.replace("-", "")}
 
@@ -204,7 +183,7 @@ def test_no_anonymous_route_reaches_what_the_files_planted(hostile_db):
             next_url = url
             for _ in range(50):              # every page after the first, too
                 resp = await ds.client.get(next_url, follow_redirects=True)
-                text = _visible(next_url, resp.status_code, resp.content)
+                text = visible_text(next_url, resp.status_code, resp.content)
                 served += resp.status_code == 200
                 leaks += [f"{next_url}: {w}" for word in PLANTED for w in _forms(word) if w in text]
                 nxt = None
