@@ -21,8 +21,12 @@ LATIN = re.compile(r"[A-Za-z]{3,}")
 
 
 @pytest.fixture(scope="module")
-def metadata() -> dict:
-    return yaml.safe_load(METADATA_PATH.read_text(encoding="utf-8"))
+def metadata(db_path) -> dict:
+    """metadata.yml as the site serves it: the kinds' tables and the columns metadata.yml takes
+    from them (columns_from) described from the kind registry."""
+    from fangyi.site.serve import site_metadata
+
+    return site_metadata(db_path)
 
 
 @pytest.fixture(scope="module")

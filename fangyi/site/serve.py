@@ -74,13 +74,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})
-    tables = ours.setdefault("tables", {})
-    for kind in registry.all_kinds().values():
-        table = tables.setdefault(kind.table, {"description": kind.title})
-        columns = table.setdefault("columns", {})
-        for f in kind.fields:
-            if f.name in kind.columns and f.name not in columns and (f.zh or f.en):
-                columns[f.name] = f"{f.zh} — {f.en}"
+    _registry_descriptions(ours.setdefault("tables", {}), _columns_of(db_path))
     dashboards = metadata.get("plugins", {}).get("datasette-dashboards", {})
     if open_db:
         public = copy.deepcopy(ours)
@@ -89,6 +83,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
                                  " — Open data: the workbench's tables, views and canned queries without "
                                  "personal data: names replaced by a role or a pseudonym, phones masked.")
         public["tables"].update(copy.deepcopy(OPEN_TABLES))
+        _privacy_notes(public["tables"])
         databases[open_db] = public
         for dash in dashboards.values():
             for chart in dash.get("charts", {}).values():
@@ -127,6 +122,55 @@ class ServedDatabase(Database):
             return await super().table_counts(limit)
         views = set(entry.get("views", ()))
         return {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+
+
+def _columns_of(db_path: Path | str) -> dict[str, set[str]] | None:
+    """{table or view: its columns} of the database file (None when it cannot be read)."""
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+            return {n: {r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')} for n in names}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _registry_descriptions(tables: dict, present: dict[str, set[str]] | None) -> None:
+    """Descriptions from the kind registry: every kind's table and its columns, and the columns
+    of the tables and views that metadata.yml says take theirs from a kind's table
+    (`columns_from: [daily_reports]`), where the file has them; metadata.yml's own text wins."""
+    from fangyi.ingest import kinds as registry
+
+    labels = {}
+    for kind, table in registry.tables().values():
+        labels[table.name] = {c.name: f"{c.zh} — {c.en}" for c in table.all_columns() if c.zh or c.en}
+        entry = tables.setdefault(table.name, {})
+        entry.setdefault("description", f"{table.zh} — {table.en}" if table.zh else kind.title)
+        entry["columns_from"] = [table.name, *entry.get("columns_from", [])]
+    for name, entry in tables.items():
+        for source in entry.pop("columns_from", []):
+            columns = entry.setdefault("columns", {})
+            for column, text in labels.get(source, {}).items():
+                if present is None or column in present.get(name, ()):
+                    columns.setdefault(column, text)
+
+
+def _privacy_notes(tables: dict) -> None:
+    """In the open copy's descriptions, what became of each column that is not published as is."""
+    from fangyi.ingest.kinds import PRIVACY
+    from fangyi.site.open_copy import declarations
+
+    for name, columns in declarations().items():
+        described = tables.get(name, {}).get("columns", {})
+        for column, declared in columns.items():
+            if column in described and declared.privacy != "open":
+                note = (f"換成「{declared.role}」 replaced by {declared.role}" if declared.role
+                        else PRIVACY.get(declared.privacy, "按檢查的聲明公開 as its check declares"))
+                described[column] = f"{described[column]}（公開數據中：{note}）"
 
 
 def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True,
