@@ -56,6 +56,7 @@ OPEN_TABLES = {
     },
     "findings_by_severity": {
         "description": "最近一次檢查的發現，按嚴重程度、日期排序，附中文名稱 — The latest run's findings, by severity then date, with Chinese labels.",
+        "unique_key": ["finding_id"],
     },
 }
 
