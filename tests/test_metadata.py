@@ -112,6 +112,28 @@ def test_facets_and_sorts_name_real_columns(metadata, schema):
     assert not problems, "\n".join(problems)
 
 
+def test_every_view_names_its_unique_key(metadata, schema, db_path):
+    """A view has no primary key: its pages are in a total order by the unique_key metadata.yml
+    names for it (fangyi/site/paging.py; tests/test_pagination.py checks the keys are unique)."""
+    tables = metadata["databases"]["workbench"]["tables"]
+    conn = sqlite3.connect(db_path)
+    try:
+        views = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+    finally:
+        conn.close()
+    problems = []
+    for name, meta in tables.items():
+        key = meta.get("unique_key")
+        if name in views:
+            if not key or not isinstance(key, list) or not set(key) <= set(schema[name]):
+                problems.append(f"{name}: unique_key {key!r} is not a list of its columns")
+        elif key is not None:
+            problems.append(f"{name}: a table's pages are ordered by its primary key, not by unique_key")
+        if "read_in_key_order" in meta and (meta["read_in_key_order"] is not True or not key):
+            problems.append(f"{name}: read_in_key_order is true, with a unique_key, or absent")
+    assert views and not problems, "\n".join(problems)
+
+
 def test_datasette_serves_metadata(metadata, db_path, schema):
     async def run():
         ds = site(db_path, open_copy=False)

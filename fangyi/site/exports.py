@@ -28,7 +28,12 @@ EXPORT_ROWS = 100_000
 async def _all_rows(datasette, request, columns, rows, data):
     """Every row of a table result (following _next) or of a canned query (run again without
     Datasette's page limit when it cut the result short), at most EXPORT_ROWS; the rows of SQL
-    typed by hand as given."""
+    typed by hand as given.
+
+    The pages after the first are the same table or view page as JSON, with the request's
+    filters and sort (or the metadata's default sort, the same for every page), in the same
+    total order (fangyi.site.paging), without counts or facets. A page that fails fails the
+    download: it never ends early with some rows missing."""
     if query_rows := await _canned_query_rows(datasette, request, data):
         return query_rows
     rows = [list(r) if not isinstance(r, dict) else [r.get(c) for c in columns] for r in rows]
@@ -40,12 +45,16 @@ async def _all_rows(datasette, request, columns, rows, data):
         cookies["ds_actor"] = datasette.sign({"a": request.actor}, "actor")
     path = request.path.rsplit(".", 1)[0] + ".json"
     args = [(k, v) for k in request.args.keys() for v in request.args.getlist(k)
-            if k not in ("_next", "_size", "_shape", "_labels")]
-    while next_token and len(rows) < 100_000:
+            if k not in ("_next", "_size", "_shape", "_labels", "_nocount", "_nofacet")]
+    args += [("_nocount", "1"), ("_nofacet", "1")]
+    while next_token and len(rows) < EXPORT_ROWS:
         url = path + "?" + urlencode(args + [("_next", next_token), ("_size", "max"), ("_shape", "objects")])
         resp = await datasette.client.get(url, cookies=cookies)
         if resp.status_code != 200:
-            break
+            from datasette.views.base import DatasetteError
+
+            raise DatasetteError(f"導出中斷，請重試 / the download stopped at row {len(rows)}: "
+                                 f"{resp.status_code} {resp.text[:200]}", status=500)
         page = resp.json()
         rows.extend([r.get(c) for c in columns] for r in page.get("rows", []))
         next_token = page.get("next")

@@ -12,7 +12,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-BUILDER_VERSION = "4"
+BUILDER_VERSION = "5"
 SEVERITY_LABELS = {"error": "錯誤", "warning": "警告", "info": "提示"}
 
 
@@ -211,5 +211,5 @@ def _extra_schema() -> str:
     LEFT JOIN severity_labels sl ON sl.severity = f.severity
     LEFT JOIN check_labels cl ON cl.check_id = f.check_id
     LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
-    ORDER BY sl.severity_rank, f.date DESC, f.check_id, f.unit_code;
+    ORDER BY sl.severity_rank, f.date DESC, f.check_id, f.unit_code, f.finding_id;   -- a total order: pages by offset
     """

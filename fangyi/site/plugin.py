@@ -5,7 +5,8 @@ only, each handing over to the module that does the work.
 - register_output_renderer: `.xlsx` and `.csvbom` (fangyi.site.exports).
 - extra_template_vars: which database is which, whether the inspector is logged in
   (fangyi.site.actors), and the home page's variables (fangyi.site.home).
-- asgi_wrapper: the response cache (fangyi.site.cache).
+- asgi_wrapper: the response cache (fangyi.site.cache), around the marker of table and view
+  pages, whose queries the served databases put in a total order (fangyi.site.paging).
 - register_routes: every canned query's HTML page (fangyi.site.query_page)."""
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import render_csvbom, render_xlsx
 from fangyi.site.home import _home
 from fangyi.site.opendata import check_labels
+from fangyi.site.paging import PageMarker
 from fangyi.site.params import SQL_FUNCTIONS
 
 MMAP_BYTES = 1 << 34      # SQLite caps it at its build's maximum (2 GB for Python's)
@@ -56,7 +58,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        return ResponseCache(app, datasette)
+        return ResponseCache(PageMarker(app), datasette)
     return wrap
 
 

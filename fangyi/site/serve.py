@@ -56,6 +56,7 @@ OPEN_TABLES = {
     },
     "findings_by_severity": {
         "description": "最近一次檢查的發現，按嚴重程度、日期排序，附中文名稱 — The latest run's findings, by severity then date, with Chinese labels.",
+        "unique_key": ["finding_id"],
     },
 }
 
@@ -114,7 +115,8 @@ class ServedDatabase(Database):
     fangyi.site.opendata.ensure_inspect), read afresh on every call: no page counts rows while
     served, and counts added to the inspect data later (the open copy's) are seen at once. The
     inspect data counts the views too (a view's page reads its count there); the database page
-    and the index list the tables only, so the views are left out of what this gives them."""
+    and the index list the tables only, so the views are left out of what this gives them.
+    Every table and view page it serves is in a total order (fangyi.site.paging)."""
 
     async def table_counts(self, limit=10):
         entry = (self.ds.inspect_data or {}).get(self.name)
@@ -122,6 +124,15 @@ class ServedDatabase(Database):
             return await super().table_counts(limit)
         views = set(entry.get("views", ()))
         return {t: v["count"] for t, v in entry["tables"].items() if t not in views}
+
+    async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
+                      log_sql_errors=True):
+        """Datasette's execute; a table or view page's query in a total order, its unique key
+        last (fangyi.site.paging), so that its pages and downloads hold each row once."""
+        from fangyi.site import paging
+
+        sql = await paging.page_sql(self, sql, truncate)
+        return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
 
 
 def _columns_of(db_path: Path | str) -> dict[str, set[str]] | None:
