@@ -17,6 +17,8 @@ from pathlib import Path
 import yaml
 from datasette.database import Database
 
+from fangyi.site import paging
+
 METADATA = Path(__file__).parent.parent / "metadata.yml"   # fangyi/metadata.yml: in a checkout, a link to the top-level file
 METADATA_DB = "workbench"                             # the database name metadata.yml is written for
 # SQL threads: one per core (2-4): more than the cores only queue behind each other, and every
@@ -129,8 +131,6 @@ class ServedDatabase(Database):
                       log_sql_errors=True):
         """Datasette's execute; a table or view page's query in a total order, its unique key
         last (fangyi.site.paging), so that its pages and downloads hold each row once."""
-        from fangyi.site import paging
-
         sql = await paging.page_sql(self, sql, truncate)
         return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
 
