@@ -366,5 +366,18 @@ def _not_made_by_demo(db_path: Path, out: Path) -> str | None:
     return f"holds files that are not demo data (e.g. {others[0]})" if others else None
 
 
+def main() -> None:
+    """The console script: the commands, and a kind plug-in that cannot be loaded reported in a
+    line, not a traceback."""
+    try:
+        cli()
+    except Exception as exc:
+        kinds = sys.modules.get("fangyi.ingest.kinds")      # not imported for --help: nothing heavy
+        if kinds is None or not isinstance(exc, kinds.KindError):
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
-    cli()
+    main()

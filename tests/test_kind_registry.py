@@ -165,3 +165,29 @@ def test_no_kind_table_named_outside_its_declaration_and_check_folder():
                 if text.strip("\"'rbfRBF") == table or pattern.search(text):
                     found.append(f"{path.relative_to(ROOT)}:{line}: {table}: {text[:80]}")
     assert found == []
+
+
+def test_a_migrated_database_has_the_tables_as_declared(tmp_path):
+    """The DDL is generated from the declarations; a database made by the first release and
+    migrated step by step (db/migrations/) ends with every kind's table exactly as declared:
+    the same columns in the same order, types, NOT NULL, primary key and indexes."""
+    old = tmp_path / "v1.db"
+    conn = sqlite3.connect(old)
+    conn.executescript((ROOT / "tests" / "data" / "schema_v1.sql").read_text(encoding="utf-8"))
+    conn.close()
+    migrated, fresh = db.connect(old), db.connect(tmp_path / "new.db")
+    for conn in (migrated, fresh):
+        kinds.create_tables(conn)
+
+    def shape(conn, table):
+        columns = [tuple(r[1:]) for r in conn.execute(f"PRAGMA table_info({table})")]
+        indexes = sorted((r[1], tuple(c[2] for c in conn.execute(f"PRAGMA index_info({r[1]})")))
+                         for r in conn.execute(f"PRAGMA index_list({table})") if r[3] == "c")
+        return columns, indexes
+
+    for _, table in kinds.tables().values():
+        declared = [(c.name, c.type.split()[0], int("NOT NULL" in c.type), None, int("PRIMARY KEY" in c.type))
+                    for c in table.all_columns()]
+        assert shape(fresh, table.name)[0] == declared, table.name
+        assert shape(migrated, table.name) == shape(fresh, table.name), table.name
+        assert {name for name, _ in shape(fresh, table.name)[1]} == {name for name, _ in table.indexes}

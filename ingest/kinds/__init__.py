@@ -295,12 +295,18 @@ ENTRY_POINTS = "fangyi.kinds"       # a plug-in's modules, each registering its 
 def register(kind: Kind) -> Kind:
     unknown = [f.parser for f in kind.fields if f.parser not in PARSERS]
     if unknown:
-        raise ValueError(f"kind {kind.name}: unknown parser(s) {unknown}")
-    bad = [f"{t.name}.{c.name}: {c.privacy}" for t in kind.tables for c in t.columns if c.privacy not in PRIVACY]
+        raise KindError(f"kind {kind.name}: unknown parser(s) {unknown}")
+    bad = [f"{f.name}: {f.privacy}" for f in kind.fields if f.privacy not in PRIVACY]
+    bad += [f"{t.name}.{c.name}: {c.privacy}" for t in kind.tables for c in t.columns if c.privacy not in PRIVACY]
     if bad:
-        raise ValueError(f"kind {kind.name}: unknown privacy class(es) {bad}; known: {', '.join(PRIVACY)}")
+        raise KindError(f"kind {kind.name}: unknown privacy class(es) {bad}; known: {', '.join(PRIVACY)}")
     if kind.dated_by is not None and kind.dated_by not in kind.columns:
-        raise ValueError(f"kind {kind.name}: dated_by {kind.dated_by!r} is not a column of {kind.table}")
+        raise KindError(f"kind {kind.name}: dated_by {kind.dated_by!r} is not a column of {kind.table}")
+    taken = {t.name: k.name for k in KINDS.values() if k.name != kind.name for t in k.tables}
+    clash = [t.name for t in kind.tables if t.name in taken]
+    if clash:
+        raise KindError(f"kind {kind.name}: table(s) {clash} already belong to kind(s) "
+                        f"{sorted({taken[t] for t in clash})}")
     KINDS[kind.name] = kind
     return kind
 
@@ -345,20 +351,33 @@ def values_of(field_name: str) -> tuple[str, ...]:
                                for v in f.values))
 
 
+class KindError(ValueError):
+    """A kind that cannot be registered, or a plug-in whose kinds cannot be loaded."""
+
+
 _discovered = False
+_discovering = False
 
 
 def _discover() -> None:
-    """Import every module of this package and every `fangyi.kinds` entry point once."""
-    global _discovered
-    if _discovered:
+    """Import every module of this package and every `fangyi.kinds` entry point, once."""
+    global _discovered, _discovering
+    if _discovered or _discovering:
         return
-    _discovered = True
-    import importlib
-    import pkgutil
-    from importlib.metadata import entry_points
+    _discovering = True
+    try:
+        import importlib
+        import pkgutil
+        from importlib.metadata import entry_points
 
-    for module in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{module.name}")
-    for ep in entry_points(group=ENTRY_POINTS):
-        ep.load()
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+        for ep in entry_points(group=ENTRY_POINTS):
+            try:
+                ep.load()
+            except Exception as exc:        # a plug-in's own error: named, not a traceback
+                raise KindError(f"the kind plug-in {ep.name!r} ({ep.value}, entry point group {ENTRY_POINTS}) "
+                                f"cannot be loaded: {type(exc).__name__}: {exc}") from exc
+        _discovered = True
+    finally:
+        _discovering = False

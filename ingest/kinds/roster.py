@@ -27,7 +27,7 @@ from fangyi.keys import name_key, norm, strip_brackets
 DAY, NIGHT, LEADER = "day", "night", "leader"
 DEFAULT_HOURS = {DAY: (8 * 60, 20 * 60, False), NIGHT: (20 * 60, 8 * 60, True)}   # (start, end, ends next day)
 GRID = {"leader": LEADER, "day_staff": DAY, "night_staff": NIGHT}                # grid column -> shift
-NAMES = r"[^、,/;\r\n]+"        # one name between separators (cells are NFKC: ，／； are ASCII by now)
+ONE_NAME = r"[^、,/;\r\n]+"        # one name between separators (cells are NFKC: ，／； are ASCII by now)
 
 SHIFT_WORDS = {norm(word): shift for words, shift in (
     (("白班", "白天", "日班", "白"), DAY),
@@ -221,7 +221,7 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
 
 def _names(col: str) -> pl.Expr:
     """The people a cell names, as a list (null for a blank cell)."""
-    names = (pl.col(col).str.extract_all(NAMES).list.eval(pl.element().str.strip_chars())
+    names = (pl.col(col).str.extract_all(ONE_NAME).list.eval(pl.element().str.strip_chars())
              .list.eval(pl.element().filter(pl.element() != "")))
     return pl.when(names.list.len() > 0).then(names)
 
