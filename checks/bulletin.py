@@ -4,12 +4,11 @@ It opens the database read-only and changes nothing."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from fangyi import db
+from fangyi.keys import typed_week
 
-WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
 class BulletinError(ValueError):
@@ -38,8 +37,11 @@ def _evidence(evidence: str, *keys: str) -> list:
 
 
 def weekly_bulletin(db_path: Path | str, week: str) -> str:
-    if not WEEK.match(week):
-        raise BulletinError(f"week {week!r}: expected an ISO week such as 2021-W03")
+    """The bulletin of an ISO week, written as people write it (2021-W03, 2021年第3周, or a day of it)."""
+    iso = typed_week(week)
+    if iso is None:
+        raise BulletinError(f"week {week!r}: expected an ISO week such as 2021-W03 or 2021年第3周")
+    week = iso
     conn = db.connect(db_path, readonly=True)
     try:
         run = conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]

@@ -168,7 +168,7 @@ def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
 
 @cli.command()
 @DB_OPTION
-@click.option("--week", required=True, help="ISO week, e.g. 2021-W03.")
+@click.option("--week", required=True, help="ISO week, e.g. 2021-W03, 2021年第3周 or a day of it.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the Markdown here instead of standard output.")
 @click.pass_obj

@@ -1,5 +1,6 @@
-"""Matching forms of names, shared by the loader (headers, unit names), the checks (unit resolution,
-person names) and the site (typed unit names): one small module that none of them owns.
+"""Matching forms of names and of dates as people type them, shared by the loader (headers, unit
+names), the checks (unit resolution, person names, the bulletin's week) and the site (typed unit
+names, dates, months and weeks): one small module that none of them owns.
 
 One rule for all: Unicode NFKC (full-width digits, letters, brackets and spaces become
 ASCII), all whitespace removed (including line breaks inside a cell), traditional
@@ -7,6 +8,7 @@ characters converted to simplified with OpenCC, lower case.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 import unicodedata
@@ -62,3 +64,55 @@ def name_key(raw: str | None) -> str | None:
     '王 芳（組長）' -> '王芳'. Rosters, claims and daily reports are compared by it."""
     key = strip_brackets(norm(raw)) if raw is not None else ""
     return key or None
+
+
+# Dates, months and ISO weeks as people type them into a form (not cells of a sheet: those are
+# read by ingest/parse.py with the sheet's context).
+DATE_PATTERNS = [
+    re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?\s*$"),
+    re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$"),
+]
+
+
+def typed_date(value):
+    """A date as people type it -> ISO 8601; None when it is not a date."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if not text:
+        return None
+    for pattern in DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            y, mo, d = (int(g) for g in m.groups())
+            try:
+                return dt.date(y, mo, d).isoformat()
+            except ValueError:
+                return None
+    return None
+
+
+def typed_month(value):
+    """A month as people type it (2021年1月, 2021-01, 202101) -> 'YYYY-MM'; None when it is not one."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    m = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", text) or re.match(r"^(\d{4})(\d{2})$", text)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def typed_week(value):
+    """An ISO week as people type it (2021-W03, 2021年第3周, or any day of it) -> 'YYYY-Www'."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    m = re.match(r"^(\d{4})\s*[-年]?\s*(?:W|第)\s*(\d{1,2})\s*[周週]?$", text)
+    if not m or not 1 <= int(m.group(2)) <= 53:
+        d = typed_date(value)
+        if d:
+            y, w, _ = dt.date.fromisoformat(d).isocalendar()
+            return f"{y}-W{w:02d}"
+        return None
+    return f"{m.group(1)}-W{int(m.group(2)):02d}"

@@ -84,3 +84,12 @@ def test_bulletin_heading_names_the_week_and_its_days(checked_db_copy):
         assert days == 7
         year, number, weekday = dt.date.fromisoformat(first).isocalendar()
         assert (f"{year}-W{number:02d}", weekday) == (week, 1)      # a Monday of that ISO week
+
+
+def test_bulletin_reads_the_week_as_people_write_it(checked_db_copy):
+    """2021年第3周, 2021-w3 and a day of the week (2021/1/20) are the bulletin of 2021-W03, as the
+    site's week parameter reads them (fangyi.keys.typed_week, shared by both)."""
+    expected = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", WEEK]).output
+    for written in ("2021年第3周", "2021-w3", "2021/1/20"):
+        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", written])
+        assert result.exit_code == 0 and result.output == expected, written

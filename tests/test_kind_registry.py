@@ -169,8 +169,9 @@ def test_no_kind_table_named_outside_its_declaration_and_check_folder():
 
 def test_a_migrated_database_has_the_tables_as_declared(tmp_path):
     """The DDL is generated from the declarations; a database made by the first release and
-    migrated step by step (db/migrations/) ends with every kind's table exactly as declared:
-    the same columns in the same order, types, NOT NULL, primary key and indexes."""
+    migrated step by step (db/migrations/) ends with every kind's table as declared: the same
+    columns (those a migration added come last: rows are written by column name), types,
+    NOT NULL, primary key and indexes."""
     old = tmp_path / "v1.db"
     conn = sqlite3.connect(old)
     conn.executescript((ROOT / "tests" / "data" / "schema_v1.sql").read_text(encoding="utf-8"))
@@ -189,5 +190,6 @@ def test_a_migrated_database_has_the_tables_as_declared(tmp_path):
         declared = [(c.name, c.type.split()[0], int("NOT NULL" in c.type), None, int("PRIMARY KEY" in c.type))
                     for c in table.all_columns()]
         assert shape(fresh, table.name)[0] == declared, table.name
-        assert shape(migrated, table.name) == shape(fresh, table.name), table.name
+        assert sorted(shape(migrated, table.name)[0]) == sorted(declared), table.name
+        assert shape(migrated, table.name)[1] == shape(fresh, table.name)[1], table.name
         assert {name for name, _ in shape(fresh, table.name)[1]} == {name for name, _ in table.indexes}

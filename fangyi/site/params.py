@@ -10,68 +10,11 @@ what a canned query's parameters were read as.
   (the canned-query pages show them)."""
 from __future__ import annotations
 
-import re
-import unicodedata
-
+from fangyi.keys import norm, typed_date, typed_month, typed_week
 from fangyi.site.opendata import SEVERITY_LABELS, check_labels
 
-_NUM = r"(\d{1,4})"
-DATE_PATTERNS = [
-    re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?\s*$"),
-    re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$"),
-]
-
-
-def fangyi_date(value):
-    """A date as people type it -> ISO 8601; None when it is not a date."""
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if not text:
-        return None
-    for pattern in DATE_PATTERNS:
-        m = pattern.match(text)
-        if m:
-            y, mo, d = (int(g) for g in m.groups())
-            import datetime as dt
-            try:
-                return dt.date(y, mo, d).isoformat()
-            except ValueError:
-                return None
-    return None
-
-
-def fangyi_month(value):
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    m = re.match(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$", text) or re.match(r"^(\d{4})(\d{2})$", text)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        return None
-    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
-
-
-def fangyi_week(value):
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
-    m = re.match(r"^(\d{4})\s*[-年]?\s*(?:W|第)\s*(\d{1,2})\s*[周週]?$", text)
-    if not m or not 1 <= int(m.group(2)) <= 53:
-        d = fangyi_date(value)
-        if d:
-            import datetime as dt
-            y, w, _ = dt.date.fromisoformat(d).isocalendar()
-            return f"{y}-W{w:02d}"
-        return None
-    return f"{m.group(1)}-W{int(m.group(2)):02d}"
-
-
 def fangyi_norm(value):
-    if value is None:
-        return None
-    from fangyi.keys import norm
-
-    return norm(value)
+    return None if value is None else norm(value)
 
 
 def fangyi_check_label(check_id):
@@ -88,9 +31,9 @@ def fangyi_severity_rank(severity):
 
 # name -> function, each registered on every connection with one argument, deterministic
 SQL_FUNCTIONS = {
-    "fangyi_date": fangyi_date,
-    "fangyi_month": fangyi_month,
-    "fangyi_week": fangyi_week,
+    "fangyi_date": typed_date,
+    "fangyi_month": typed_month,
+    "fangyi_week": typed_week,
     "fangyi_norm": fangyi_norm,
     "fangyi_check_label": fangyi_check_label,
     "fangyi_severity_label": fangyi_severity_label,
@@ -111,15 +54,15 @@ async def query_hints(datasette, request, database, query) -> list[str]:
             hints.append(f"參數 {p} 未填寫：請填寫後再查詢。")
             continue
         if p in DATE_PARAMS:
-            iso = fangyi_date(raw)
+            iso = typed_date(raw)
             hints.append(f"日期 {p}「{raw}」無法識別，請寫成 2021-01-22、2021/1/22 或 2021年1月22日。"
                          if iso is None else f"日期 {p}「{raw}」按 {iso} 查詢。")
         elif p == "month":
-            m = fangyi_month(raw)
+            m = typed_month(raw)
             hints.append(f"月份「{raw}」無法識別，請寫成 2021-01 或 2021年1月。" if m is None
                          else f"月份「{raw}」按 {m} 查詢。")
         elif p == "iso_week":
-            w = fangyi_week(raw)
+            w = typed_week(raw)
             hints.append(f"周次「{raw}」無法識別，請寫成 2021-W03。" if w is None else f"周次「{raw}」按 {w} 查詢。")
         elif p == "unit_code":
             rows = (await db.execute(
