@@ -288,7 +288,6 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
 
     Example: fangyi demo --db db/workbench.db --port 8001
     """
-    from fangyi.checks.run import run_checks
     from fangyi.ingest.load import ingest as run_ingest
 
     from . import demo as demo_mod

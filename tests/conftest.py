@@ -227,6 +227,17 @@ def site(db_path: Path | str, *, open_copy: bool = True, wait: float | None = No
     return make_datasette(db_path, build_open=open_copy, wait=wait, settings=settings, metadata=metadata)
 
 
+def run_site(db_path: Path | str, fn, **options):
+    """fn(ds, inspector_cookies) on the started site of db_path (built by `site`), run to its end."""
+    import asyncio
+
+    async def go():
+        ds = site(db_path, **options)
+        await ds.invoke_startup()
+        return await fn(ds, inspector_cookies(ds))
+    return asyncio.run(go())
+
+
 def inspector_cookies(ds) -> dict:
     """The cookies of the logged-in inspector on the site ds: `ds.client.get(url, cookies=...)`."""
     from fangyi.site.actors import INSPECTOR_ID

@@ -7,7 +7,6 @@ directly from the file served: a table's primary key (or rowid), a view's `uniqu
 metadata.yml. See fangyi/site/paging.py for why Datasette alone repeats and drops rows."""
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import sqlite3
@@ -17,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from conftest import inspector_cookies, site
+from conftest import run_site
 from fangyi.site import paging
 from fangyi.site.exports import FORMULA_START
 from fangyi.site.serve import open_name
@@ -29,14 +28,6 @@ PAGES = 5                    # a walk reads about this many pages of every table
 def site_db(docs_db) -> Path:
     """The database the site serves (its open copy is cached beside it)."""
     return docs_db
-
-
-def _run(db_path: Path, fn, **settings):
-    async def go():
-        ds = site(db_path, **settings)
-        await ds.invoke_startup()
-        return await fn(ds, inspector_cookies(ds))
-    return asyncio.run(go())
 
 
 def _text(value) -> str:
@@ -184,7 +175,7 @@ def test_every_page_and_download_holds_each_row_once(site_db, which):
                 assert t.key != t.columns, f"{t.name}: no unique_key in metadata.yml"
         return await _check(ds, db, tables, cookies)
 
-    problems = _run(site_db, go)
+    problems = run_site(site_db, go)
     assert not problems, "\n".join(problems)
 
 
@@ -208,7 +199,7 @@ def test_the_issue_daily_reports_and_current_reports(site_db):
                          [int(r["report_id"]) for r in _csv_rows(bom.content.decode("utf-8-sig"), True)])
         return out
 
-    out = _run(site_db, go)
+    out = run_site(site_db, go)
     for name, expected in (("daily_reports", reports), ("current_reports", current)):
         xlsx, bom = out[name]
         assert sorted(xlsx) == expected and sorted(bom) == expected, name
@@ -247,7 +238,7 @@ def test_page_queries_end_in_a_unique_key(site_db):
         out["canned"] = [t["sql"] for t in canned.json()["_trace"]["traces"] if t.get("sql", "").strip() == query]
         return out
 
-    got = _run(site_db, go, trace_debug=True)
+    got = run_site(site_db, go, trace_debug=True)
     for url, tail in pages.items():
         assert len(got[url]) == 1 and got[url][0].endswith(tail), (url, got[url])
     assert len(got["canned"]) == 1

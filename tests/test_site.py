@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from conftest import inspector_cookies, site, visible_text
+from conftest import inspector_cookies, run_site, site, visible_text
 from fangyi.site.serve import gx_docs, open_name
 
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
@@ -24,14 +24,6 @@ def site_db(docs_db) -> Path:
     """The demo checked with Great Expectations, its Data Docs beside it (the open copy is
     cached beside the database served)."""
     return docs_db
-
-
-def _run(db_path: Path, fn, **settings):
-    async def go():
-        ds = site(db_path, **settings)
-        await ds.invoke_startup()
-        return await fn(ds, inspector_cookies(ds))
-    return asyncio.run(go())
 
 
 def _objects(db_path: Path) -> dict[str, list]:
@@ -125,7 +117,7 @@ def test_anonymous_sees_only_the_open_database(site_db):
         assert not problems, "\n".join(problems[:40])
         assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
 
-    _run(site_db, go)
+    run_site(site_db, go)
 
 
 def test_database_pages_list_the_tables_with_counts_made_before_serving(site_db):
@@ -147,7 +139,7 @@ def test_database_pages_list_the_tables_with_counts_made_before_serving(site_db)
         return {db: (await ds.client.get(f"/{db}.json?_trace=1", cookies=cookies)).json()
                 for db, cookies in ((full, inspector), (public, {}))}
 
-    pages = _run(site_db, go, trace_debug=True)
+    pages = run_site(site_db, go, trace_debug=True)
     for db, page in pages.items():
         listed = {t["name"]: t["count"] for t in page["tables"]}
         assert not set(listed) & views, db
@@ -219,7 +211,7 @@ def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
         assert resp.status_code == 200
         assert sum(n in resp.text for n in names) > 20 and sum(p in resp.text for p in phones) > 10
 
-    _run(site_db, go)
+    run_site(site_db, go)
 
 
 def test_excel_exports_neutralise_formulas(checked_db, tmp_path):
@@ -244,7 +236,7 @@ def test_excel_exports_neutralise_formulas(checked_db, tmp_path):
             out[db] = (xlsx, bom)
         return out
 
-    for db, (xlsx, bom) in _run(path, go).items():
+    for db, (xlsx, bom) in run_site(path, go).items():
         assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"], db
         wb = load_workbook(io.BytesIO(xlsx.content))
         ws = wb.active
@@ -300,7 +292,7 @@ def test_parameters_forgive(site_db):
         unit = await rows(public, "unit_page", unit_code=name)
         assert {r["section"] for r in unit} >= {"名錄", "報送", "發現"}
 
-    _run(site_db, go)
+    run_site(site_db, go)
 
 
 def test_home_page_in_chinese(site_db):
@@ -315,7 +307,7 @@ def test_home_page_in_chinese(site_db):
     async def go(ds, inspector):
         return (await ds.client.get("/")).text, (await ds.client.get("/", cookies=inspector)).text
 
-    anonymous, inspector = _run(site_db, go)
+    anonymous, inspector = run_site(site_db, go)
     for page in (anonymous, inspector):
         assert "漏報和遲報的單位" in page and "本周街鎮排名" in page and "最新檢查發現" in page
         assert day in page

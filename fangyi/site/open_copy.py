@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from fangyi import db
+
 SEPARATORS = re.compile(r"[、，,；;/\s]+")
 ROLE_NAME_WORD = "人員"
 PHONE_MASK = ("CASE WHEN {c} IS NULL OR {c} = '' THEN {c} WHEN length({c}) <= 7 THEN '****' "
@@ -278,7 +280,7 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
                 except sqlite3.Error:
                     conn.execute(f"DROP VIEW main.{_q(name)}")
         if extra_schema:
-            for statement in _statements(extra_schema):
+            for statement in db.statements(extra_schema):
                 conn.execute(statement)
         if extra_rows:
             extra_rows(conn, Build(sorted(copied), left_out, len(people.by_key), phones))
@@ -294,13 +296,3 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
     os.replace(tmp, out)
     return Build(sorted(copied), left_out, len(people.by_key), phones)
 
-
-def _statements(script: str) -> list[str]:
-    out, current = [], ""
-    for line in script.splitlines(keepends=True):
-        current += line
-        if sqlite3.complete_statement(current):
-            if current.strip():
-                out.append(current)
-            current = ""
-    return out

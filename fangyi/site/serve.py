@@ -72,8 +72,6 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     full database readable by the inspector only; with open_db, the same for the open copy,
     readable by everyone, and the dashboards placed on it. The plugin's own configuration
     (`plugins: fangyi:`) names the two databases (fangyi.site.actors.site_names reads it)."""
-    from fangyi.ingest import kinds as registry
-
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})

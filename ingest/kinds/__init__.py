@@ -159,6 +159,9 @@ class Column:
     role: str | None = None        # for a NAME column: the word shown instead of the name
 
 
+# The columns of a sheet that no field matched, as a JSON object {header: cell}: may hold anything.
+EXTRA = Column("extra", "TEXT", "工作台不認識的其他列，JSON 對象", "JSON object of columns the workbench does not know",
+               FREE_TEXT)
 # Provenance every loaded row carries (after the columns of its table).
 NAME_ID = Column("name_id", "INTEGER", "單位寫法編號（見 unit_names）", "Id of the way the row names its unit (see unit_names)", OPEN)
 PROVENANCE = (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import Column, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
 from fangyi.keys import name_key
 
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
@@ -54,8 +54,7 @@ TABLE = Table(
         Column("day_shifts"),
         Column("night_shifts"),
         Column("amount"),
-        Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
-               privacy=FREE_TEXT),
+        EXTRA,
     ),
 )
 COLUMNS = TABLE.data_columns

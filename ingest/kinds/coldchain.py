@@ -26,7 +26,7 @@ import unicodedata
 
 import polars as pl
 
-from . import Column, FREE_TEXT, Field, Kind, NAME, OPEN, PHONE, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, Field, Kind, NAME, OPEN, PHONE, Plausible, SheetContext, Table, register
 from ..parse import ZERO_WORDS
 from fangyi.keys import norm
 
@@ -256,8 +256,6 @@ _QUANTITY_FIELD = Field("quantity", ("數量", "進貨數量", "銷售數量", "
 _UNIT_FIELD = Field("qty_unit", ("單位", "計量單位", "數量單位"), "text",
                     "數量單位：kg、公斤、千克、斤、箱、件 等", "Unit of the quantity: kg, 公斤, 千克, 斤, 箱, 件 ...", "箱", privacy=OPEN)
 
-EXTRA = Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
-               privacy=FREE_TEXT)
 COMMON_COLUMNS = (
     Column("merchant", zh="經營者（記臺賬的商戶），原文照錄", en="The merchant keeping the ledger, as written"),
     Column("merchant_id", "TEXT NOT NULL", "攤位號或統一社會信用代碼（統一寫法：NFKC、去空格、大寫）",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import Column, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
 from fangyi.keys import unit_key, unit_key_short
 
 COUNTS = (
@@ -117,8 +117,7 @@ KIND = register(Kind(
                    en="Leader on duty named on the report; should be on that day's roster"),
             Column("submitted_at", zh="報送時間（ISO 8601 日期時間）；D 日報告應於 D+1 日 09:00 前報送",
                    en="When the report was sent (ISO 8601 date and time); the report for day D is due by D+1 09:00"),
-            Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
-                   privacy=FREE_TEXT),
+            EXTRA,
         ),
         indexes=(("daily_reports_date_name", "report_date, name_id"),),
     ),),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import Column, FREE_TEXT, Field, Kind, NAME, NAMES, OPEN, PHONE, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, NAMES, OPEN, PHONE, Plausible, SheetContext, Table, register
 from fangyi.keys import name_key, norm, strip_brackets
 
 DAY, NIGHT, LEADER = "day", "night", "leader"
@@ -153,8 +153,7 @@ TABLE = Table(
         Column("starts_at", "TEXT NOT NULL", "開始時間（ISO 8601 日期時間）", "Start (ISO 8601 date and time)", OPEN),
         Column("ends_at", "TEXT NOT NULL", "結束時間（ISO 8601 日期時間）；夜班到次日早上",
                "End (ISO 8601 date and time); a night shift ends the next morning", OPEN),
-        Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
-               privacy=FREE_TEXT),
+        EXTRA,
     ),
     indexes=(("duty_shifts_date", "date"), ("duty_shifts_person", "person_key")),
 )

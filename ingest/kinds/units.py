@@ -6,7 +6,7 @@ import re
 
 import polars as pl
 
-from . import Column, FREE_TEXT, Field, Kind, OPEN, SheetContext, Table, register
+from . import Column, EXTRA, Field, Kind, OPEN, SheetContext, Table, register
 from fangyi.keys import norm
 
 LEVELS = ("province", "city", "district", "town", "community")
@@ -109,8 +109,7 @@ KIND = register(Kind(
             Column("closed_on", zh="停用日期（ISO 8601）；此後不應有報告",
                    en="Date the unit closed (ISO 8601); no report is expected after it"),
             Column("aliases", zh="別名，JSON 列表", en="Other names of the unit, as a JSON list"),
-            Column("extra", zh="工作台不認識的其他列，JSON 對象", en="JSON object of columns the workbench does not know",
-                   privacy=FREE_TEXT),
+            EXTRA,
         ),
         indexes=(("units_code", "unit_code"),),
     ),),
