@@ -9,13 +9,9 @@ from urllib.parse import urlencode
 
 import pytest
 from conftest import workbench
-import yaml
 
 from conftest import inspector_cookies, site
-from fangyi import db
 
-ROOT = Path(__file__).resolve().parent.parent
-METADATA_PATH = ROOT / "metadata.yml"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{3,}")
 

@@ -70,8 +70,6 @@ def test_a_newer_database_is_refused(tmp_path):
 def test_calendar_iso_weeks_across_year_ends(tmp_path):
     import datetime as dt
 
-    from fangyi import db
-
     conn = workbench(tmp_path / "w.db")
     conn.executemany("INSERT INTO workbench_settings (key, value) VALUES (?, ?)",
                      [("period_start", "2020-12-20"), ("period_end", "2027-01-10")])
