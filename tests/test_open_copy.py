@@ -218,15 +218,21 @@ def test_what_the_open_copy_keeps(hostile_db):
                          "AND shift = 'leader' AND date = '2021-02-08'").fetchone()
     day = conn.execute("SELECT leaders, phone FROM roster_unit_days WHERE date = '2021-02-08' AND leaders = ?",
                        (shift[2],)).fetchall()
-    assert shift[0] is None and shift[3] == "139****5678" and day == [(shift[2], "139****5678")]
+    registry = {n for (n,) in full.execute("SELECT name FROM units_in_force")}
+    assert shift[0] in registry and shift[3] == "139****5678" and day == [(shift[2], "139****5678")]
     # roles on the daily reports, every unknown column, raw row and header withheld
     assert conn.execute("SELECT DISTINCT reporter, duty_leader FROM daily_reports WHERE report_date = '2021-02-08' "
                         "AND reporter IS NOT NULL").fetchall() == [("填報人", "帶班領導")]
-    for table, column in (("daily_reports", "extra"), ("daily_reports", "unit_raw"), ("non_data_rows", "raw"),
-                          ("rejected_rows", "raw"), ("rejected_rows", "reason"), ("source_sheets", "context"),
-                          ("unit_names", "unit_raw"), ("coldchain_sales", "extra")):
+    for table, column in (("daily_reports", "extra"), ("non_data_rows", "raw"), ("rejected_rows", "raw"),
+                          ("rejected_rows", "reason"), ("source_sheets", "context"), ("coldchain_sales", "extra")):
         assert conn.execute(f"SELECT count(NULLIF({column}, '')) FROM {table}").fetchone() == (0,), (table, column)
         assert full.execute(f"SELECT count({column}) FROM {table}").fetchone()[0] > 0, (table, column)
+    # a unit as written: the registry's name of the unit it resolved to, else nothing
+    for table in ("daily_reports", "unit_names", "duty_shifts"):
+        shown = {u for (u,) in conn.execute(f"SELECT DISTINCT unit_raw FROM {table}")}
+        assert shown - {None} and shown - {None} <= registry, table
+    assert conn.execute("SELECT d.unit_raw FROM daily_reports d WHERE d.report_date = '2021-02-08' AND d.name_id IN "
+                        "(SELECT name_id FROM unit_resolutions WHERE status = 'unknown')").fetchall() == [(None,)]
     # files and sheets by their position
     paths = [p for (p,) in conn.execute("SELECT path FROM source_files ORDER BY file_id")]
     assert paths == [f"文件{i}{Path(p).suffix}" for i, (p,) in enumerate(

@@ -4,11 +4,11 @@ Every column reaches the open copy only as its privacy class says (fangyi.ingest
 the kinds declare the classes of their tables' columns in the kind registry, db/privacy.yml
 those of the workbench's own tables, each check's SQL header what of its findings is open. A
 table declared nowhere is left out; a column declared nowhere is empty (NULL, or '' where the
-table says NOT NULL); raw text that may hold
-anything (rows that are not data, rejected rows, unknown columns, headers, titles) is withheld,
-and file and sheet names become their positions. Names become a stable pseudonym (人員001, by
-first appearance, the same person under the same pseudonym everywhere) or a role (填報人),
-phones are masked (138****1234).
+table says NOT NULL). Raw text that may hold anything (rows that are not data, rejected rows,
+unknown columns, headers, titles) is withheld; file and sheet names become their positions, a
+unit as written the registry's name of the unit it resolved to; names become a stable pseudonym
+(人員001, by first appearance, the same person under the same pseudonym everywhere) or a role
+(填報人); phones are masked (138****1234).
 
 The copy is written row by row from the source with `INSERT ... SELECT` of the transformed
 columns into an empty file: no original value is ever written to it, so none can survive in its
@@ -109,8 +109,8 @@ class Pseudonyms:
 
 
 def _fill_maps(conn, plan: list[tuple[str, list[str], dict[str, Declared]]]) -> Pseudonyms:
-    """temp.fy_map(class, value, new): what each name, list of names, sheet, file path and
-    unresolved unit group of the source becomes."""
+    """temp.fy_map(class, value, new): what each name, list of names, sheet, file path, unit
+    and unresolved unit group of the source becomes."""
     conn.execute("CREATE TEMP TABLE fy_map (class TEXT NOT NULL, value NOT NULL, new, PRIMARY KEY (class, value))"
                  " WITHOUT ROWID")
     people = Pseudonyms()
@@ -138,6 +138,14 @@ def _fill_maps(conn, plan: list[tuple[str, list[str], dict[str, Declared]]]) -> 
     groups = sorted(v for c, v in rows if c == "group_key")
     for i, value in enumerate(groups, start=1):
         rows[("group_key", value)] = f"?{i}"
+    declared_classes = {d.privacy for _, _, cols in plan for d in cols.values()}
+    if "unit_name" in declared_classes:
+        # a unit as written: the registry's name of the unit it resolved to, by code or by name_id
+        for code, name in conn.execute("SELECT unit_code, name FROM src.units_in_force"):
+            rows[("unit", code)] = name
+        for name_id, name in conn.execute("SELECT r.name_id, u.name FROM src.unit_resolutions r "
+                                          "JOIN src.units_in_force u ON u.unit_code = r.unit_code"):
+            rows[("unit_of_name", name_id)] = name
     if "source_files" in {p[0] for p in plan}:
         for file_id, path, sheets in conn.execute("SELECT file_id, path, sheets FROM src.source_files"):
             suffix = Path(str(path or "")).suffix.lower()
@@ -187,6 +195,10 @@ def expression(column: str, d: Declared | None, columns: list[str]) -> str:
             return _lookup("sheets", "CAST(t.file_id AS TEXT)")
         return (f"CASE WHEN {c} IS NULL OR {c} = '' THEN {c} ELSE COALESCE("
                 f"{_lookup('sheet', 'CAST(t.file_id AS TEXT) || char(31) || ' + c)}, '工作表') END")
+    if d.privacy == "unit_name" and "unit_code" in columns:
+        return _lookup("unit", "t.unit_code")
+    if d.privacy == "unit_name" and "name_id" in columns:
+        return _lookup("unit_of_name", "t.name_id")
     if d.privacy == "file" and "file_id" in columns:
         return _lookup("file", "CAST(t.file_id AS TEXT)")
     return "NULL"      # id_number, address, free_text, private, and anything not declared

@@ -97,6 +97,7 @@ FREE_TEXT = "free_text"     # text that may hold anything (remarks, unknown colu
 PRIVATE = "private"         # anything else not for the public: dropped
 SHEET = "sheet"             # a sheet name (may name a person): its position, 工作表2
 FILE = "file"               # a file path (may name a person): its number, 文件7.xlsx
+UNIT_NAME = "unit_name"     # a unit as written: the registry's name of the unit it resolves to
 PRIVACY = {
     OPEN: "公開 published as is",
     NAME: "人名：換成代號（人員001）或職務 a person's name: a pseudonym or a role",
@@ -108,6 +109,7 @@ PRIVACY = {
     PRIVATE: "不公開 withheld",
     SHEET: "工作表名：只給位置 a sheet name: its position only",
     FILE: "文件路徑：只給編號 a file path: its number only",
+    UNIT_NAME: "單位原文：換成名錄中的單位名稱，未能識別則不公開 a unit as written: the registry's name, withheld when unresolved",
 }
 PERSONAL = {NAME, NAMES, PHONE, ID_NUMBER, ADDRESS, FREE_TEXT}
 

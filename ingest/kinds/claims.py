@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, UNIT_NAME, register
 from fangyi.keys import name_key
 
 _MONTH_IN_TEXT = re.compile(r"(?<!\d)(20\d{2})\s*[-/.年]\s*(\d{1,2})(?!\d)")
@@ -48,7 +48,7 @@ TABLE = Table(
         Column("person", "TEXT NOT NULL"),
         Column("person_key", "TEXT NOT NULL", "規範化後的姓名，與 duty_shifts.person_key 相同規則",
                "Normalised name, as duty_shifts.person_key", NAME),
-        Column("unit_raw", zh="值班單位（原文照錄）", en="The unit as written", privacy=FREE_TEXT),
+        Column("unit_raw", zh="值班單位（原文照錄）", en="The unit as written", privacy=UNIT_NAME),
         Column("unit_code_raw", zh="單位編碼（原文照錄）", en="The unit code as written", privacy=FREE_TEXT),
         Column("month", "TEXT NOT NULL", "申領月份（YYYY-MM）", "Month claimed for (YYYY-MM)"),
         Column("day_shifts"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext, Table, UNIT_NAME, register
 from fangyi.keys import unit_key, unit_key_short
 
 COUNTS = (
@@ -97,7 +97,7 @@ KIND = register(Kind(
         columns=(
             Column("report_date", "TEXT NOT NULL", "報告日期（ISO 8601），取自日期列、標題行或工作表名",
                    "Date reported on (ISO 8601), from a date column, the title row or the sheet name"),
-            Column("unit_raw", zh="報送單位（原文照錄）", en="The reporting unit as written", privacy=FREE_TEXT),
+            Column("unit_raw", zh="報送單位（原文照錄）", en="The reporting unit as written", privacy=UNIT_NAME),
             Column("unit_code_raw", zh="單位編碼（原文照錄，表中有編碼列時）",
                    en="The unit code as written, if the sheet has a code column", privacy=FREE_TEXT),
             Column("parent_raw", zh="所屬街道/鄉鎮（原文照錄，表中有上級列時），同名單位據此區分",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import polars as pl
 
-from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, NAMES, OPEN, PHONE, Plausible, SheetContext, Table, register
+from . import Column, EXTRA, FREE_TEXT, Field, Kind, NAME, NAMES, OPEN, PHONE, Plausible, SheetContext, Table, UNIT_NAME, register
 from fangyi.keys import name_key, norm, strip_brackets
 
 DAY, NIGHT, LEADER = "day", "night", "leader"
@@ -138,7 +138,7 @@ TABLE = Table(
        "yields one row with no person: the roster says nobody is on that shift",
     columns=(
         Column("unit_raw", zh="值班單位（原文照錄：單位列，否則工作表名或標題）",
-               en="The unit as written (a column, else the sheet name or title)", privacy=FREE_TEXT),
+               en="The unit as written (a column, else the sheet name or title)", privacy=UNIT_NAME),
         Column("unit_code_raw", zh="單位編碼（原文照錄，表中有編碼列時）",
                en="The unit code as written, if the sheet has a code column", privacy=FREE_TEXT),
         Column("date", "TEXT NOT NULL", "值班日期（夜班從這天開始）", "Duty date (a night shift starts on it)"),
