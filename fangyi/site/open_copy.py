@@ -204,8 +204,9 @@ def expression(column: str, d: Declared | None, columns: list[str]) -> str:
     return "NULL"      # id_number, address, free_text, private, and anything not declared
 
 
-def _findings_select(conn, columns: list[str], declared: dict[str, Declared]) -> str:
-    """findings_history as each check's header declares it open (fangyi.checks.Check)."""
+def _findings_select(conn, table: str, columns: list[str], declared: dict[str, Declared]) -> str:
+    """The findings (findings_history) as each check's header declares them open
+    (fangyi.checks.Check: subject, open, open_evidence)."""
     from fangyi import checks
 
     conn.execute("CREATE TEMP TABLE fy_checks (check_id TEXT PRIMARY KEY, label TEXT, message_open INTEGER, "
@@ -226,13 +227,14 @@ def _findings_select(conn, columns: list[str], declared: dict[str, Declared]) ->
     }
     exprs = [special[c] if declared.get(c, Declared("")).privacy.startswith("check_") else
              expression(c, declared.get(c), columns) for c in columns]
-    return (f"SELECT {', '.join(exprs)} FROM src.findings_history t "
+    return (f"SELECT {', '.join(exprs)} FROM src.{_q(table)} t "
             "LEFT JOIN temp.fy_checks k ON k.check_id = t.check_id "
             "LEFT JOIN src.units_in_force u ON u.unit_code = t.unit_code")
 
 
 def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> Build:
-    """Write the open copy of the database at db_path to out (replacing it, atomically)."""
+    """Write the open copy of the database at db_path to out (replacing it, atomically), with
+    the tables and views of extra_schema beside it, filled by extra_rows(connection, Build)."""
     out = Path(out)
     tmp = out.with_name(out.name + ".building")
     for suffix in ("", "-journal", "-wal", "-shm"):
@@ -240,14 +242,12 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
     declared = declarations()
     conn = sqlite3.connect(tmp, isolation_level=None)
     try:
-        src_uri = Path(db_path).resolve().as_uri() + "?mode=ro"
-        page_size = sqlite3.connect(f"{src_uri}", uri=True).execute("PRAGMA page_size").fetchone()[0]
-        conn.execute(f"PRAGMA page_size = {page_size}")
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("ATTACH DATABASE ? AS src", (Path(db_path).resolve().as_uri() + "?mode=ro",))
+        conn.execute(f"PRAGMA main.page_size = {conn.execute('PRAGMA src.page_size').fetchone()[0]}")
+        conn.execute("PRAGMA main.journal_mode = OFF")
+        conn.execute("PRAGMA main.synchronous = OFF")
         conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA cache_size = -262144")
-        conn.execute("ATTACH DATABASE ? AS src", (src_uri,))
+        conn.execute("PRAGMA main.cache_size = -262144")
         objects = _schema(conn, "src")
         plan, left_out = [], []
         for type_, name, _, sql in objects:
@@ -264,8 +264,8 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
         phones = 0
         for name, columns, decl in plan:
             cols = ", ".join(_q(c) for c in columns)
-            if name == "findings_history":
-                select = _findings_select(conn, columns, decl)
+            if any(d.privacy.startswith("check_") for d in decl.values()):     # the findings
+                select = _findings_select(conn, name, columns, decl)
             else:
                 required = _not_null(conn, name)        # withheld there: '' (the column says NOT NULL)
                 exprs = [expression(c, decl.get(c), columns) for c in columns]
@@ -294,8 +294,9 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
         if extra_schema:
             for statement in db.statements(extra_schema):
                 conn.execute(statement)
+        done = Build(sorted(copied), left_out, len(people.by_key), phones)
         if extra_rows:
-            extra_rows(conn, Build(sorted(copied), left_out, len(people.by_key), phones))
+            extra_rows(conn, done)
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
     except BaseException:
@@ -306,5 +307,5 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
         raise
     conn.close()
     os.replace(tmp, out)
-    return Build(sorted(copied), left_out, len(people.by_key), phones)
+    return done
 

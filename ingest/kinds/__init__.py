@@ -293,6 +293,10 @@ class IngestOptions:
         return self.maxima.get(f.name, f.maximum) if f.maximum is not None else None
 
 
+class KindError(ValueError):
+    """A kind that cannot be registered, or a plug-in whose kinds cannot be loaded."""
+
+
 KINDS: dict[str, Kind] = {}
 ENTRY_POINTS = "fangyi.kinds"       # a plug-in's modules, each registering its kind(s) on import
 
@@ -325,7 +329,7 @@ def get(name: str) -> Kind:
     try:
         return KINDS[name]
     except KeyError:
-        raise ValueError(f"unknown kind {name!r}; known: {', '.join(KINDS)}") from None
+        raise KindError(f"unknown kind {name!r}; known: {', '.join(KINDS)}") from None
 
 
 def all_kinds() -> dict[str, Kind]:
@@ -354,10 +358,6 @@ def values_of(field_name: str) -> tuple[str, ...]:
     """The closed set of values that fields of this name declare (e.g. the unit levels)."""
     return tuple(dict.fromkeys(v for k in all_kinds().values() for f in k.fields if f.name == field_name
                                for v in f.values))
-
-
-class KindError(ValueError):
-    """A kind that cannot be registered, or a plug-in whose kinds cannot be loaded."""
 
 
 _discovered = False
