@@ -160,7 +160,11 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
     """Run every check on the database; with gx=True also run them as Great Expectations
     suites (writing Data Docs to docs_dir) and record whether GX agrees. Raises NoDataError
     when there is nothing to check: no daily report in the reporting period and no row in any
-    other data kind's table (the registry of units alone is not enough)."""
+    other data kind's table (the registry of units alone is not enough).
+
+    A run is complete or absent: it counts as finished (check_runs.finished_at, which every reader
+    and the site go by) only once all of it is written, GX's result included; a run stopped before
+    (a killed process) is removed, with its findings, by the next one."""
     conn = db.connect(db_path)
     try:
         registry.create_tables(conn)
@@ -171,6 +175,9 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         checks = all_checks()
         steps = Steps(2 + len(materialise_steps()) + len(checks))
         try:
+            conn.execute("DELETE FROM findings_history WHERE run_id IN "
+                         "(SELECT run_id FROM check_runs WHERE finished_at IS NULL)")
+            conn.execute("DELETE FROM check_runs WHERE finished_at IS NULL")
             prepare(conn, settings, steps)
             start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
             if not records_to_check(conn, start, end):
@@ -198,8 +205,8 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
                 "step_seconds = ? WHERE run_id = ?",
-                (_now(), json.dumps(counts), by_severity["error"], by_severity["warning"], by_severity["info"],
-                 json.dumps(dict(steps.times)), run_id))
+                (None if gx else _now(), json.dumps(counts), by_severity["error"], by_severity["warning"],
+                 by_severity["info"], json.dumps(dict(steps.times)), run_id))
             conn.execute("COMMIT")
         except BaseException:
             db.rollback(conn)
@@ -220,10 +227,10 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
         conn = db.connect(db_path)
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ?, "
+            conn.execute("UPDATE check_runs SET gx_success = ?, gx_counts = ?, finished_at = ?, "
                          "step_seconds = json_set(COALESCE(step_seconds, '{}'), '$.great_expectations', ?) "
                          "WHERE run_id = ?",
-                         (int(outcome.success), json.dumps(outcome.check_counts), seconds, run_id))
+                         (int(outcome.success), json.dumps(outcome.check_counts), _now(), seconds, run_id))
             conn.execute("COMMIT")
         finally:
             conn.close()

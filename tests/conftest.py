@@ -205,15 +205,14 @@ def chromium(tmp_path_factory):
     driver.quit()
 
 
-def site(db_path: Path | str, *, open_copy: bool = True, wait: float | None = None,
-         queries: dict | None = None, **settings):
+def site(db_path: Path | str, *, open_copy: bool = True, queries: dict | None = None, **settings):
     """The Datasette of db_path as `fangyi serve` builds it (fangyi.site.serve.make_datasette):
-    the full database for the logged-in inspector only (inspector_cookies), its open copy for
-    everyone (built or reused beside the database), the templates, static files, plugin
-    configuration and row counts; every test that serves a database builds it here.
+    the latest check run's snapshot for the logged-in inspector only (inspector_cookies), its open
+    copy for everyone (made or reused in <stem>.served/ beside the database), the templates, static
+    files, plugin configuration and row counts; every test that serves a database builds it here
+    (fangyi.site.serve.Site is what switches runs while serving).
 
     open_copy=False: the full database alone (nothing built beside it but its row counts).
-    wait: as make_datasette's (0: the open copy is built in the background and joins later).
     queries: more canned queries on the full database, inspector only like metadata.yml's.
     settings: Datasette settings over serve's, e.g. max_returned_rows=5, sql_time_limit_ms=200,
     trace_debug=True."""
@@ -224,7 +223,7 @@ def site(db_path: Path | str, *, open_copy: bool = True, wait: float | None = No
         metadata = site_metadata(db_path, open_name(db_path) if open_copy else None)
         metadata["databases"][Path(db_path).stem]["queries"].update(
             {name: dict(query, allow=dict(INSPECTOR)) for name, query in queries.items()})
-    return make_datasette(db_path, build_open=open_copy, wait=wait, settings=settings, metadata=metadata)
+    return make_datasette(db_path, build_open=open_copy, settings=settings, metadata=metadata)
 
 
 def run_site(db_path: Path | str, fn, **options):

@@ -92,11 +92,11 @@ def test_configured_facets_are_served_with_true_counts(checked_db):
 # ---------------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def _fangyi_serve(db_path: Path):
+def _fangyi_serve(db_path: Path, env: dict | None = None):
     """`fangyi serve --db db_path --port P` on a free port, in a session of its own so that
     whatever it started can be stopped at the end. Yields (process, port, index page)."""
     port = free_port()
-    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)],
+    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 20
@@ -141,21 +141,21 @@ def served(demo_db) -> dict:
 
 
 def test_fangyi_serve_answers_with_metadata_and_exits(served):
-    """It served the index page with metadata.yml's title and description; on SIGTERM it shut down
-    and ended by the signal (uvicorn re-raises it after its shutdown: status -SIGTERM), with no
+    """It served the index page with metadata.yml's title and description; on SIGTERM it shut down,
+    removed what it made in temporary folders and ended with status 143 (128 + SIGTERM), with no
     traceback and no process of its session left running."""
     metadata = _metadata()
     assert served["status"] == 200 and served["listening"]
     assert f"<h1>{metadata['title']}</h1>" in served["page"]
     assert metadata["description"] in served["page"]
-    assert served["exit_code"] == -signal.SIGTERM, \
+    assert served["exit_code"] == 128 + signal.SIGTERM, \
         f"fangyi serve ended with {served['exit_code']} on SIGTERM (None: still running after 10 s)"
     assert "Traceback" not in served["output"], served["output"]
     assert served["session_left"] is False
 
 
 def test_terminated_fangyi_serve_frees_its_port(served):
-    assert served["exit_code"] == -signal.SIGTERM
+    assert served["exit_code"] == 128 + signal.SIGTERM
     assert served["port_after_exit"] is None, \
         f"port {served['port_after_exit']} still accepts connections after fangyi serve exited"
 
@@ -168,3 +168,18 @@ def test_metadata_follows_the_database_whatever_its_file_name(demo_db, tmp_path)
     (resp,) = _get(other, f"/{other.stem}/daily_reports_current")
     assert resp.status_code == 200
     assert "現行日報" in resp.text          # the table's description from metadata.yml
+
+
+def test_terminated_fangyi_serve_leaves_no_temporary_folder(docs_db, tmp_path):
+    """What `fangyi serve` makes in temporary folders (the offline Data Docs; the run's files when
+    the database's folder is not writable) is removed when it is stopped by SIGTERM."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = dict(os.environ, TMPDIR=str(temp))
+    with _fangyi_serve(docs_db, env) as (proc, port, (status, _)):
+        assert status == 200
+        made = sorted(p.name for p in temp.iterdir())
+        assert any(name.startswith("fangyi-datadocs-") for name in made), made
+        proc.terminate()
+        assert proc.wait(15) == 128 + signal.SIGTERM
+    assert list(temp.iterdir()) == []

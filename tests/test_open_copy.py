@@ -151,7 +151,7 @@ def test_no_anonymous_route_reaches_what_the_files_planted(hostile_db):
         await ds.invoke_startup()
         inspector = inspector_cookies(ds)
         objects = {}
-        open_conn = sqlite3.connect(hostile_db.with_name(hostile_db.stem + ".open.db"))
+        open_conn = sqlite3.connect(ds.databases[public].path)
         for (name,) in open_conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                                          "AND name NOT LIKE 'sqlite_%'"):
             objects[name] = [r[1] for r in open_conn.execute(f'PRAGMA table_info("{name}")')]
@@ -209,7 +209,7 @@ def test_what_the_open_copy_keeps(hostile_db):
     and a finding whose message quotes what was written is shown by its label, unit and day."""
     ds = site(hostile_db)
     asyncio.run(ds.invoke_startup())
-    conn = sqlite3.connect(hostile_db.with_name(hostile_db.stem + ".open.db"))
+    conn = sqlite3.connect(ds.databases[hostile_db.stem + "_open"].path)
     full = sqlite3.connect(hostile_db)
     # pseudonyms: the roster's people, the same in the roster table and its per-day summary
     rows = conn.execute("SELECT DISTINCT person FROM duty_shifts WHERE person IS NOT NULL").fetchall()

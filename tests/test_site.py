@@ -8,6 +8,7 @@ import csv
 import io
 import shutil
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -324,29 +325,36 @@ def test_home_page_in_chinese(site_db):
 
 
 def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
-    """`fangyi serve` (wait=S) answers before a slow open copy is ready, which joins the site
-    when built; a second start on the same data reuses the copy and the row counts."""
-    from fangyi.site import opendata
+    """`fangyi serve` (Site.start(wait=S)) answers before the run's files are ready (the database
+    served as it is meanwhile), and switches to the run's snapshot and open copy when they are
+    built; a second start on the same run reuses them and the row counts (fangyi.site.published)."""
+    from fangyi.site.serve import Site
 
     path = tmp_path / "workbench.db"
     shutil.copy(checked_db, path)
     public = open_name(path)
+    served = Site(path).start(wait=0)
+    first = served.ds
 
-    async def go():
-        ds = site(path, wait=0)
-        await ds.invoke_startup()
-        assert (await ds.client.get(f"/{path.stem}/units", cookies=inspector_cookies(ds))).status_code == 200
-        for _ in range(1200):
-            if public in ds.databases:
-                break
-            await asyncio.sleep(0.1)
-        assert (await ds.client.get(f"/{public}/units")).status_code == 200
-        assert (await ds.client.get(f"/{public}")).status_code == 200
-        return ds.inspect_data
+    async def get(ds, url, cookies=None):
+        return (await ds.client.get(url, cookies=cookies or {})).status_code
 
-    counted = asyncio.run(go())
-    built = opendata.open_path_for(path).stat().st_mtime_ns
-    assert counted[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
-    assert opendata.inspect_path_for(path).exists()
-    ds = site(path, wait=0)
-    assert public in ds.databases and opendata.open_path_for(path).stat().st_mtime_ns == built
+    if served.published.current is None:      # not ready yet: the database as it is, inspector only
+        assert public not in first.databases and Path(first.databases[path.stem].path) == path
+        assert asyncio.run(get(first, f"/{path.stem}/units", inspector_cookies(first))) == 200
+    for _ in range(1200):
+        if served.published.current is not None:
+            break
+        time.sleep(0.1)
+    ds = served.ds
+    assert asyncio.run(get(ds, f"/{public}/units")) == 200 and asyncio.run(get(ds, f"/{public}")) == 200
+    open_path, snapshot = Path(ds.databases[public].path), Path(ds.databases[path.stem].path)
+    run = sqlite3.connect(path).execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]
+    assert (snapshot.name, open_path.name) == (f"run-{run}.db", f"run-{run}.open.db")
+    assert snapshot.parent == open_path.parent == tmp_path / "workbench.served"
+    built = open_path.stat().st_mtime_ns
+    assert ds.inspect_data[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
+    assert (snapshot.parent / f"run-{run}.inspect.json").exists()
+    again = Site(path).start(wait=0)
+    assert again.published.current is not None and Path(again.ds.databases[public].path) == open_path
+    assert open_path.stat().st_mtime_ns == built

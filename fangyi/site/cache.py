@@ -44,7 +44,8 @@ class ResponseCache:
         request = Request(scope, None)
         actor = actor_from_request(self.datasette, request)
         return (path, query, scope.get("method"), repr(sorted(actor.items())) if actor else "",
-                request.cookies.get("ds_csrftoken", ""), tuple(self.datasette.databases))
+                request.cookies.get("ds_csrftoken", ""),
+                tuple((name, db.path) for name, db in self.datasette.databases.items()))   # a new run: new files
 
     async def __call__(self, scope, receive, send):
         import time

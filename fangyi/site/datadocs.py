@@ -86,11 +86,13 @@ def make_offline(html: str, root: str = "", vega: bool = True) -> str:
     return LOGO.sub(lambda m: f"{root}static/images/{m.group(1)}", html)
 
 
-def offline_copy(folder: Path) -> Path:
-    """A self-contained copy of the Data Docs folder, in a temporary folder removed at exit."""
+def offline_copy(folder: Path, out: Path | None = None) -> Path:
+    """A self-contained copy of the Data Docs folder: into `out` (written over, for a newer check
+    run's Data Docs), else into a temporary folder removed at exit."""
     folder = Path(folder)
-    out = Path(tempfile.mkdtemp(prefix="fangyi-datadocs-"))
-    atexit.register(shutil.rmtree, out, True)
+    if out is None:
+        out = Path(tempfile.mkdtemp(prefix="fangyi-datadocs-"))
+        atexit.register(shutil.rmtree, out, True)
     vega = _vega_source()
     for src in folder.rglob("*"):
         rel = src.relative_to(folder)

@@ -76,6 +76,13 @@ async def _home(datasette, request):
     except Exception as e:                       # a database without a check run yet
         out["fy_error"] = str(e)
     try:
+        run = (await database.execute(
+            "SELECT run_id, finished_at, data_files FROM check_runs WHERE finished_at IS NOT NULL "
+            "ORDER BY run_id DESC LIMIT 1")).first()
+        out["fy_run"] = dict(run) if run else None
+    except Exception:
+        out["fy_run"] = None
+    try:
         out["fy_latest"] = (await database.execute(
             "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:

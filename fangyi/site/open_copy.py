@@ -232,12 +232,31 @@ def _findings_select(conn, table: str, columns: list[str], declared: dict[str, D
             "LEFT JOIN src.units_in_force u ON u.unit_code = t.unit_code")
 
 
+def building(out: Path) -> Path:
+    """Where this process writes `out` before renaming it into place (its own name: two processes
+    preparing the same run do not write over each other)."""
+    tmp = out.with_name(f"{out.name}.building-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    return tmp
+
+
+def running(pid: int) -> bool:
+    """Whether a process of this id runs (a file it is writing is not a leftover)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> Build:
     """Write the open copy of the database at db_path to out (replacing it, atomically), with
     the tables and views of extra_schema beside it, filled by extra_rows(connection, Build)."""
     out = Path(out)
-    tmp = out.with_name(out.name + ".building")
-    for suffix in ("", "-journal", "-wal", "-shm"):
+    tmp = building(out)
+    for suffix in ("-journal", "-wal", "-shm"):
         Path(str(tmp) + suffix).unlink(missing_ok=True)
     declared = declarations()
     conn = sqlite3.connect(tmp, isolation_level=None)

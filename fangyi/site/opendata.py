@@ -26,7 +26,7 @@ def check_labels() -> dict[str, str]:
 _TEMP_FOLDERS: dict[Path, Path] = {}
 
 
-def _cache_folder(db_path: Path) -> Path:
+def cache_folder(db_path: Path) -> Path:
     """Beside the database if that folder is writable, else one temporary folder per database
     for this process, removed at exit."""
     db_path = Path(db_path).resolve()
@@ -45,12 +45,12 @@ def _cache_folder(db_path: Path) -> Path:
 
 def open_path_for(db_path: Path) -> Path:
     """Where the open copy of db_path is cached: beside it if that folder is writable."""
-    return _cache_folder(db_path) / (Path(db_path).stem + ".open.db")
+    return cache_folder(db_path) / (Path(db_path).stem + ".open.db")
 
 
 def inspect_path_for(db_path: Path) -> Path:
     """Where the row counts of db_path and its open copy are cached (`<stem>.inspect.json`)."""
-    return _cache_folder(db_path) / (Path(db_path).stem + ".inspect.json")
+    return cache_folder(db_path) / (Path(db_path).stem + ".inspect.json")
 
 
 def _schema_names(path: Path, *types: str) -> set[str]:

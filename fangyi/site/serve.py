@@ -182,105 +182,204 @@ def _privacy_notes(tables: dict) -> None:
                 described[column] = f"{described[column]}（公開數據中：{note}）"
 
 
-def make_datasette(db_path: Path | str, open_db: Path | str | None = None, *, build_open: bool = True,
-                   wait: float | None = None, settings: dict | None = None, metadata: dict | None = None):
-    """Datasette on db_path (inspector only) and its open copy (everyone). open_db: where the open
-    copy is (built or reused); default beside db_path, see fangyi.site.opendata. settings:
-    Datasette settings over SETTINGS; metadata: what to serve instead of
-    site_metadata(db_path, open_name(db_path) or None) (tests add canned queries to it).
+def make_datasette(db_path: Path | str, *, build_open: bool = True, settings: dict | None = None,
+                   metadata: dict | None = None):
+    """Datasette on the latest finished check run of db_path, its files made (or reused) first:
+    the run's snapshot for the inspector only, its open copy for everyone (Site, below, is what
+    `fangyi serve` runs: it switches to newer runs). settings: Datasette settings over SETTINGS;
+    metadata: what to serve instead of site_metadata(db_path, ...) (tests add canned queries)."""
+    site = Site(db_path, build_open=build_open, settings=settings, metadata=metadata)
+    site.start(wait=None)
+    return site.ds
 
-    What is served is prepared once per state of the data and reused while the data is
-    unchanged: the open copy and the row counts of every table and view of both files. With
-    wait=None it is prepared before this returns; with wait=S it is prepared in a thread,
-    waited for at most S seconds, and if it takes longer (a province database: a minute) the
-    full database is served at once, with its tables' counts, and the open copy joins the site
-    when it is ready."""
-    import threading
 
-    from datasette.app import Datasette
+class Site:
+    """The ASGI app `fangyi serve` runs: the Datasette of the check run being served, replaced by
+    a Datasette of the next run once that run's files are ready (fangyi.site.published). Each
+    run's Datasette is its own (its SQL threads, their connections, its response cache), so no
+    request is answered from two states, and every request goes to the one current when it
+    arrives; the one before is shut down a minute after (requests in flight finish on it)."""
 
-    from fangyi.site import opendata
+    GRACE_S = 60.0
 
-    db_path = Path(db_path).resolve()
-    name = open_name(db_path) if build_open else None
-    ready: dict = {}
+    def __init__(self, db_path: Path | str, *, build_open: bool = True, settings: dict | None = None,
+                 metadata: dict | None = None):
+        import atexit
 
-    def prepare():
+        from fangyi.site.published import Published
+
+        self.db_path = Path(db_path).resolve()
+        self.open_name = open_name(self.db_path) if build_open else None
+        self.settings, self.metadata = settings, metadata
+        self.published = Published(self.db_path, self.db_path.stem, self.open_name)
+        self.published.remove_leftovers()
+        atexit.register(self.published.remove_leftovers)      # a preparation stopped by the exit
+        self.ds = None
+        self.app = None
+
+    def datasette(self, prepared=None):
+        """A started Datasette of a prepared run; without one, of the database as it is (read by
+        SQLite's own locking; its tables counted, the open copy not yet there)."""
+        from datasette.app import Datasette
+
+        from fangyi.site import opendata
+
+        static = [("fangyi-static", str(STATIC))]
+        docs = gx_docs(self.db_path, refresh=prepared is not None)
+        if docs:
+            static.append(("data-docs", str(docs)))
+        name = self.open_name if prepared else None
+        metadata = self.metadata if self.metadata is not None else site_metadata(self.db_path, name)
+        inspect = dict(prepared.inspect) if prepared else {self.db_path.stem: opendata.quick_inspect(self.db_path)}
+        ds = Datasette(metadata=metadata, settings={**SETTINGS, **(self.settings or {})},
+                       template_dir=str(TEMPLATES), static_mounts=static, inspect_data=inspect)
+        if "_memory" in ds.databases:          # Datasette adds it when given no file: not ours to serve
+            ds.remove_database("_memory")
+        if prepared is None:
+            writable = os.access(self.db_path.parent, os.W_OK)
+            ds.add_database(ServedDatabase(ds, path=str(self.db_path), is_mutable=writable), name=self.db_path.stem)
+        else:
+            ds.add_database(ServedDatabase(ds, path=str(prepared.path), is_mutable=False), name=self.db_path.stem)
+            if self.open_name and prepared.open_path:
+                ds.add_database(ServedDatabase(ds, path=str(prepared.open_path), is_mutable=False),
+                                name=self.open_name)
         try:
-            open_path = opendata.ensure_open_db(db_path, open_db) if build_open else None
-            ready["inspect"] = opendata.ensure_inspect(db_path, open_path, db_path.stem, name)
-            ready["open_path"] = open_path
-        except BaseException as exc:      # noqa: BLE001 - reported by the caller or on stderr
-            ready["error"] = exc
+            asyncio.get_running_loop()          # a caller inside a loop starts it there (tests)
+        except RuntimeError:
+            asyncio.run(ds.invoke_startup())
+        return ds
 
-    worker = None
-    if wait is None or (build_open and opendata.is_current(db_path, open_db)):
-        prepare()
-    else:
-        worker = threading.Thread(target=prepare, name="fangyi-open-copy", daemon=True)
+    def switch(self, prepared) -> None:
+        """Serve a prepared run from the next request on."""
+        import threading
+
+        old = self.ds
+        self.ds = self.datasette(prepared)
+        self.app = self.ds.app()
+        self.published.current = prepared
+        self.published.prune()
+        if old is not None and old.executor is not None:
+            timer = threading.Timer(self.GRACE_S, old.executor.shutdown, kwargs={"wait": False})
+            timer.daemon = True
+            timer.start()
+
+    def start(self, wait: float | None = None) -> "Site":
+        """Serve the latest finished run: its files made now (wait=None), or in a thread waited
+        for at most `wait` seconds, the database served as it is until they are ready."""
+        import threading
+
+        from fangyi.site.published import latest_run
+
+        run, finished_at = latest_run(self.db_path)
+        cached = self.published.cached(run)
+        if cached is not None or wait is None:
+            self.switch(cached or self.published.prepare(run, finished_at))
+            return self
+        ready: dict = {}
+
+        def prepare():
+            try:
+                ready["prepared"] = self.published.prepare(run, finished_at)
+            except BaseException as exc:      # noqa: BLE001 - reported on stderr
+                ready["error"] = exc
+
+        worker = threading.Thread(target=prepare, name="fangyi-publish", daemon=True)
         worker.start()
         worker.join(wait)
-    if "error" in ready:
-        raise ready["error"]
-    pending = "inspect" not in ready
-    # Row counts of every table and view (`datasette inspect` style): a table or view page
-    # without filters shows its count without counting. Until they are ready, the full
-    # database's tables only (a second at province size).
-    inspect_data = ready.get("inspect") or {db_path.stem: opendata.quick_inspect(db_path)}
-    static = [("fangyi-static", str(STATIC))]
-    docs = gx_docs(db_path)
-    if docs:
-        static.append(("data-docs", str(docs)))
-    ds = Datasette(immutables=[str(db_path)],
-                   metadata=metadata if metadata is not None else site_metadata(db_path, name),
-                   settings={**SETTINGS, **(settings or {})}, template_dir=str(TEMPLATES),
-                   static_mounts=static, inspect_data=inspect_data)
-    # the full database served as a ServedDatabase, under the same name, in the same place
-    ds.remove_database(db_path.stem)
-    ds.add_database(ServedDatabase(ds, path=str(db_path), is_mutable=False), name=db_path.stem)
-
-    def attach():
-        ds.inspect_data.update(ready["inspect"])
-        if name:
-            ds.add_database(ServedDatabase(ds, path=str(ready["open_path"]), is_mutable=False), name=name)
-
-    if not pending:
-        attach()
-    else:
-        print(f"fangyi serve: building the open copy of {db_path.name} in the background; "
-              f"anonymous visitors see it when it is ready", file=sys.stderr, flush=True)
+        if "error" in ready:
+            raise ready["error"]
+        if "prepared" in ready:
+            self.switch(ready["prepared"])
+            return self
+        self.ds = self.datasette(None)
+        self.app = self.ds.app()
+        print(f"fangyi serve: preparing run {run} of {self.db_path.name} in the background; until then the "
+              "database is served as it is and anonymous visitors wait for the open data",
+              file=sys.stderr, flush=True)
 
         def finish():
             worker.join()
             if "error" in ready:
-                print(f"fangyi serve: the open copy failed: {ready['error']}", file=sys.stderr, flush=True)
+                print(f"fangyi serve: preparing the run failed: {ready['error']}", file=sys.stderr, flush=True)
                 return
-            attach()
-            print("fangyi serve: the open copy is ready", file=sys.stderr, flush=True)
+            self.switch(ready["prepared"])
+            print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
 
-        threading.Thread(target=finish, name="fangyi-open-attach", daemon=True).start()
-    return ds
+        threading.Thread(target=finish, name="fangyi-publish-switch", daemon=True).start()
+        return self
+
+    def watch(self, every: float) -> None:
+        """Look for a newer finished run every `every` seconds (a thread) and switch to it."""
+        import threading
+
+        threading.Thread(target=self._watch, args=(every,), name="fangyi-watch", daemon=True).start()
+
+    def _watch(self, every: float) -> None:
+        import time
+
+        from fangyi.site.published import latest_run
+
+        while True:
+            time.sleep(every)
+            try:
+                run, finished_at = latest_run(self.db_path)
+                current = self.published.current
+                if current is None or run <= current.run:
+                    continue
+                print(f"fangyi serve: check run {run} finished; preparing it", file=sys.stderr, flush=True)
+                self.switch(self.published.prepare(run, finished_at))
+                print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
+            except Exception as exc:          # noqa: BLE001 - the site goes on with the run it has
+                print(f"fangyi serve: could not switch to a newer run: {exc}", file=sys.stderr, flush=True)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        await self.app(scope, receive, send)
 
 
-def gx_docs(db_path: Path) -> Path | None:
-    """The Data Docs folder written by `fangyi check` (gx/data_docs), made readable offline."""
+_DOCS: dict[Path, Path] = {}       # Data Docs folder -> its offline copy served at /data-docs/
+
+
+def gx_docs(db_path: Path, refresh: bool = False) -> Path | None:
+    """The Data Docs folder written by `fangyi check` (gx/data_docs), made readable offline: one
+    copy per folder for the life of the process, written over when refresh (a newer run)."""
     from fangyi.site import datadocs
 
     for base in (Path.cwd(), db_path.parent, db_path.parent.parent):
-        folder = base / "gx" / "data_docs"
+        folder = (base / "gx" / "data_docs").resolve()
         if (folder / "index.html").exists():
-            return datadocs.offline_copy(folder)
+            if folder not in _DOCS:
+                _DOCS[folder] = datadocs.offline_copy(folder)
+            elif refresh:
+                datadocs.offline_copy(folder, _DOCS[folder])
+            return _DOCS[folder]
     return None
 
 
 def serve(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
     """Run Datasette in the foreground until interrupted or terminated; returns an exit code."""
+    import gc
+    import signal
+
     import uvicorn
 
-    import gc
+    from fangyi.site.published import POLL_S
 
-    ds = make_datasette(db_path, wait=SERVE_WAIT_S)
-    asyncio.run(ds.invoke_startup())
+    # SIGTERM ends the process through SystemExit, once uvicorn has shut down (it re-raises the
+    # signal after its own shutdown), so that what the process made in temporary folders and
+    # the leftovers of a preparation it was in the middle of are removed (atexit)
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, terminate)
+    site = Site(db_path).start(wait=SERVE_WAIT_S)
+    site.watch(POLL_S)
     # What is loaded by now lives as long as the server: out of the collector's way, so that a
     # full collection under load does not walk it (a pause every few hundred requests).
     gc.freeze()
@@ -289,5 +388,5 @@ def serve(db_path: Path, port: int = 8001, host: str = "127.0.0.1") -> int:
     # pages, which at 20 clients added tens of ms to every uncached page (measured p95 of the
     # heaviest canned queries: 85-105 ms at 5 ms, 65-75 ms at 0.2 ms).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+    uvicorn.run(site, host=host, port=port, log_level="warning", lifespan="on", workers=1)
     return 0

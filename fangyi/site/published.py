@@ -1,0 +1,151 @@
+"""What `fangyi serve` publishes: the state of the data as of the latest finished check run, as
+immutable files, switched to while the site answers.
+
+The database itself may change at any moment (`fangyi ingest` and `fangyi check` write it while
+the site is up), so it is never served as it is: a file served as immutable must not change
+under its readers (SQLite then reads pages of two states: "database disk image is malformed").
+Instead, for each finished check run, `fangyi serve` makes
+
+    <folder>/<stem>.served/run-<N>.db            a snapshot of the database (SQLite's backup API:
+                                                 one consistent committed state)
+    <folder>/<stem>.served/run-<N>.open.db       its open copy (fangyi.site.open_copy)
+    <folder>/<stem>.served/run-<N>.inspect.json  the row counts of both
+
+(<folder> beside the database when it is writable, else a temporary folder of the process), and
+serves them immutable under the database's own names. A watcher looks at the database every few
+seconds; when a newer run has finished it prepares that run's files in the background, then
+switches the site to them between two requests: every request is answered from one state or the
+other, never from a half-written one. A run's files are reused when `fangyi serve` starts again
+on the same run; the files of all but the current and the previous run are removed.
+
+Until the first run's files are ready (a province: a snapshot in about 15 s, the open copy in
+about 30 s), the database is served as it is, read-only and mutable (SQLite's locking, slower
+pages, no response cache), and anonymous visitors are told the open data is being prepared.
+What the site shows is the data as the latest finished run checked it: files ingested after that
+run appear with the next run."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+POLL_S = 5.0                 # how often the watcher looks for a newer finished run
+KEEP = 2                     # runs whose files are kept: the current one and the previous one
+
+
+@dataclass(frozen=True)
+class Prepared:
+    run: int                        # the check run (0: the database had no finished run)
+    path: Path                      # the snapshot
+    open_path: Path | None          # its open copy
+    inspect: dict                   # Datasette inspect data of both, under the served names
+    finished_at: str | None
+
+
+def _uri(path: Path, immutable: bool = False) -> str:
+    return Path(path).resolve().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+
+
+def latest_run(db_path: Path) -> tuple[int, str | None]:
+    """(run_id, finished_at) of the database's latest finished check run; (0, None) when none.
+    Read-only; a database in a folder nobody may write is read as immutable (it cannot change)."""
+    immutable = not os.access(Path(db_path).resolve().parent, os.W_OK)
+    conn = sqlite3.connect(_uri(db_path, immutable), uri=True)
+    try:
+        row = conn.execute("SELECT run_id, finished_at FROM check_runs WHERE finished_at IS NOT NULL "
+                           "ORDER BY run_id DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:          # no check_runs table: nothing was ever checked
+        row = None
+    finally:
+        conn.close()
+    return (row[0], row[1]) if row else (0, None)
+
+
+class Published:
+    """The files `fangyi serve` makes and serves for one database (see the module's docstring)."""
+
+    def __init__(self, db_path: Path | str, full_name: str, open_name: str | None):
+        from fangyi.site import opendata
+
+        self.db_path = Path(db_path).resolve()
+        self.full_name, self.open_name = full_name, open_name
+        self.folder = opendata.cache_folder(self.db_path) / f"{self.db_path.stem}.served"
+        self.lock = threading.Lock()              # one preparation at a time
+        self.current: Prepared | None = None
+
+    def _paths(self, run: int) -> tuple[Path, Path, Path]:
+        base = self.folder / f"run-{run}"
+        return Path(f"{base}.db"), Path(f"{base}.open.db"), Path(f"{base}.inspect.json")
+
+    def cached(self, run: int) -> Prepared | None:
+        """The run's files, if a previous `fangyi serve` made them all."""
+        from fangyi.site import opendata
+
+        snapshot, open_path, _ = self._paths(run)
+        if not snapshot.exists() or (self.open_name and not opendata.is_current(snapshot, open_path)):
+            return None
+        return self.prepare(run)
+
+    def prepare(self, run: int, finished_at: str | None = None) -> Prepared:
+        """The run's snapshot, open copy and row counts, made where missing."""
+        from fangyi.site import opendata
+
+        with self.lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            snapshot, open_path, _ = self._paths(run)
+            if not snapshot.exists():
+                self._snapshot(snapshot)
+            built = opendata.ensure_open_db(snapshot, open_path) if self.open_name else None
+            inspect = opendata.ensure_inspect(snapshot, built, self.full_name, self.open_name)
+            if finished_at is None:
+                finished_at = latest_run(snapshot)[1]
+            return Prepared(run, snapshot, built, inspect, finished_at)
+
+    def _snapshot(self, out: Path) -> None:
+        """A consistent copy of the database's committed state (the backup API reads it in one
+        read transaction), written aside and renamed into place."""
+        from fangyi.site.open_copy import building
+
+        tmp = building(out)
+        immutable = not os.access(self.db_path.parent, os.W_OK)
+        src = sqlite3.connect(_uri(self.db_path, immutable), uri=True)
+        dst = sqlite3.connect(tmp)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")     # one file, read-only from now on
+        finally:
+            dst.close()
+            src.close()
+        os.replace(tmp, out)
+
+    def prune(self) -> None:
+        """Remove the files of runs other than the KEEP latest prepared ones, and leftovers of
+        a preparation that was stopped (*.building)."""
+        if not self.folder.exists():
+            return
+        runs = sorted({int(m.group(1)) for p in self.folder.iterdir()
+                       if (m := re.match(r"run-(\d+)\.db$", p.name))}, reverse=True)
+        keep = set(runs[:KEEP]) | ({self.current.run} if self.current else set())
+        for p in self.folder.iterdir():
+            m = re.match(r"run-(\d+)\.", p.name)
+            if m and int(m.group(1)) not in keep and ".building-" not in p.name:
+                p.unlink(missing_ok=True)
+        self.remove_leftovers()
+
+    def remove_leftovers(self) -> None:
+        """Files a stopped preparation left (kill -9, SIGTERM mid-build): this process's, and
+        those of processes no longer running (another `fangyi serve` may be preparing too)."""
+        from fangyi.site.open_copy import running
+
+        if self.folder.exists():
+            for p in self.folder.glob("*.building-*"):
+                pid = p.name.rsplit("-", 1)[-1]
+                if pid.isdigit() and (int(pid) == os.getpid() or not running(int(pid))):
+                    p.unlink(missing_ok=True)
+
+    def remove_all(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
