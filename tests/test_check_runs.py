@@ -105,3 +105,37 @@ def test_progress_only_on_a_terminal(demo_db_copy, capfd):
     run_checks(demo_db_copy, Settings())
     out, err = capfd.readouterr()
     assert "steps [" not in out + err
+
+
+def test_a_run_stopped_before_its_end_is_absent(demo_db_copy, monkeypatch):
+    """A run is finished only once all of it is written, GX's result included: a run stopped in
+    Great Expectations (a killed process, an error) is not the latest run for any reader, and the
+    next run removes it with its findings."""
+    from fangyi.checks import gx
+
+    conn = sqlite3.connect(demo_db_copy)
+    before = conn.execute("SELECT max(run_id), count(*) FROM check_runs").fetchone()
+    shown = conn.execute("SELECT count(*) FROM findings").fetchone()
+    conn.close()
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt("stopped during Great Expectations")
+    monkeypatch.setattr(gx, "run_suites", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run_checks(demo_db_copy, Settings(), gx=True)
+    conn = sqlite3.connect(demo_db_copy)
+    (stopped_run, finished), = conn.execute("SELECT run_id, finished_at FROM check_runs ORDER BY run_id DESC LIMIT 1")
+    assert stopped_run == before[0] + 1 and finished is None
+    assert conn.execute("SELECT max(run_id) FROM findings").fetchone() == (before[0],)
+    assert conn.execute("SELECT count(*) FROM findings").fetchone() == shown
+    conn.close()
+    monkeypatch.undo()
+    result = run_checks(demo_db_copy, Settings())
+    conn = sqlite3.connect(demo_db_copy)
+    assert conn.execute("SELECT count(*) FROM check_runs WHERE finished_at IS NULL").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM check_runs").fetchone() == (before[1] + 1,)
+    # the stopped run's findings are gone: those of its number are the new run's, once
+    assert conn.execute("SELECT count(*) FROM findings_history WHERE run_id = ?", (result.run_id,)).fetchone() == (
+        sum(result.counts.values()),)
+    assert conn.execute("SELECT max(run_id) FROM findings").fetchone() == (result.run_id,)
+    conn.close()
