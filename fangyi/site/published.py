@@ -46,15 +46,25 @@ class Prepared:
     finished_at: str | None
 
 
-def _uri(path: Path, immutable: bool = False) -> str:
-    return Path(path).resolve().as_uri() + ("?immutable=1" if immutable else "?mode=ro")
+def _uri(path: Path) -> str:
+    """How to read the database: read-only through SQLite's locking; in a folder nobody may write,
+    as immutable (nothing can change it there), unless a write was left unfinished in it."""
+    path = Path(path).resolve()
+    if os.access(path.parent, os.W_OK):
+        return path.as_uri() + "?mode=ro"
+    for left in (Path(f"{path}-journal"), Path(f"{path}-wal")):
+        if left.exists() and left.stat().st_size > 0:
+            from fangyi.db import DatabaseError
+
+            raise DatabaseError(f"{path}: a write to it was left unfinished ({left.name}) in a folder that "
+                                "cannot be written; open it once where it can be written (any fangyi "
+                                "command that writes finishes it), then serve it from here")
+    return path.as_uri() + "?immutable=1"
 
 
 def latest_run(db_path: Path) -> tuple[int, str | None]:
-    """(run_id, finished_at) of the database's latest finished check run; (0, None) when none.
-    Read-only; a database in a folder nobody may write is read as immutable (it cannot change)."""
-    immutable = not os.access(Path(db_path).resolve().parent, os.W_OK)
-    conn = sqlite3.connect(_uri(db_path, immutable), uri=True)
+    """(run_id, finished_at) of the database's latest finished check run; (0, None) when none."""
+    conn = sqlite3.connect(_uri(db_path), uri=True)
     try:
         row = conn.execute("SELECT run_id, finished_at FROM check_runs WHERE finished_at IS NOT NULL "
                            "ORDER BY run_id DESC LIMIT 1").fetchone()
@@ -111,8 +121,7 @@ class Published:
         from fangyi.site.open_copy import building
 
         tmp = building(out)
-        immutable = not os.access(self.db_path.parent, os.W_OK)
-        src = sqlite3.connect(_uri(self.db_path, immutable), uri=True)
+        src = sqlite3.connect(_uri(self.db_path), uri=True)
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
