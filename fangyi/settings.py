@@ -21,7 +21,7 @@ class Settings:
     deadline_days_after: int = 1              # report for day D due by D+1 ...
     deadline_time: dt.time = dt.time(9, 0)    # ... at 09:00
     silent_streak_min_days: int = 3
-    allowance_rate_per_shift: int = 200
+    allowance_rate_per_shift: int | float = 200
     chain_match_window_days: int = 3
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unit_aliases: dict[str, list[str]] = field(default_factory=dict)
@@ -43,18 +43,76 @@ class Settings:
 
 
 class SettingsError(ValueError):
-    pass
+    """A settings file that cannot be used: one line naming the file, the table and the key, and
+    what is expected there."""
+
+
+# The ranges of the numbers: what a district can mean, not what the code would survive.
+DAYS_AFTER = (0, 365)           # [deadline] days_after: due the same day .. a year later
+STREAK_DAYS = (2, 366)          # [silent_streak] min_days: a streak is two days or more
+RATE = (0, 100_000)             # [allowance] rate_per_shift, yuan
+WINDOW_DAYS = (0, 365)          # [coldchain] match_window_days
+DAYS_AHEAD = (0, 3660)          # [plausible] latest_days_ahead
+MAXIMUM = (0, 2**63 - 1)        # [plausible.max] <field>: SQLite's largest integer
 
 
 def _date(value, where: str) -> dt.date | None:
     if value in (None, ""):
         return None
+    if isinstance(value, dt.datetime):
+        raise SettingsError(f"{where}: {value.isoformat()} is a date and time; expected a date such as 2021-01-20")
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        raise SettingsError(f"{where}: {_shown(value)} is not a date; expected a date such as 2021-01-20 "
+                            "(or \"\" for none)")
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(value.strip())
     except ValueError as exc:
-        raise SettingsError(f"{where}: {value!r} is not an ISO date (2021-01-20)") from exc
+        raise SettingsError(f"{where}: {value!r} is not a date; expected a date such as 2021-01-20 "
+                            "(or \"\" for none)") from exc
+
+
+def _shown(value) -> str:
+    """A value as the file has it, kinds named: a list, a table, a number, a string."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _table(data: dict, key: str, where: str, within: str = "") -> dict:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        name = f"{within}.{key}" if within else key
+        raise SettingsError(f"{where}: {key} is {_shown(value)}; expected a table [{name}] of settings")
+    return value
+
+
+def _time(value, where: str) -> dt.time:
+    if isinstance(value, dt.time) and not isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.time.fromisoformat(value.strip())
+        except ValueError:
+            parsed = None
+    else:
+        parsed = None
+    if parsed is None or parsed.tzinfo is not None:
+        raise SettingsError(f"{where}: {_shown(value)} is not a time of day; expected HH:MM such as \"09:00\"")
+    return parsed
+
+
+def _words(value, where: str) -> list[str]:
+    """A string or a list of strings (header synonyms, aliases)."""
+    values = _list(value)
+    if not all(isinstance(v, str) for v in values):
+        raise SettingsError(f"{where}: {_shown(value)} is not a list of names; expected a name or a list of names, "
+                            "such as [\"a\", \"b\"]")
+    return values
 
 
 def _check_keys(table: dict, allowed: set[str], where: str) -> None:
@@ -70,78 +128,134 @@ def load(path: Path | str | None = None) -> Settings:
     path = Path(explicit) if explicit else DEFAULT_PATH
     if not path.exists():
         if explicit:
-            raise SettingsError(f"{path}: settings file not found")
+            raise SettingsError(f"{path}: settings file not found; give an existing file with --settings "
+                                "(or $FANGYI_SETTINGS), or leave it out for the defaults")
         return Settings()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: {exc}") from exc
+    data = _read(path)
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
                        "levels", "filter", "site", "plausible"}, where)
     s = Settings(source=path)
+    for name in data:                   # every setting lives in a table: [period], [deadline], ...
+        _table(data, name, where)
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
     s.period_start = _date(period.get("start"), f"{where} [period] start")
     s.period_end = _date(period.get("end"), f"{where} [period] end")
+    if s.period_start and s.period_end and s.period_start > s.period_end:
+        raise SettingsError(f"{where} [period]: start {s.period_start} is after end {s.period_end}; "
+                            "expected start on or before end")
     deadline = data.get("deadline", {})
     _check_keys(deadline, {"days_after", "time"}, f"{where} [deadline]")
-    s.deadline_days_after = int(deadline.get("days_after", s.deadline_days_after))
-    try:
-        s.deadline_time = dt.time.fromisoformat(str(deadline.get("time", "09:00")))
-    except ValueError as exc:
-        raise SettingsError(f"{where} [deadline] time: expected HH:MM") from exc
+    s.deadline_days_after = _int(deadline.get("days_after", s.deadline_days_after), f"{where} [deadline] days_after",
+                                 *DAYS_AFTER, unit="days")
+    s.deadline_time = _time(deadline.get("time", "09:00"), f"{where} [deadline] time")
     streak = data.get("silent_streak", {})
     _check_keys(streak, {"min_days"}, f"{where} [silent_streak]")
-    s.silent_streak_min_days = int(streak.get("min_days", s.silent_streak_min_days))
+    s.silent_streak_min_days = _int(streak.get("min_days", s.silent_streak_min_days),
+                                    f"{where} [silent_streak] min_days", *STREAK_DAYS, unit="days")
     allowance = data.get("allowance", {})
     _check_keys(allowance, {"rate_per_shift"}, f"{where} [allowance]")
-    s.allowance_rate_per_shift = int(allowance.get("rate_per_shift", s.allowance_rate_per_shift))
+    s.allowance_rate_per_shift = _number(allowance.get("rate_per_shift", s.allowance_rate_per_shift),
+                                         f"{where} [allowance] rate_per_shift", *RATE, unit="yuan")
     coldchain = data.get("coldchain", {})
     _check_keys(coldchain, {"match_window_days"}, f"{where} [coldchain]")
-    s.chain_match_window_days = int(coldchain.get("match_window_days", s.chain_match_window_days))
+    s.chain_match_window_days = _int(coldchain.get("match_window_days", s.chain_match_window_days),
+                                     f"{where} [coldchain] match_window_days", *WINDOW_DAYS, unit="days")
     from fangyi.ingest import kinds as registry
 
     kinds = registry.all_kinds()
     headers = data.get("headers", {})
     _check_keys(headers, set(kinds), f"{where} [headers]")
     for kind, fields in headers.items():
+        fields = _table(headers, kind, f"{where} [headers]", "headers")
         _check_keys(fields, {f.name for f in kinds[kind].fields}, f"{where} [headers.{kind}]")
-        s.header_synonyms[kind] = {f: [str(w) for w in _list(words)] for f, words in fields.items()}
+        s.header_synonyms[kind] = {f: _words(words, f"{where} [headers.{kind}] {f}") for f, words in fields.items()}
     filters = data.get("filter", {})
     _check_keys(filters, set(kinds), f"{where} [filter]")
     for kind, rules in filters.items():
-        s.row_filters[kind] = {str(col): [str(v) for v in _list(values)] for col, values in rules.items()}
+        rules = _table(filters, kind, f"{where} [filter]", "filter")
+        s.row_filters[kind] = {str(col): _kept(values, f"{where} [filter.{kind}] {col}") for col, values in rules.items()}
     site = data.get("site", {})
     _check_keys(site, {"inspector_password_hash"}, f"{where} [site]")
-    s.inspector_password_hash = str(site["inspector_password_hash"]) if site.get("inspector_password_hash") else None
+    password_hash = site.get("inspector_password_hash")
+    if password_hash is not None and not isinstance(password_hash, str):
+        raise SettingsError(f"{where} [site] inspector_password_hash: {_shown(password_hash)}; expected the hash "
+                            "as a string, \"pbkdf2_sha256$...\"")
+    s.inspector_password_hash = password_hash or None
     levels = registry.values_of("level")
     for word, level in data.get("levels", {}).items():
-        if level not in levels:
-            raise SettingsError(f"{where} [levels] {word!r}: level {level!r} is not one of {', '.join(levels)}")
+        if not isinstance(level, str) or level not in levels:
+            raise SettingsError(f"{where} [levels] {word!r}: level {_shown(level)} is not one of {', '.join(levels)}")
         s.levels[str(word)] = level
     plausible = data.get("plausible", {})
     _check_keys(plausible, {"earliest", "latest_days_ahead", "max"}, f"{where} [plausible]")
     s.plausible_earliest = _date(plausible.get("earliest"), f"{where} [plausible] earliest") or s.plausible_earliest
     s.plausible_latest_days_ahead = _int(plausible.get("latest_days_ahead", s.plausible_latest_days_ahead),
-                                         f"{where} [plausible] latest_days_ahead", minimum=0)
+                                         f"{where} [plausible] latest_days_ahead", *DAYS_AHEAD, unit="days")
     bounded = {f.name for k in kinds.values() for f in k.fields if f.maximum is not None}
     maxima = plausible.get("max", {})
     if not isinstance(maxima, dict):
         raise SettingsError(f"{where} [plausible] max: expected a table [plausible.max] of field = maximum")
     _check_keys(maxima, bounded, f"{where} [plausible.max]")
-    s.plausible_max = {str(name): _int(value, f"{where} [plausible.max] {name}", minimum=0)
+    s.plausible_max = {str(name): _int(value, f"{where} [plausible.max] {name}", *MAXIMUM)
                        for name, value in maxima.items()}
-    s.unit_aliases = {str(code): [str(a) for a in _list(names)] for code, names in data.get("aliases", {}).items()}
+    s.unit_aliases = {str(code): _words(names, f"{where} [aliases] {code!r}")
+                      for code, names in data.get("aliases", {}).items()}
     return s
 
 
-def _int(value, where: str, minimum: int | None = None) -> int:
+def _read(path: Path) -> dict:
+    """The TOML of a settings file, UTF-8 (a byte-order mark allowed, as Windows editors write)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        what = "is a folder" if path.is_dir() else f"cannot be read ({exc.strerror})"
+        raise SettingsError(f"{path}: {what}; give a readable settings file with --settings") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+                            "save it as UTF-8") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: is not valid TOML ({' '.join(str(exc).split())}); fix it (the bundled "
+                            "fangyi.toml shows every setting)") from exc
+
+
+def _expected(minimum, maximum, unit: str) -> str:
+    if maximum is None:
+        return f"expected a whole number{'' if minimum is None else f' of at least {minimum}'}"
+    return f"expected {minimum} to {maximum:,}{' ' + unit if unit else ''}"
+
+
+def _int(value, where: str, minimum: int | None = None, maximum: int | None = None, unit: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise SettingsError(f"{where}: {value!r} is not a whole number")
-    if minimum is not None and value < minimum:
-        raise SettingsError(f"{where}: {value} is below {minimum}")
+        raise SettingsError(f"{where}: {_shown(value)} is not a whole number; {_expected(minimum, maximum, unit)}")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise SettingsError(f"{where}: {value} is out of range; {_expected(minimum, maximum, unit)}")
     return value
+
+
+def _number(value, where: str, minimum: float, maximum: float, unit: str = "") -> int | float:
+    """A whole or decimal number in range (not inf, not nan); a whole one stays an int."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SettingsError(f"{where}: {_shown(value)} is not a number; {_expected(minimum, maximum, unit)}")
+    if not math.isfinite(value) or not minimum <= value <= maximum:
+        raise SettingsError(f"{where}: {value} is out of range; {_expected(minimum, maximum, unit)}")
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _kept(value, where: str) -> list[str]:
+    """The values a [filter.<kind>] column keeps: strings or whole numbers, as cells hold them."""
+    values = _list(value)
+    if not all(isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in values):
+        raise SettingsError(f"{where}: {_shown(value)} is not a list of values; expected a value or a list of "
+                            "values (text or whole numbers), such as [\"中國\"]")
+    return [str(v) for v in values]
 
 
 def _list(value) -> list:
