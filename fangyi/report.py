@@ -94,6 +94,90 @@ def inject_parameters(nb, params: dict) -> None:
     nb.cells.insert(index + 1, cell)
 
 
+def notebook_defaults(notebooks: list[Path] | None = None) -> dict[str, dict]:
+    """Per notebook file name, the values its cell tagged `parameters` assigns (literals only)."""
+    import nbformat
+
+    out = {}
+    for path in notebooks or notebook_paths():
+        nb = nbformat.read(path, as_version=4)
+        values = {}
+        for cell in nb.cells:
+            if cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", []):
+                for node in ast.parse(cell.source).body:
+                    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                        try:
+                            values[node.targets[0].id] = ast.literal_eval(node.value)
+                        except ValueError:
+                            pass
+        out[path.name] = values
+    return out
+
+
+def check_parameters(db_path: Path | str, params: dict, notebooks: list[Path] | None = None) -> dict:
+    """The parameters the notebooks will run with, checked against the database before any of
+    them runs, so that a report is refused in a line instead of failing in its third notebook:
+    the database has a check run; the week (given, or a notebook's default) is in its reporting
+    period; the trace code has receipts or sales; a unit given is a unit of the registry (by
+    code, or by a name only one unit has). Returns `params` with the week as an ISO week and a
+    unit named by name as its code; raises ReportError."""
+    from fangyi.checks.coldchain.trace import TraceError, trace_batch
+    from fangyi.keys import typed_week
+
+    db_path = Path(db_path)
+    params = dict(params)
+    latest_run(db_path)                         # ReportError without a check run
+    defaults = notebook_defaults(notebooks)
+    used = {name for values in defaults.values() for name in values}
+
+    def effective(name):
+        if params.get(name) is not None:
+            return params[name], ""
+        given = [values[name] for values in defaults.values() if values.get(name) is not None]
+        return (given[0], " (the notebook's default; give another with --" + name.replace("_", "-") + ")") \
+            if given else (None, "")
+
+    week, note = effective("week")
+    if "week" in used and week is not None:
+        iso = typed_week(week)
+        if iso is None:
+            raise ReportError(f"week {week!r}{note}: not a week; expected an ISO week such as 2021-W03")
+        conn = db.connect(db_path, readonly=True)
+        try:
+            found = conn.execute("SELECT 1 FROM calendar WHERE iso_week = ? LIMIT 1", (iso,)).fetchone()
+            start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
+        finally:
+            conn.close()
+        if not found:
+            raise ReportError(f"week {iso}{note} is outside the reporting period of {db_path} ({start} to {end})")
+        if params.get("week") is not None:
+            params["week"] = iso
+    code, note = effective("trace_code")
+    if "trace_code" in used and code is not None:
+        try:
+            trace_batch(db_path, str(code))
+        except TraceError as exc:
+            raise ReportError(f"trace code {code}{note}: {exc}") from exc
+    unit = params.get("unit_code")
+    if unit is not None and "unit_code" in used:
+        conn = db.connect(db_path, readonly=True)
+        try:
+            codes = [c for (c,) in conn.execute(
+                "SELECT unit_code FROM units_current WHERE unit_code = ?1 "
+                "UNION SELECT unit_code FROM units_current WHERE name = ?1 AND NOT EXISTS "
+                "(SELECT 1 FROM units_current WHERE unit_code = ?1)", (unit.strip(),))]
+        finally:
+            conn.close()
+        if not codes:
+            raise ReportError(f"unit {unit!r}: no unit of that code or name in {db_path}; give a unit code of its "
+                              "registry with --unit-code")
+        if len(codes) > 1:
+            raise ReportError(f"unit {unit!r}: {len(codes)} units have that name ({', '.join(codes[:5])}); "
+                              "give the unit code with --unit-code")
+        params["unit_code"] = codes[0]
+    return params
+
+
 def latest_run(db_path: Path) -> tuple[int, str]:
     from fangyi.checks.run import latest_check_run
 
