@@ -1,6 +1,11 @@
-"""The `fangyi` command: thin wrappers over the library functions."""
+"""The `fangyi` command: thin wrappers over the library functions.
+
+Every error a command line can cause ends in one line, `Error: <file>: <what is wrong and what
+to do>`, and an exit status per kind of error (EXIT below; the README's command-line section
+lists them), never in a traceback."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,21 +17,137 @@ from . import settings as settings_mod
 DEFAULT_DB = Path("db/workbench.db")
 DEFAULT_DOCS = Path("gx/data_docs")
 
-DB_OPTION = click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+# Exit statuses: 0 and 1 as they always were, then one per kind of error.
+EXIT_OK = 0
+EXIT_FINDINGS = 1     # findings at --fail-on, files that failed to load, a refusal about the data
+EXIT_USAGE = 2        # a bad option or argument, a settings file that cannot be used, a kind plug-in
+EXIT_DATABASE = 3     # the database cannot be opened or read: missing, a folder, not a (fangyi) database,
+                      # damaged, or not readable until a writer has opened it once
+EXIT_NEWER = 4        # the database was made by a newer fangyi
+EXIT_WRITE = 5        # the database or an output cannot be written: read-only place or file, full disk
+EXIT_BUSY = 6         # another process held the database longer than the wait
+EXIT_BUG = 70         # anything else: a bug in fangyi (FANGYI_DEBUG=1 shows the traceback)
+
+
+class Failure(click.ClickException):
+    """An error of the command line: `Error: message` in one line, and its exit status."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(" ".join(str(message).split()))
+        self.exit_code = exit_code
+
+
+def _remember_db(ctx: click.Context, param, value):
+    ctx.meta["fangyi.db"] = value        # named by errors SQLite raises later, mid-query
+    return value
+
+
+# A folder is not refused by click (its message spans lines): the database's checks say it in one.
+DB_OPTION = click.option("--db", "db_path", type=click.Path(path_type=Path), callback=_remember_db,
                          default=DEFAULT_DB, show_default=True, help="SQLite database file.")
 
 
-@click.group()
-@click.option("--settings", "settings_path", type=click.Path(dir_okay=False, path_type=Path),
+class _Commands(click.Group):
+    """The group: what a command raises that has a known cause becomes a Failure."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            failure = _failure(exc, ctx.meta.get("fangyi.db"))
+            if failure is None:
+                raise
+            raise failure from exc
+
+
+def _failure(exc: Exception, db_path: Path | None) -> Failure | None:
+    """The Failure an exception of a known kind is, or None."""
+    import sqlite3
+
+    if isinstance(exc, settings_mod.SettingsError):
+        return Failure(str(exc), EXIT_USAGE)
+    kinds = sys.modules.get("fangyi.ingest.kinds")
+    if kinds is not None and isinstance(exc, kinds.KindError):
+        return Failure(str(exc), EXIT_USAGE)
+    db = sys.modules.get("fangyi.db")
+    if db is None:
+        return None
+    if isinstance(exc, db.DatabaseError):
+        code = (EXIT_NEWER if isinstance(exc, db.NewerSchema) else EXIT_WRITE if isinstance(exc, db.CannotWrite)
+                else EXIT_BUSY if isinstance(exc, db.Busy) else EXIT_DATABASE)
+        return Failure(str(exc), code)
+    where = db_path or "the database"
+    if db.is_disk_full(exc):
+        return Failure(f"{where}: database or disk is full; what was being written is not (the database is as "
+                       "before); free some space and run the command again", EXIT_WRITE)
+    if isinstance(exc, sqlite3.Error) and db.is_locked(exc):
+        return Failure(f"{where}: the database stayed locked by another writer; try again when it has finished",
+                       EXIT_BUSY)
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    if isinstance(exc, sqlite3.DatabaseError) and name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")):
+        return Failure(f"{where}: is damaged ({exc}); restore it from a copy, or build it again with "
+                       "`fangyi ingest`", EXIT_DATABASE)
+    if isinstance(exc, sqlite3.DatabaseError) and name.startswith(("SQLITE_CANTOPEN", "SQLITE_IOERR")):
+        return Failure(f"{where}: cannot be read ({exc}); check the file and the disk it is on", EXIT_DATABASE)
+    if isinstance(exc, sqlite3.DatabaseError) and name.startswith("SQLITE_READONLY"):
+        return Failure(f"{where}: cannot be written ({exc}); give a --db in a folder you may write", EXIT_WRITE)
+    return None
+
+
+def _output(path: Path, what: str, folder: bool = False) -> Path:
+    """Refuse, before any work, an output that cannot be written: in a folder that is missing
+    (for a file) or read-only, a folder where a file is wanted or a file where a folder is.
+    Nothing is created here."""
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise Failure(f"{path}: is a file; give a folder for the {what}", EXIT_WRITE)
+        target = path
+        while not target.exists() and target != target.parent:     # the folder that will hold it
+            target = target.parent
+        if not target.is_dir():
+            raise Failure(f"{path}: {target} is a file, not a folder; give another {what}", EXIT_WRITE)
+    else:
+        target = path.parent
+        if path.is_dir():
+            raise Failure(f"{path}: is a folder; give a file name for the {what}", EXIT_WRITE)
+        if not target.is_dir():
+            raise Failure(f"{path}: the folder {target} does not exist; make it first or give another {what}",
+                          EXIT_WRITE)
+    if not os.access(target, os.W_OK | os.X_OK) or (not folder and path.exists() and not os.access(path, os.W_OK)):
+        raise Failure(f"{path}: cannot be written here ({target} is read-only); give another {what}", EXIT_WRITE)
+    return path
+
+
+def _written(exc: OSError, path: Path, what: str) -> Failure:
+    return Failure(f"{exc.filename or path}: the {what} could not be written ({exc.strerror or exc}); "
+                   "give another place or free some space", EXIT_WRITE)
+
+
+@click.group(cls=_Commands)
+@click.option("--settings", "settings_path", type=click.Path(path_type=Path),
               default=None, help="Settings file (default: $FANGYI_SETTINGS, else ./fangyi.toml).")
 @click.pass_context
 def cli(ctx: click.Context, settings_path: Path | None) -> None:
-    """fangyi (防疫): ingest, check and publish community epidemic-prevention records."""
+    """fangyi (防疫): ingest, check and publish community epidemic-prevention records.
+
+    Exit status: 0 done; 1 findings at --fail-on, files not loaded, or a refusal about the data;
+    2 usage or settings; 3 database cannot be opened or read; 4 database from a newer fangyi;
+    5 database or output cannot be written; 6 database busy.
+    """
+    explicit = settings_path or os.environ.get("FANGYI_SETTINGS")
+    if explicit and not Path(explicit).is_file():       # any command: a file named must be there
+        where = "--settings" if settings_path else "$FANGYI_SETTINGS"
+        what = "is a folder, not a settings file" if Path(explicit).is_dir() else "settings file not found"
+        raise Failure(f"{explicit}: {what}; give an existing file with {where}, or leave it out for the "
+                      "defaults", EXIT_USAGE)
     ctx.obj = _Settings(settings_path)
 
 
 class _Settings:
-    """The settings, read when a command first needs them (not for --help)."""
+    """The settings, read when a command first needs them (not for --help); ingest, check,
+    serve and demo read them."""
 
     def __init__(self, path: Path | None):
         self.path, self._value = path, None
@@ -36,7 +157,7 @@ class _Settings:
             try:
                 self._value = settings_mod.load(self.path)
             except settings_mod.SettingsError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise Failure(str(exc), EXIT_USAGE) from exc
         return getattr(self._value, name)
 
     def get(self):
@@ -68,16 +189,16 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
                                  param_hint="--kind")
     from fangyi.ingest.load import DiskFull
 
+    options = settings.ingest_options()
     try:
-        reports = run_ingest(db_path, paths, kind=kind, options=settings.ingest_options())
+        reports = run_ingest(db_path, paths, kind=kind, options=options)
     except DiskFull as exc:
         _print_reports(exc.reports, show_rejected)
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        raise Failure(str(exc), EXIT_WRITE) from exc
     if not reports:
         raise click.ClickException("no input files found in " + ", ".join(map(str, paths)))
     if _print_reports(reports, show_rejected):
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _print_reports(reports, show_rejected: int) -> int:
@@ -116,31 +237,34 @@ def check(settings, db_path: Path, fail_on: str, gx: bool, docs_dir: Path) -> No
 
     Example: fangyi check --db db/workbench.db --fail-on error
     """
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
+    _require_db(db_path)
     result = _run_check(settings, db_path, gx, docs_dir)
     if result.failed(fail_on):
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
+
+
+def _require_db(db_path: Path, then: str = "`fangyi ingest`") -> None:
+    """A reader's or check's database must exist (said before anything heavy is imported)."""
+    if not db_path.exists() and not db_path.is_symlink():
+        raise Failure(f"{db_path}: no such database; run {then} first (or give the database with --db)",
+                      EXIT_DATABASE)
 
 
 def _run_check(settings, db_path: Path, gx: bool, docs_dir: Path):
+    settings = settings.get()
+    if gx:
+        _output(docs_dir, "Data Docs (--docs)", folder=True)
     from fangyi.checks.run import NoDataError, run_checks
-    from fangyi.db import is_disk_full, is_locked
+    from fangyi.db import is_disk_full
 
     try:
-        result = run_checks(db_path, settings.get(), gx=gx, docs_dir=docs_dir)
+        result = run_checks(db_path, settings, gx=gx, docs_dir=docs_dir)
     except NoDataError as exc:
-        click.echo(f"Error: {db_path}: {exc}", err=True)
-        sys.exit(1)
+        raise Failure(f"{db_path}: {exc}", EXIT_FINDINGS) from exc
     except Exception as exc:
         if is_disk_full(exc):
-            click.echo(f"Error: {db_path}: database or disk is full; this check run wrote nothing "
-                       "(the database is as before); free some space and run it again", err=True)
-            sys.exit(1)
-        if is_locked(exc):
-            click.echo(f"Error: {db_path}: the database stayed locked by another writer; try again when it "
-                       "has finished", err=True)
-            sys.exit(1)
+            raise Failure(f"{db_path}: database or disk is full; this check run wrote nothing (the database is "
+                          "as before); free some space and run it again", EXIT_WRITE) from exc
         raise
     _print_check(result, db_path, docs_dir if gx else None)
     return result
@@ -178,18 +302,35 @@ def bulletin(settings, db_path: Path, week: str, out: Path | None) -> None:
 
     Example: fangyi bulletin --db db/workbench.db --week 2021-W03 --out bulletin-2021-W03.md
     """
+    iso = _week(week)
+    if out:
+        _output(out, "bulletin (--out)")
+    _require_db(db_path, "`fangyi ingest` and `fangyi check`")
     from fangyi.checks.bulletin import BulletinError, weekly_bulletin
-    from fangyi.db import DatabaseError
 
     try:
-        text = weekly_bulletin(db_path, week)
-    except (BulletinError, DatabaseError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        text = weekly_bulletin(db_path, iso)
+    except BulletinError as exc:
+        raise Failure(str(exc), EXIT_FINDINGS) from exc
     if out:
-        out.write_text(text, encoding="utf-8")
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _written(exc, out, "bulletin") from exc
         click.echo(f"wrote {out}")
     else:
         click.echo(text, nl=False)
+
+
+def _week(week: str, option: str = "--week") -> str:
+    """An ISO week as people write it (2021-W03, 2021年第3周, a day of it), or a usage error."""
+    from fangyi.keys import typed_week
+
+    iso = typed_week(week)
+    if iso is None:
+        raise Failure(f"{option} {week!r}: not a week; expected an ISO week such as 2021-W03 or 2021年第3周, "
+                      "or a day of it", EXIT_USAGE)
+    return iso
 
 
 @cli.command()
@@ -215,11 +356,13 @@ def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer:
 
     Example: fangyi trace --from-merchant LA-A01 --db db/workbench.db
     """
-    from fangyi.db import DatabaseError
-    from fangyi.checks.coldchain.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
-
     if not trace_code and not merchant_id and not buyer:
         raise click.UsageError("give a TRACE_CODE, --from-merchant ID or --from-buyer TEXT")
+    if xlsx:
+        _output(xlsx, "spreadsheet (--xlsx)")
+    _require_db(db_path, "`fangyi ingest` and `fangyi check`")
+    from fangyi.checks.coldchain.trace import TraceError, trace_back, trace_batch, trace_rows, write_xlsx
+
     try:
         if merchant_id or buyer:
             paths = trace_back(db_path, merchant_id=merchant_id, buyer=buyer, trace_code=trace_code)
@@ -230,10 +373,14 @@ def trace(trace_code: str | None, db_path: Path, merchant_id: str | None, buyer:
             result = trace_batch(db_path, trace_code)
             click.echo(result.text(), nl=False)
             rows = result.rows
-    except (TraceError, DatabaseError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except TraceError as exc:
+        raise Failure(str(exc), EXIT_FINDINGS) from exc
     if xlsx:
-        click.echo(f"wrote {write_xlsx(rows, xlsx)} ({len(rows)} receipts and sales)")
+        try:
+            written = write_xlsx(rows, xlsx)
+        except OSError as exc:
+            raise _written(exc, xlsx, "spreadsheet") from exc
+        click.echo(f"wrote {written} ({len(rows)} receipts and sales)")
 
 
 @cli.command()
@@ -252,7 +399,11 @@ def template(kind: str, out: Path) -> None:
     if kind not in registry.all_kinds():
         raise click.BadParameter(f"unknown kind {kind!r}; known: {', '.join(registry.all_kinds())}",
                                  param_hint="KIND")
-    click.echo(f"wrote {write_template(kind, out)}")
+    _output(out, "form (OUT)")
+    try:
+        click.echo(f"wrote {write_template(kind, out)}")
+    except OSError as exc:
+        raise _written(exc, out, "form") from exc
 
 
 @cli.command()
@@ -265,14 +416,16 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
 
     Example: fangyi serve --db db/workbench.db --port 8001
     """
-    import os
+    password_hash = settings.inspector_password_hash
+    _require_db(db_path)
+    from fangyi import db
+
+    db.connect(db_path, readonly=True).close()      # what cannot be served is said now, in a line
 
     from .site.serve import PASSWORD_ENV, serve as run_serve
 
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` first")
-    if settings.inspector_password_hash and not os.environ.get(PASSWORD_ENV):
-        os.environ[PASSWORD_ENV] = settings.inspector_password_hash
+    if password_hash and not os.environ.get(PASSWORD_ENV):
+        os.environ[PASSWORD_ENV] = password_hash
     sys.exit(run_serve(db_path, port=port, host=host))
 
 
@@ -288,20 +441,29 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
 
     Example: fangyi demo --db db/workbench.db --port 8001
     """
+    options = settings.ingest_options()
+    from fangyi import db
     from fangyi.ingest.load import ingest as run_ingest
 
     from . import demo as demo_mod
     from .site.serve import serve as run_serve
 
+    if db_path.is_dir():
+        raise db.CannotOpen(f"{db_path}: is a folder, not a database file; give the database file with --db")
     foreign = _not_made_by_demo(db_path, out)
     if foreign:
-        raise click.ClickException(f"{db_path} {foreign}: the demo will not replace it; "
-                                   "choose another --db or remove that file yourself")
-    manifest = demo_mod.generate(out)
-    click.echo(f"demo data: {len(manifest['files'])} files in {out}")
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(db_path) + suffix).unlink(missing_ok=True)
-    reports = run_ingest(db_path, [out], options=settings.ingest_options())
+        raise Failure(f"{db_path} {foreign}: the demo will not replace it; choose another --db or remove that "
+                      "file yourself", EXIT_FINDINGS)
+    db.check_writable(db_path)
+    _output(out, "demo data (--out)", folder=True)
+    try:
+        manifest = demo_mod.generate(out)
+        click.echo(f"demo data: {len(manifest['files'])} files in {out}")
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(str(db_path) + suffix).unlink(missing_ok=True)
+    except OSError as exc:
+        raise _written(exc, out, "demo data") from exc
+    reports = run_ingest(db_path, [out], options=options)
     if _print_reports(reports, 3):
         raise click.ClickException("the demo data did not ingest cleanly")
     _run_check(settings, db_path, True, DEFAULT_DOCS)
@@ -327,20 +489,29 @@ def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | Non
 
     Example: fangyi report --db db/workbench.db --out report --week 2021-W04
     """
+    params = {"week": _week(week) if week is not None else None, "trace_code": trace_code, "unit_code": unit_code}
+    for option, value in (("--trace-code", trace_code), ("--unit-code", unit_code)):
+        if value is not None and not value.strip():
+            raise Failure(f"{option}: empty; give a code, or leave the option out for the notebook's default",
+                          EXIT_USAGE)
+    _require_db(db_path, "`fangyi ingest` and `fangyi check`")
+    _output(out_dir, "report (--out)", folder=True)
+    from fangyi.report import ReportError, build_report, check_parameters
+
+    try:
+        params = check_parameters(db_path, params)          # before any notebook runs
+    except ReportError as exc:
+        raise Failure(str(exc), EXIT_FINDINGS) from exc
     from nbclient.exceptions import CellExecutionError
 
-    from fangyi.db import DatabaseError
-    from fangyi.report import ReportError, build_report
-
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path}: no such database; run `fangyi ingest` and `fangyi check` first")
-    params = {"week": week, "trace_code": trace_code, "unit_code": unit_code}
     try:
         result = build_report(db_path, out_dir, params)
-    except (ReportError, DatabaseError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except ReportError as exc:
+        raise Failure(str(exc), EXIT_FINDINGS) from exc
     except CellExecutionError as exc:              # nbclient names the cell and the error
         raise click.ClickException(f"a notebook cell failed:\n{exc}") from exc
+    except OSError as exc:
+        raise _written(exc, out_dir, "report") from exc
     click.echo(f"check run {result.run_id}, data SHA-256 {result.data_sha256}")
     for nb in result.notebooks:
         click.echo(f"wrote {nb.html}")
@@ -350,15 +521,17 @@ def _not_made_by_demo(db_path: Path, out: Path) -> str | None:
     """Why db_path is not a database the demo made from `out` (None if it is, or is absent)."""
     import sqlite3
 
+    from fangyi import db
+
     if not db_path.exists():
         return None
     try:
-        conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = db.peek(db_path)
         try:
             paths = [p for (p,) in conn.execute("SELECT path FROM source_files")]
         finally:
             conn.close()
-    except sqlite3.Error:
+    except (sqlite3.Error, db.NotADatabase):
         return "is not a fangyi database"
     root = out.resolve()
     others = [p for p in paths if not Path(p).resolve().is_relative_to(root)]
@@ -366,16 +539,21 @@ def _not_made_by_demo(db_path: Path, out: Path) -> str | None:
 
 
 def main() -> None:
-    """The console script: the commands, and a kind plug-in that cannot be loaded reported in a
-    line, not a traceback."""
+    """The console script: the commands, a kind plug-in that cannot be loaded reported in a
+    line, and anything unforeseen in a line too (a bug: FANGYI_DEBUG=1 shows its traceback)."""
     try:
         cli()
     except Exception as exc:
-        kinds = sys.modules.get("fangyi.ingest.kinds")      # not imported for --help: nothing heavy
-        if kinds is None or not isinstance(exc, kinds.KindError):
+        failure = _failure(exc, None)
+        if failure is not None:
+            failure.show()
+            sys.exit(failure.exit_code)
+        if os.environ.get("FANGYI_DEBUG"):
             raise
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(2)
+        what = " ".join(str(exc).split())[:300]
+        click.echo(f"Error: unexpected {type(exc).__name__}: {what}; this is a bug in fangyi, please report it "
+                   "(run again with FANGYI_DEBUG=1 for the details)", err=True)
+        sys.exit(EXIT_BUG)
 
 
 if __name__ == "__main__":

@@ -64,9 +64,10 @@ def test_bulletin_lists_the_streak_in_its_week(checked_db_copy, demo_data):
 
 
 def test_bulletin_rejects_bad_weeks(checked_db_copy):
-    for week, why in (("2021-3", "expected an ISO week"), ("2021-W30", "outside the reporting period")):
+    """A week that cannot be read is a usage error (2); one outside the period, a refusal (1)."""
+    for week, why, code in (("2021-3", "expected an ISO week", 2), ("2021-W30", "outside the reporting period", 1)):
         result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", week])
-        assert result.exit_code == 1 and why in result.output
+        assert result.exit_code == code and why in result.output
 
 
 def test_bulletin_heading_names_the_week_and_its_days(checked_db_copy):

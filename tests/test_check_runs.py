@@ -64,7 +64,7 @@ def test_each_run_replaces_findings_and_keeps_history(demo_db_copy):
 
 def test_missing_database(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1 and "no such database" in result.output
+    assert result.exit_code == 3 and "no such database" in result.output
 
 
 def test_check_does_not_import_gx_without_gx(demo_db_copy):

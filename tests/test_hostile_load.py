@@ -161,7 +161,7 @@ def test_full_disk_stops_the_run_with_one_line_and_a_consistent_database(tmp_pat
     before = table_counts(units_db)
     _cap_pages(monkeypatch, 40)
     result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(folder)])
-    assert result.exit_code == 1
+    assert result.exit_code == 5                              # cannot write (README, exit status)
     assert "Traceback" not in result.output and "cannot rollback" not in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "database or disk is full while loading" in errors[0] and "b.csv" in errors[0]
@@ -188,7 +188,7 @@ def test_enospc_while_writing_stops_the_run(tmp_path, units_db, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
     monkeypatch.setattr(load.ContentHash, "add", no_space)
     result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
-    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.exit_code == 5 and "Traceback" not in result.output
     assert "Error: " in result.output and "database or disk is full while loading" in result.output
     assert table_counts(units_db) == before
 
@@ -205,7 +205,7 @@ def test_full_disk_during_a_check_run(checked_db_copy, monkeypatch):
         return conn
     monkeypatch.setattr(db, "connect", capped)
     result = CliRunner().invoke(cli, ["check", "--db", str(checked_db_copy), "--no-gx"])
-    assert result.exit_code == 1, result.output
+    assert result.exit_code == 5, result.output
     assert "database or disk is full" in result.output and "cannot rollback" not in result.output
     assert not isinstance(result.exception, sqlite3.Error)
     assert table_counts(checked_db_copy) == before
@@ -405,7 +405,7 @@ def test_plausible_settings(tmp_path, units_db):
     assert sorted(rejected) == [3, 4]
     settings.write_text('[plausible.max]\nnew_cases = 5\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["--settings", str(settings), "ingest", "--db", str(units_db), str(path)])
-    assert result.exit_code == 1 and "[plausible.max]: unknown setting(s) new_cases" in result.output
+    assert result.exit_code == 2 and "[plausible.max]: unknown setting(s) new_cases" in result.output
 
 
 def test_a_date_from_the_sheet_name_is_judged_too(tmp_path, units_db):

@@ -159,7 +159,7 @@ def test_report_command_needs_a_check_run(tmp_path):
     from fangyi.cli import cli
 
     result = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db"), "--out", str(tmp_path / "r")])
-    assert result.exit_code == 1 and "no such database" in result.output
+    assert result.exit_code == 3 and "no such database" in result.output
 
 
 def test_html_report_renders_its_charts_offline_in_chromium(report, chromium):
