@@ -80,3 +80,60 @@ def test_inspector_password_hash_from_settings(tmp_path):
     path.write_text('[site]\npassword = "x"\n', encoding="utf-8")
     with pytest.raises(settings.SettingsError, match=r"\[site\].*unknown setting"):
         settings.load(path)
+
+
+@pytest.mark.parametrize("text,where,expected", [
+    ('[deadline]\ndays_after = "abc"\n', "[deadline] days_after", "expected 0 to 365 days"),
+    ("[deadline]\ndays_after = -400\n", "[deadline] days_after", "expected 0 to 365 days"),
+    ("[deadline]\ndays_after = 1.5\n", "[deadline] days_after", "whole number"),
+    ("[deadline]\ntime = 9\n", "[deadline] time", "HH:MM"),
+    ("[silent_streak]\nmin_days = [3]\n", "[silent_streak] min_days", "expected 2 to 366 days"),
+    ("[allowance]\nrate_per_shift = 1e400\n", "[allowance] rate_per_shift", "expected 0 to 100,000 yuan"),
+    ("[allowance]\nrate_per_shift = nan\n", "[allowance] rate_per_shift", "expected 0 to 100,000 yuan"),
+    ('[allowance]\nrate_per_shift = "200"\n', "[allowance] rate_per_shift", "not a number"),
+    ("[coldchain]\nmatch_window_days = true\n", "[coldchain] match_window_days", "whole number"),
+    ('[period]\nstart = "2021-02-30"\n', "[period] start", "a date such as 2021-01-20"),
+    ("[period]\nend = 20210101\n", "[period] end", "a date such as 2021-01-20"),
+    ("[period]\nstart = 2021-01-01T08:00:00\n", "[period] start", "a date and time"),
+    ('[period]\nstart = "2021-02-01"\nend = "2021-01-01"\n', "[period]", "start on or before end"),
+    ('[plausible]\nearliest = ["2019-12-01"]\n', "[plausible] earliest", "a date such as"),
+    ("[plausible]\nlatest_days_ahead = 100000\n", "[plausible] latest_days_ahead", "expected 0 to 3,660 days"),
+    ("[plausible.max]\ntests_done = 1e30\n", "[plausible.max] tests_done", "whole number"),
+    ("[headers.daily]\nunit = [1, 2]\n", "[headers.daily] unit", "a name or a list of names"),
+    ('[headers]\ndaily = "x"\n', "[headers]", "a table [headers.daily]"),
+    ('[aliases]\n"440199001001" = {name = "x"}\n', "[aliases] '440199001001'", "a name or a list of names"),
+    ('[filter.daily]\n"國家" = [1.5]\n', "[filter.daily] 國家", "a value or a list of values"),
+    ('[levels]\n"片區" = ["community"]\n', "[levels] '片區'", "is not one of"),
+    ("[site]\ninspector_password_hash = 3\n", "[site] inspector_password_hash", "as a string"),
+    ("deadline = 3\n", ": deadline is 3", "a table [deadline]"),
+])
+def test_a_value_of_the_wrong_type_or_range_names_file_table_key_and_what_is_expected(tmp_path, text, where,
+                                                                                      expected):
+    path = tmp_path / "s.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(settings.SettingsError) as raised:
+        settings.load(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}") and where in message and expected in message, message
+    assert "\n" not in message
+
+
+def test_a_settings_file_not_utf8_or_not_toml(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_bytes('[aliases]\n"440199001001" = ["柳岸居委"]\n'.encode("gbk"))
+    with pytest.raises(settings.SettingsError, match=r"is not UTF-8 text .*; save it as UTF-8"):
+        settings.load(path)
+    path.write_text("[deadline\n", encoding="utf-8")
+    with pytest.raises(settings.SettingsError, match=r"is not valid TOML \(.*line 1"):
+        settings.load(path)
+    path.write_text("\ufeff[deadline]\ndays_after = 2\n", encoding="utf-8")       # as Notepad saves it
+    assert settings.load(path).deadline_days_after == 2
+
+
+def test_a_decimal_allowance_rate_is_kept(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("[allowance]\nrate_per_shift = 87.5\n", encoding="utf-8")
+    assert settings.load(path).allowance_rate_per_shift == 87.5
+    path.write_text("[allowance]\nrate_per_shift = 200.0\n", encoding="utf-8")
+    rate = settings.load(path).allowance_rate_per_shift
+    assert rate == 200 and type(rate) is int
