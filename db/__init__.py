@@ -243,8 +243,8 @@ def _check_file(path: Path, reading: bool) -> None:
 
 def check_writable(path: Path) -> None:
     """Raise CannotOpen or CannotWrite (NotADatabase for a file that is not one) unless a writer
-    could write the database at `path`, before anything is written. A writer needs the file and its folder writable (SQLite writes the -wal and -shm, or a
-    rollback journal, beside the database)."""
+    could write the database at `path`, before anything is written. A writer needs the file and
+    its folder writable (SQLite writes the -wal and -shm, or a rollback journal, beside it)."""
     import errno
     import os
 

@@ -105,7 +105,8 @@ def notebook_defaults(notebooks: list[Path] | None = None) -> dict[str, dict]:
         for cell in nb.cells:
             if cell.cell_type == "code" and PARAMETERS_TAG in cell.metadata.get("tags", []):
                 for node in ast.parse(cell.source).body:
-                    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                            and isinstance(node.targets[0], ast.Name)):
                         try:
                             values[node.targets[0].id] = ast.literal_eval(node.value)
                         except ValueError:

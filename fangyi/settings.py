@@ -175,7 +175,8 @@ def load(path: Path | str | None = None) -> Settings:
     _check_keys(filters, set(kinds), f"{where} [filter]")
     for kind, rules in filters.items():
         rules = _table(filters, kind, f"{where} [filter]", "filter")
-        s.row_filters[kind] = {str(col): _kept(values, f"{where} [filter.{kind}] {col}") for col, values in rules.items()}
+        s.row_filters[kind] = {str(col): _kept(values, f"{where} [filter.{kind}] {col}")
+                               for col, values in rules.items()}
     site = data.get("site", {})
     _check_keys(site, {"inspector_password_hash"}, f"{where} [site]")
     password_hash = site.get("inspector_password_hash")
