@@ -30,7 +30,8 @@ def database_path() -> Path:
 
 
 def connect(path: Path | str | None = None):
-    """The database opened read-only (stdlib sqlite3): a notebook never changes it."""
+    """The database opened read-only (stdlib sqlite3): a notebook never changes it. It works
+    where nothing can be written too (a read-only folder or archive: see fangyi.db.connect)."""
     return db.connect(path or database_path(), readonly=True)
 
 

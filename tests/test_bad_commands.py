@@ -292,7 +292,7 @@ def _one_line(done, code, *words):
 def test_readers_work_where_nothing_can_be_written(checked_db, read_only_place, tmp_path, units_csv):
     """A checked database left in WAL mode, copied to a read-only folder (0555, the file 0444,
     and really read-only: see tests/read_only.py): bulletin, trace, the notebooks' connection
-    and db.connect(readonly=True) read it; the writers say in a line that they cannot write."""
+    db.connect(readonly=True) and report.check_parameters read it; the writers say in a line that they cannot write."""
     path = read_only_place / "workbench.db"
     shutil.copy(checked_db, path)
     assert _read(checked_db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -303,15 +303,16 @@ def test_readers_work_where_nothing_can_be_written(checked_db, read_only_place, 
     _ok(done, f"Weekly bulletin {WEEK}", "## 街鎮排名")
     done = read_only.run(read_only_place, ["fangyi", "trace", TRACE_CODE, "--db", str(path)], tmp_path)
     _ok(done, f"追溯碼 {TRACE_CODE}", "Totals:")
-    code = ("from fangyi import db, notebook\n"
+    code = ("from fangyi import db, notebook, report\n"
             "conn = notebook.connect()\n"
             "print(conn.execute('SELECT count(*) FROM findings').fetchone()[0])\n"
             "print(db.connect(notebook.database_path(), readonly=True).execute("
-            "'SELECT count(*) FROM check_runs').fetchone()[0])\n")
+            "'SELECT count(*) FROM check_runs').fetchone()[0])\n"
+            "print(report.check_parameters(notebook.database_path(), {'week': '2021年第3周'})['week'])\n")
     done = read_only.run(read_only_place, [sys.executable, "-c", code], tmp_path, env={"FANGYI_DB": str(path)})
     findings, runs = _read(checked_db).execute(
         "SELECT (SELECT count(*) FROM findings), (SELECT count(*) FROM check_runs)").fetchone()
-    _ok(done, f"{findings}\n{runs}\n")
+    _ok(done, f"{findings}\n{runs}\n{WEEK}\n")
 
     for argv in (["fangyi", "ingest", "--db", str(path), str(units_csv)],
                  ["fangyi", "check", "--db", str(path), "--no-gx"],
