@@ -291,8 +291,9 @@ def _one_line(done, code, *words):
 
 def test_readers_work_where_nothing_can_be_written(checked_db, read_only_place, tmp_path, units_csv):
     """A checked database left in WAL mode, copied to a read-only folder (0555, the file 0444,
-    and really read-only: see tests/read_only.py): bulletin, trace, the notebooks' connection
-    db.connect(readonly=True) and report.check_parameters read it; the writers say in a line that they cannot write."""
+    and really read-only: see tests/read_only.py): bulletin, trace, the notebooks' connection,
+    db.connect(readonly=True) and report.check_parameters read it; the writers say in a line
+    that they cannot write."""
     path = read_only_place / "workbench.db"
     shutil.copy(checked_db, path)
     assert _read(checked_db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
