@@ -137,14 +137,26 @@ def unseal(folder: Path) -> None:
             path.chmod(0o644)
 
 
-def run(folder: Path, argv: list[str], cwd: Path, env: dict | None = None, timeout: float = 300):
-    """Run argv (its first item `fangyi` means the console script) with `folder` read-only. As
-    nobody (`setpriv`) the command runs in /tmp: give it absolute paths."""
+def command(folder: Path, argv: list[str], cwd: Path, env: dict | None = None) -> tuple[list[str], Path, dict]:
+    """(argv, cwd, env) that run argv (its first item `fangyi` means the console script) with
+    `folder` read-only. As nobody (`setpriv`) the command runs in /tmp: give it absolute paths."""
     name = require()
     argv = [FANGYI if argv[0] == "fangyi" else argv[0], *argv[1:]]
     if name in ("unshare", "unshare-user"):
         argv = [*_unshare_prefix(name == "unshare-user"), str(folder), *argv]
     elif name == "setpriv":
         argv, cwd = [*_setpriv_prefix(), *argv], Path("/tmp")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    return argv, cwd, {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+
+
+def run(folder: Path, argv: list[str], cwd: Path, env: dict | None = None, timeout: float = 300):
+    """Run argv to its end with `folder` read-only (see command())."""
+    argv, cwd, env = command(folder, argv, cwd, env)
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def start(folder: Path, argv: list[str], cwd: Path, env: dict | None = None) -> subprocess.Popen:
+    """Start argv with `folder` read-only (see command()), in a session of its own."""
+    argv, cwd, env = command(folder, argv, cwd, env)
+    return subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)

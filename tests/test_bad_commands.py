@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import tempfile
 import sqlite3
 import subprocess
 import sys
@@ -414,3 +415,56 @@ def test_the_console_script_says_an_unforeseen_error_in_a_line(monkeypatch, caps
     err = capsys.readouterr().err
     assert stopped.value.code == EXIT_BUG and err.count("\n") == 1
     assert err.startswith("Error: unexpected RuntimeError: something unforeseen; this is a bug in fangyi")
+
+
+def test_serve_where_nothing_can_be_written(checked_db, read_only_place, tmp_path):
+    """`fangyi serve` on a checked database in a read-only folder: it reads it as immutable, makes
+    the run's snapshot and open copy in a temporary folder of its own, serves both, and on SIGTERM
+    removes that folder; the read-only folder is left as it was."""
+    import json
+    import os
+    import signal
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conftest import free_port
+
+    path = read_only_place / "workbench.db"
+    shutil.copy(checked_db, path)
+    read_only.seal(read_only_place)
+    before = sorted(p.name for p in read_only_place.iterdir())
+    temp = Path(tempfile.mkdtemp(prefix="fangyi-serve-tmp-", dir="/tmp"))
+    temp.chmod(0o777)                          # also for the user nobody (read_only's setpriv)
+    port = free_port()
+    proc = read_only.start(read_only_place, ["fangyi", "serve", "--db", str(path), "--port", str(port)], tmp_path,
+                           env={"TMPDIR": str(temp)})
+
+    def get(url):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=10) as resp:
+                return resp.status, resp.read()
+        except urllib.error.HTTPError as e:
+            return e.code, b""
+        except OSError:
+            return None, b""
+
+    try:
+        deadline = time.monotonic() + 60
+        while get("/workbench_open.json")[0] != 200:
+            assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.monotonic() < deadline, "not served within 60 s"
+            time.sleep(0.3)
+        status, body = get("/workbench_open/findings.json?_shape=objects&check_id=missing_report")
+        assert status == 200 and json.loads(body)["rows"]
+        assert get("/")[0] == 200
+        assert any(temp.iterdir())                 # the run's files: in its temporary folder
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+        code = proc.wait(30)
+    output = proc.stdout.read().decode()
+    assert code == 128 + signal.SIGTERM and "Traceback" not in output, output
+    assert list(temp.iterdir()) == []
+    temp.rmdir()
+    assert sorted(p.name for p in read_only_place.iterdir()) == before

@@ -46,25 +46,13 @@ class Prepared:
     finished_at: str | None
 
 
-def _uri(path: Path) -> str:
-    """How to read the database: read-only through SQLite's locking; in a folder nobody may write,
-    as immutable (nothing can change it there), unless a write was left unfinished in it."""
-    path = Path(path).resolve()
-    if os.access(path.parent, os.W_OK):
-        return path.as_uri() + "?mode=ro"
-    for left in (Path(f"{path}-journal"), Path(f"{path}-wal")):
-        if left.exists() and left.stat().st_size > 0:
-            from fangyi.db import DatabaseError
-
-            raise DatabaseError(f"{path}: a write to it was left unfinished ({left.name}) in a folder that "
-                                "cannot be written; open it once where it can be written (any fangyi "
-                                "command that writes finishes it), then serve it from here")
-    return path.as_uri() + "?immutable=1"
-
-
 def latest_run(db_path: Path) -> tuple[int, str | None]:
-    """(run_id, finished_at) of the database's latest finished check run; (0, None) when none."""
-    conn = sqlite3.connect(_uri(db_path), uri=True)
+    """(run_id, finished_at) of the database's latest finished check run; (0, None) when none.
+    Read as every reader reads (fangyi.db.connect(readonly=True): where nothing can be written,
+    as immutable, or a one-line refusal)."""
+    from fangyi import db
+
+    conn = db.connect(db_path, readonly=True)
     try:
         row = conn.execute("SELECT run_id, finished_at FROM check_runs WHERE finished_at IS NOT NULL "
                            "ORDER BY run_id DESC LIMIT 1").fetchone()
@@ -121,7 +109,9 @@ class Published:
         from fangyi.site.open_copy import building
 
         tmp = building(out)
-        src = sqlite3.connect(_uri(self.db_path), uri=True)
+        from fangyi import db
+
+        src = db.connect(self.db_path, readonly=True)
         dst = sqlite3.connect(tmp)
         try:
             src.backup(dst)
