@@ -166,12 +166,12 @@ async def _idle(client: httpx.AsyncClient, idle_url: str, limit: float = 300) ->
 
 
 def login(port: int, password: str, username: str = "inspector") -> dict[str, str]:
-    """The cookies of a logged-in inspector (datasette-auth-passwords' /-/login form)."""
+    """The cookies of a logged-in inspector (fangyi.site.login's /-/login form)."""
     with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S) as client:
         client.get("/-/login")
         token = client.cookies.get("ds_csrftoken")
         resp = client.post("/-/login", data={"username": username, "password": password, "csrftoken": token})
-        if "ds_actor" not in client.cookies:
+        if "fy_session" not in client.cookies:
             raise RuntimeError(f"login failed: {resp.status_code}")
         return dict(client.cookies)
 

@@ -426,6 +426,9 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
 
     if password_hash and not os.environ.get(PASSWORD_ENV):
         os.environ[PASSWORD_ENV] = password_hash
+    from .site.login import environ as login_environ
+
+    os.environ.update(login_environ(settings))      # [site] login_max_failures, ...
     sys.exit(run_serve(db_path, port=port, host=host))
 
 

@@ -28,6 +28,9 @@ class Settings:
     levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
     row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # kind -> column -> values kept
     inspector_password_hash: str | None = None  # for `fangyi serve`; $FANGYI_INSPECTOR_PASSWORD_HASH wins
+    login_max_failures: int = 5        # failed logins (per account, per address) before the lockout
+    login_lockout_minutes: int = 15    # how long a lockout lasts
+    session_hours: int = 8             # how long a login lasts
     plausible_earliest: dt.date = dt.date(2019, 12, 1)   # no record dated before this
     plausible_latest_days_ahead: int = 1                 # ... nor after today + this many days
     plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
@@ -178,12 +181,17 @@ def load(path: Path | str | None = None) -> Settings:
         s.row_filters[kind] = {str(col): _kept(values, f"{where} [filter.{kind}] {col}")
                                for col, values in rules.items()}
     site = data.get("site", {})
-    _check_keys(site, {"inspector_password_hash"}, f"{where} [site]")
+    _check_keys(site, {"inspector_password_hash", "login_max_failures", "login_lockout_minutes", "session_hours"},
+                f"{where} [site]")
     password_hash = site.get("inspector_password_hash")
     if password_hash is not None and not isinstance(password_hash, str):
         raise SettingsError(f"{where} [site] inspector_password_hash: {_shown(password_hash)}; expected the hash "
                             "as a string, \"pbkdf2_sha256$...\"")
     s.inspector_password_hash = password_hash or None
+    for name, (low, high, unit) in {"login_max_failures": (1, 1000, "failures"),
+                                    "login_lockout_minutes": (1, 1440, "minutes"),
+                                    "session_hours": (1, 720, "hours")}.items():
+        setattr(s, name, _int(site.get(name, getattr(s, name)), f"{where} [site] {name}", low, high, unit=unit))
     levels = registry.values_of("level")
     for word, level in data.get("levels", {}).items():
         if not isinstance(level, str) or level not in levels:

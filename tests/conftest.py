@@ -238,10 +238,11 @@ def run_site(db_path: Path | str, fn, **options):
 
 
 def inspector_cookies(ds) -> dict:
-    """The cookies of the logged-in inspector on the site ds: `ds.client.get(url, cookies=...)`."""
-    from fangyi.site.actors import INSPECTOR_ID
+    """The cookies of the logged-in inspector on the site ds: `ds.client.get(url, cookies=...)`
+    (a session opened as the login page opens one; tests/test_login.py logs in through the page)."""
+    from fangyi.site import login
 
-    return {"ds_actor": ds.sign({"a": {"id": INSPECTOR_ID}}, "actor")}
+    return {login.SESSION_COOKIE: login.open_session(ds)}
 
 
 def visible_text(url: str, status: int, body: bytes) -> str:

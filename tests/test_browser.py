@@ -81,6 +81,10 @@ def test_inspector_in_a_real_browser(server, browser):
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form input[type=submit], form button[type=submit]").click()
     _wait(browser, lambda d: "login" not in d.current_url)
+    # the session cookie: out of the page's scripts' reach, never sent from another site
+    cookie = browser.get_cookie("fy_session")
+    assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"], cookie
+    assert "fy_session" not in browser.execute_script("return document.cookie")
 
     # the home page: the day's missed units, with whom to call
     browser.get(base + "/")

@@ -2,7 +2,8 @@
 
 Both databases are immutable while served, so a page is the same every time it is asked for by
 the same visitor. The first request runs its queries; the same URL again, by the same actor
-(anonymous, or the inspector with the same CSRF cookie), is answered from memory,
+(anonymous, or the inspector of a live session, fangyi.site.login, with the same CSRF cookie),
+is answered from memory,
 gzip-compressed (once, when it is first asked for again) for a client that accepts it. Only
 GET/HEAD 200 responses without Set-Cookie, below CACHE_ITEM_BYTES, of the home page and the
 database pages are kept; at most CACHE_BYTES in all, least recently used first out; an entry
@@ -24,8 +25,9 @@ class ResponseCache:
         self.size = 0
 
     def _key(self, scope):
-        from datasette.actor_auth_cookie import actor_from_request
         from datasette.utils.asgi import Request
+
+        from fangyi.site.login import actor_of
 
         if scope.get("type") != "http" or scope.get("method") not in ("GET", "HEAD"):
             return None
@@ -42,7 +44,7 @@ class ResponseCache:
         if b"authorization" in headers:
             return None
         request = Request(scope, None)
-        actor = actor_from_request(self.datasette, request)
+        actor = actor_of(self.datasette, request)         # a live session's, else anonymous
         return (path, query, scope.get("method"), repr(sorted(actor.items())) if actor else "",
                 request.cookies.get("ds_csrftoken", ""),
                 tuple((name, db.path) for name, db in self.datasette.databases.items()))   # a new run: new files

@@ -25,6 +25,8 @@ def safe_text(value):
 EXPORT_ROWS = 100_000
 
 
+
+
 async def _all_rows(datasette, request, columns, rows, data):
     """Every row of a table result (following _next) or of a canned query (run again without
     Datasette's page limit when it cut the result short), at most EXPORT_ROWS; the rows of SQL
@@ -40,9 +42,10 @@ async def _all_rows(datasette, request, columns, rows, data):
     next_token = data.get("next") if isinstance(data, dict) else None
     if not next_token or request is None:
         return rows
-    cookies = {}
-    if request.actor:
-        cookies["ds_actor"] = datasette.sign({"a": request.actor}, "actor")
+    from fangyi.site.login import SESSION_COOKIE
+
+    # the pages after the first are asked for with the visitor's own session, if any
+    cookies = {SESSION_COOKIE: request.cookies[SESSION_COOKIE]} if request.cookies.get(SESSION_COOKIE) else {}
     path = request.path.rsplit(".", 1)[0] + ".json"
     args = [(k, v) for k in request.args.keys() for v in request.args.getlist(k)
             if k not in ("_next", "_size", "_shape", "_labels", "_nocount", "_nofacet")]

@@ -5,14 +5,22 @@ only, each handing over to the module that does the work.
 - register_output_renderer: `.xlsx` and `.csvbom` (fangyi.site.exports).
 - extra_template_vars: which database is which, whether the inspector is logged in
   (fangyi.site.actors), and the home page's variables (fangyi.site.home).
-- asgi_wrapper: the response cache (fangyi.site.cache), around the marker of table and view
-  pages, whose queries the served databases put in a total order (fangyi.site.paging).
-- register_routes: every canned query's HTML page (fangyi.site.query_page)."""
+- asgi_wrapper: the gate in front of everything (fangyi.site.surface: methods, cookies), then the response cache (fangyi.site.cache), around the marker of table
+  and view pages, whose queries the served databases put in a total order (fangyi.site.paging).
+- register_routes: every canned query's HTML page (fangyi.site.query_page); the login and
+  logout pages (fangyi.site.login).
+- actor_from_request, skip_csrf, forbidden, menu_links: the inspector's session, the login
+  pages' own CSRF check, the Chinese forbidden page, the login and logout links
+  (fangyi.site.login).
+
+datasette-auth-passwords stays installed for its hash_password and verify_password, but its
+hooks are switched off (at the end of this module): fangyi.site.login replaces its login page,
+and its password tool and HTTP Basic login had no throttling."""
 from __future__ import annotations
 
 from datasette import hookimpl
 
-from fangyi.site import query_page
+from fangyi.site import login, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import render_csvbom, render_xlsx
@@ -58,11 +66,44 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        return ResponseCache(PageMarker(app), datasette)
+        return surface.Gate(ResponseCache(PageMarker(app), datasette), datasette)
     return wrap
 
 
 @hookimpl
 def register_routes(datasette):
-    """Every canned query's HTML page, rendered lean (fangyi.site.query_page)."""
-    return query_page.route(datasette)
+    """Every canned query's HTML page, rendered lean (fangyi.site.query_page); the login and
+    logout pages (fangyi.site.login)."""
+    return query_page.route(datasette) + login.routes()
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    return login.actor_of(datasette, request)
+
+
+@hookimpl
+def skip_csrf(datasette, scope):
+    return login.skip_csrf(scope)
+
+
+@hookimpl
+def forbidden(datasette, request, message):
+    return login.forbidden_page(datasette, request, message)
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    return login.menu_links(actor)
+
+
+def _switch_off(*names):
+    """Block the named plugins' hooks (their modules stay importable). At the end of this module:
+    when Datasette loads its plugins while this module is imported, every hook above exists."""
+    from datasette.plugins import pm
+
+    for name in names:
+        pm.set_blocked(name)
+
+
+_switch_off("auth_passwords")         # datasette-auth-passwords' entry point

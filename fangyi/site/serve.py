@@ -3,7 +3,7 @@ column descriptions of every registered kind's table filled in from the kind reg
 whatever name the database file has. Stopping `fangyi serve` stops everything.
 
 Two databases are served, both immutable: the full database, readable only by a logged-in
-inspector (datasette-auth-passwords; the actor {"id": "inspector"}), and its open copy without
+inspector (fangyi.site.login; the actor {"id": "inspector"}), and its open copy without
 personal data (fangyi.site.opendata), named `<stem>_open`, readable by everyone. The home page, the
 query pages and the table pages use the Chinese templates in fangyi/site/templates."""
 from __future__ import annotations
@@ -35,7 +35,7 @@ SERVE_WAIT_S = 10      # `fangyi serve` answers after this at most; a slower ope
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 INSPECTOR = {"id": "inspector"}
-PASSWORD_ENV = "FANGYI_INSPECTOR_PASSWORD_HASH"
+PASSWORD_ENV = "FANGYI_INSPECTOR_PASSWORD_HASH"       # fangyi.site.login.PASSWORD_ENV
 OPEN_SUFFIX = "_open"
 
 OPEN_TABLES = {
@@ -70,8 +70,9 @@ def open_name(db_path: Path | str) -> str:
 def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     """metadata.yml for a database file of any name, with registry descriptions filled in; the
     full database readable by the inspector only; with open_db, the same for the open copy,
-    readable by everyone, and the dashboards placed on it. The plugin's own configuration
-    (`plugins: fangyi:`) names the two databases (fangyi.site.actors.site_names reads it)."""
+    readable by everyone, and the dashboards placed
+    on it. The plugin's own configuration (`plugins: fangyi:`) names the two databases
+    (fangyi.site.actors.site_names reads it) and holds the login's (fangyi.site.login)."""
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})
@@ -101,12 +102,10 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     for query in ours.get("queries", {}).values():
         query["allow"] = dict(INSPECTOR)
     databases[Path(db_path).stem] = ours
+    from fangyi.site import login
+
     plugins = metadata.setdefault("plugins", {})
-    plugins["datasette-auth-passwords"] = {
-        "inspector_password_hash": {"$env": PASSWORD_ENV},
-        "actors": {"inspector": dict(INSPECTOR, name="督查員")},
-    }
-    plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db}
+    plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, **login.plugin_config()}
     return metadata
 
 
