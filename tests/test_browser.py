@@ -133,6 +133,23 @@ def docs_server(docs_db):
     proc.stdout.close()
 
 
+def test_dashboard_draws_for_an_anonymous_visitor(docs_server, browser):
+    """The dashboard's charts fetch their own SQL from the open copy, which anonymous visitors
+    may run (and no other SQL): they draw."""
+    from selenium.webdriver.common.by import By
+
+    base = f"http://127.0.0.1:{docs_server}"
+    browser.get(base + "/-/actor.json")
+    browser.delete_all_cookies()
+    browser.get(base + "/-/actor.json")
+    assert '"actor": null' in browser.page_source
+    browser.get(base + "/-/dashboards/reporting")
+    charts = ".vega-embed canvas, .vega-embed svg"
+    _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, charts)) >= 3, 60)
+    browser.save_screenshot(str(ARTIFACTS / "dashboard_anonymous.png"))
+    assert len(browser.find_elements(By.CSS_SELECTOR, charts)) >= 3
+
+
 PAGE_STATE = """
 const sheets = [...document.querySelectorAll('link[rel=stylesheet]')];
 const btn = document.querySelector('.btn-primary');

@@ -113,7 +113,9 @@ def test_anonymous_sees_only_the_open_database(site_db):
         await expect(f"/{public}", 200)
         await expect(f"/{public}.json", 200)
         await expect(f"/{full}.json?sql=select+1", 200, inspector)
-        await expect(f"/{public}.json?sql=select+1", 200)
+        # SQL typed by hand on the open copy: the inspector's (tests/test_surface.py)
+        await expect(f"/{public}.json?sql=select+1", 403)
+        await expect(f"/{public}.json?sql=select+1", 200, inspector)
         await expect("/-/dashboards/reporting", 200)
         assert not problems, "\n".join(problems[:40])
         assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
@@ -154,8 +156,9 @@ def test_database_pages_list_the_tables_with_counts_made_before_serving(site_db)
 
 def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
     """Every anonymous page of every kind, every row (CSV streamed), the open database file
-    itself, ?sql= attempts and the dashboards: no demo name or phone number (masked forms are
-    allowed); the inspector does see them."""
+    itself and the dashboards: no demo name or phone number (masked forms are allowed); the
+    inspector does see them. SQL typed by hand on the open copy is refused to anonymous visitors,
+    and what it reads there, asked by the inspector, holds none either."""
     full, public = site_db.stem, open_name(site_db)
     names, phones = _personal(site_db)
     assert len(names) > 50 and len(phones) > 20
@@ -167,6 +170,7 @@ def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
     async def go(ds, inspector):
         urls = ["/", "/-/metadata.json", "/-/databases.json", f"/{public}", f"/{public}.json",
                 f"/{public}.db", "/-/dashboards", "/-/dashboards/reporting"]
+        sql_urls = []          # SQL typed by hand on the open copy: 403 to anonymous, read as the inspector
         # every page of the Data Docs the site serves anonymously (validation results included)
         docs = gx_docs(site_db)
         pages = sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*.html"))
@@ -182,30 +186,40 @@ def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
             for column in person_columns & set(columns):
                 urls.append(f"/{public}/{t}.json?_facet={column}&_size=0")
                 urls.append(f"/{public}/{t}?_facet={column}")
-                urls.append(f"/{public}.json?sql=" + quote(f'select "{column}" from "{name}"') + "&_size=max")
+                sql_urls.append(f"/{public}.json?sql=" + quote(f'select "{column}" from "{name}"') + "&_size=max")
             urls.append(f"/{public}/{t}/1")
         for name, query in _queries(ds, public).items():
             for fmt in ("", ".json", ".csv", ".xlsx", ".csvbom"):
                 urls += [_query_url(public, name, query, params, fmt), _query_url(full, name, query, params, fmt)]
         for sql in ("select person, phone from duty_shifts", "select reporter, duty_leader from daily_reports",
                     "select buyer, buyer_phone from coldchain_sales", "select * from allowance_claims"):
-            urls += [f"/{full}.json?sql={quote(sql)}", f"/{full}?sql={quote(sql)}", f"/{public}.json?sql={quote(sql)}"]
+            urls += [f"/{full}.json?sql={quote(sql)}", f"/{full}?sql={quote(sql)}"]
+            sql_urls.append(f"/{public}.json?sql={quote(sql)}")
+        charts = []            # the dashboards' own SQL: everyone's
         dashboards = ds.plugin_config("datasette-dashboards") or {}
         for slug, dash in dashboards.items():
             for chart in dash.get("charts", {}).values():
                 sql = chart["query"].replace("[[", "").replace("]]", "")
                 args = {"date_start": "2021-01-11", "date_end": "2021-02-07", "town": "東華街道"}
-                urls.append(f"/{chart['db']}.json?" + urlencode({"sql": sql, **args}))
-        leaks, seen = [], 0
-        for url in urls:
-            resp = await ds.client.get(url, follow_redirects=True)
+                charts.append(f"/{chart['db']}.json?" + urlencode({"sql": sql, **args}))
+        leaks, seen, refused = [], 0, []
+        for url, cookies in [(u, {}) for u in urls + charts] + [(u, inspector) for u in sql_urls]:
+            resp = await ds.client.get(url, follow_redirects=True, cookies=cookies)
             text = visible_text(url, resp.status_code, resp.content)
             seen += resp.status_code == 200
             for value in names | phones:
                 if value in text:
                     leaks.append(f"{url}: {value}")
+        for url in sql_urls:
+            status = (await ds.client.get(url)).status_code
+            if status != 403:
+                refused.append(f"{url}: {status}")
+        for url in charts:
+            if (await ds.client.get(url)).status_code != 200:
+                refused.append(f"{url}: not 200")
         assert seen > 300
         assert not leaks, "\n".join(leaks[:40])
+        assert not refused, "\n".join(refused[:40])
 
         # the inspector reads them
         resp = await ds.client.get(f"/{full}/duty_shifts.csv?_stream=1", cookies=inspector)

@@ -8,7 +8,7 @@ response cache), paging.py (every table and view page in a total order, with ser
 ServedDatabase), actors.py (the inspector, which database is which), query_page.py (the
 canned queries' pages, which read their parameters with params.py), login.py (the inspector's
 login and logout pages, sessions and throttling) and surface.py (the gate in front of the site:
-methods, cookies); datadocs.py serves GX's Data Docs offline;
+methods, the /-/ pages, SQL on the open copy); datadocs.py serves GX's Data Docs offline;
 charts.py is the notebooks' offline charts; templates/ and static/ are the site's Jinja
 templates and vendored files. Every import points one way: plugin -> query_page -> params;
 plugin -> home -> actors; plugin -> exports, cache, paging; plugin -> surface -> login ->

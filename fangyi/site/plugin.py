@@ -5,13 +5,15 @@ only, each handing over to the module that does the work.
 - register_output_renderer: `.xlsx` and `.csvbom` (fangyi.site.exports).
 - extra_template_vars: which database is which, whether the inspector is logged in
   (fangyi.site.actors), and the home page's variables (fangyi.site.home).
-- asgi_wrapper: the gate in front of everything (fangyi.site.surface: methods, cookies), then the response cache (fangyi.site.cache), around the marker of table
+- asgi_wrapper: the gate in front of everything (fangyi.site.surface: methods, cookies, who may
+  see which /-/ page), then the response cache (fangyi.site.cache), around the marker of table
   and view pages, whose queries the served databases put in a total order (fangyi.site.paging).
 - register_routes: every canned query's HTML page (fangyi.site.query_page); the login and
   logout pages (fangyi.site.login).
 - actor_from_request, skip_csrf, forbidden, menu_links: the inspector's session, the login
   pages' own CSRF check, the Chinese forbidden page, the login and logout links
   (fangyi.site.login).
+- permission_allowed: the permissions that depend on the request (fangyi.site.surface).
 
 datasette-auth-passwords stays installed for its hash_password and verify_password, but its
 hooks are switched off (at the end of this module): fangyi.site.login replaces its login page,
@@ -95,6 +97,11 @@ def forbidden(datasette, request, message):
 @hookimpl
 def menu_links(datasette, actor):
     return login.menu_links(actor)
+
+
+@hookimpl
+def permission_allowed(datasette, actor, action, resource):
+    return surface.permission_allowed(datasette, actor, action, resource)
 
 
 def _switch_off(*names):

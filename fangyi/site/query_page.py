@@ -178,7 +178,8 @@ async def page(request, datasette):
         "exports": [("Excel（.xlsx）", link(".xlsx")), ("CSV（Excel 中文版可直接打開）", link(".csvbom")),
                     ("JSON", link(".json")), ("CSV", link(".csv"))],
         "max_rows": datasette.setting("max_returned_rows"),
-        "edit_sql": f"/{db.route}?" + urlencode({"sql": sql, **values}),
+        "edit_sql": f"/{db.route}?" + urlencode({"sql": sql, **values}) if await datasette.permission_allowed(
+            request.actor, "execute-sql", db.name, default=True) else None,
         "actor": (request.actor or {}).get("id"), "hints": hints, "error": error,
         "app_css": datasette.urls.static("app.css"),
     }

@@ -4,7 +4,8 @@ whatever name the database file has. Stopping `fangyi serve` stops everything.
 
 Two databases are served, both immutable: the full database, readable only by a logged-in
 inspector (fangyi.site.login; the actor {"id": "inspector"}), and its open copy without
-personal data (fangyi.site.opendata), named `<stem>_open`, readable by everyone. The home page, the
+personal data (fangyi.site.opendata), named `<stem>_open`, readable by everyone (SQL typed by
+hand on it is the inspector's too, fangyi.site.surface). The home page, the
 query pages and the table pages use the Chinese templates in fangyi/site/templates."""
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def open_name(db_path: Path | str) -> str:
 def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     """metadata.yml for a database file of any name, with registry descriptions filled in; the
     full database readable by the inspector only; with open_db, the same for the open copy,
-    readable by everyone, and the dashboards placed
+    readable by everyone but for SQL typed by hand (the inspector's), and the dashboards placed
     on it. The plugin's own configuration (`plugins: fangyi:`) names the two databases
     (fangyi.site.actors.site_names reads it) and holds the login's (fangyi.site.login)."""
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
@@ -86,6 +87,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
                                  "personal data: names replaced by a role or a pseudonym, phones masked.")
         public["tables"].update(copy.deepcopy(OPEN_TABLES))
         _privacy_notes(public["tables"])
+        public["allow_sql"] = dict(INSPECTOR)          # the dashboards' charts: fangyi.site.surface
         databases[open_db] = public
         for dash in dashboards.values():
             for chart in dash.get("charts", {}).values():

@@ -1,19 +1,56 @@
-"""What reaches the site (fangyi.site.plugin's asgi_wrapper, outermost).
+"""What reaches the site, and what an anonymous visitor may ask of it: the gate in front of
+everything (fangyi.site.plugin's asgi_wrapper, outermost) and the permissions that depend on
+the request (the permission_allowed hook).
 
 - Methods: GET, HEAD and OPTIONS everywhere, POST to the login and logout pages only, with a
   form of at most FORM_BYTES; anything else is 405 (Datasette answered a POST to a table page
   with a 500 from an assertion).
 - Who asks: Datasette takes any `ds_actor` cookie signed with its secret as the actor it
   names, for as long as the cookie says; fangyi's sessions (fangyi.site.login) are the only way
-  to be someone, so that cookie is removed from every request before Datasette reads it."""
+  to be someone, so that cookie is removed from every request before Datasette reads it.
+- Introspection: of the /-/ pages, anonymous visitors get the login and logout pages, the
+  dashboards, the static files, the metadata and their own actor; the others (databases with
+  their file paths, plugins, versions, threads with source paths, settings, the debug pages,
+  and any /-/ page a plugin adds) are the inspector's: anyone else is shown the forbidden page
+  (403) here, whatever the page itself would check.
+- SQL: on the open copy an anonymous visitor reads table pages and canned queries; SQL typed by
+  hand (?sql=, _where=) is the inspector's (`allow_sql`, fangyi.site.serve.site_metadata), so
+  nobody can hold the SQL threads with a query of their own. The dashboards' charts run their
+  SQL from the browser (`/<open>.json?sql=...`): exactly that SQL, as datasette-dashboards
+  writes it for any choice of filters, is allowed to everyone on the open copy, and so is the
+  dashboard pages' own check of it.
+
+The request's kind is kept in a context variable for the length of the request, where the
+permission hook, which is given no request, reads it."""
 from __future__ import annotations
 
-from fangyi.site.login import LOGIN_PATH, LOGOUT_PATH
+import contextvars
+import itertools
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from datasette.utils.asgi import Request
+
+from fangyi.site.actors import is_inspector, site_names
+from fangyi.site.login import LOGIN_PATH, LOGOUT_PATH, actor_of, forbidden_page
 
 FORM_PATHS = (LOGIN_PATH, LOGOUT_PATH)
 FORM_BYTES = 16 * 1024
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DROPPED_COOKIES = ("ds_actor",)
+# The /-/ pages everyone may see; every other /-/ page is the inspector's.
+PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(login|logout)$|"
+                         r"^/-/(metadata|actor)(\.json)?$")
+
+
+@dataclass(frozen=True)
+class Visit:
+    inspector_only: bool = False     # a /-/ page for the inspector only
+    chart: bool = False              # a dashboard page, or a chart's own SQL on the open copy
+
+
+VISIT: contextvars.ContextVar[Visit] = contextvars.ContextVar("fangyi_visit", default=Visit())
 
 
 class Gate:
@@ -32,7 +69,39 @@ class Gate:
             if refusal:
                 return await _send_text(send, *refusal)
         scope = _without_cookies(scope, DROPPED_COOKIES)
-        return await self.app(scope, receive, send)
+        visit = self.visit(method, path, scope)
+        if visit.inspector_only and not is_inspector(actor_of(self.datasette, Request(scope, receive))):
+            # whatever the page itself checks (/-/allow-debug checks nothing): the forbidden page
+            request = Request(dict(scope, csrftoken=lambda: ""), receive)
+            response = await forbidden_page(self.datasette, request, "這是服務器的內部信息 / server internals")
+            return await response.asgi_send(send)
+        token = VISIT.set(visit)
+        try:
+            return await self.app(scope, receive, send)
+        finally:
+            VISIT.reset(token)
+
+    def visit(self, method: str, path: str, scope) -> Visit:
+        if path.startswith("/-/"):
+            if path.startswith("/-/dashboards"):
+                return Visit(chart=True)
+            return Visit(inspector_only=not PUBLIC_DASH.match(path))
+        _, open_ = site_names(self.datasette)
+        if open_ and method in ("GET", "HEAD") and path.endswith(".json") and path[1:-5] in _routes(self.datasette, open_):
+            sql = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sql")
+            if sql and len(sql) == 1 and sql[0] in chart_sql(self.datasette, open_):
+                return Visit(chart=True)
+        return Visit()
+
+
+def _routes(datasette, name: str) -> set[str]:
+    """How a database's name appears in a path: as written (the dashboards' scripts) or
+    tilde-encoded (Datasette's own links)."""
+    from datasette.utils import tilde_encode
+
+    db = datasette.databases.get(name)
+    route = db.route if db is not None else name
+    return {name, route, tilde_encode(route)}
 
 
 def _refusal(method: str, path: str, scope) -> tuple[int, str, dict] | None:
@@ -73,3 +142,30 @@ def _without_cookies(scope, names) -> dict:
         kept.append((key, value))
     return dict(scope, headers=kept)
 
+
+def chart_sql(datasette, open_db: str) -> set[str]:
+    """Every SQL text the dashboards' charts on the open copy send from the browser: each chart's
+    query with its optional [[ ... ]] parts kept or dropped as datasette-dashboards does for
+    every choice of filters."""
+    from datasette_dashboards import replace_opts_in_query
+
+    out = set()
+    for dashboard in (datasette.plugin_config("datasette-dashboards") or {}).values():
+        filters = list((dashboard.get("filters") or {}).keys())
+        for chart in (dashboard.get("charts") or {}).values():
+            if chart.get("db") != open_db or not chart.get("query"):
+                continue
+            for n in range(len(filters) + 1):
+                for chosen in itertools.combinations(filters, n):
+                    out.add(replace_opts_in_query(chart["query"], {k: "1" for k in chosen}))
+    return out
+
+
+def permission_allowed(datasette, actor, action, resource):
+    """The permissions that depend on the request (VISIT); None leaves the others as they are."""
+    visit = VISIT.get()
+    if action == "execute-sql" and visit.chart:
+        _, open_ = site_names(datasette)
+        if open_ and resource == open_:
+            return True
+    return None
