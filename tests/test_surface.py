@@ -1,8 +1,11 @@
-"""What an anonymous visitor can reach (fangyi.site.surface): no /-/ page shows them a file
-path, other methods than GET are 405, SQL typed by hand on the open copy is the inspector's, and
-the dashboards' charts still draw for everyone, from exactly their own SQL."""
+"""What an anonymous visitor can reach (fangyi.site.surface, fangyi.site.exports): Datasette's
+plain .csv neutralises formulas, no /-/ page shows them a file path, other methods than GET are
+405, SQL typed by hand on the open copy is the inspector's, and the dashboards' charts still
+draw for everyone, from exactly their own SQL."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -34,6 +37,36 @@ def crafted_db(checked_db, tmp_path_factory) -> Path:
                      "NULL)", (run, CRAFTED))
     conn.close()
     return path
+
+
+def _cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+
+
+def test_plain_csv_neutralises_formulas(crafted_db):
+    full, public = crafted_db.stem, open_name(crafted_db)
+
+    async def go(ds, inspector):
+        urls = {f"/{public}/findings.csv?_size=max": {}, f"/{public}/findings.csv?_stream=1": {},
+                f"/{full}/findings.csv?_stream=1": inspector,
+                f"/{public}/latest_findings.csv": {},
+                f"/{public}.csv?sql=" + quote("select message, subject_key, finding_id from findings"): inspector}
+        out = {}
+        for url, cookies in urls.items():
+            resp = await ds.client.get(url, cookies=cookies)
+            assert resp.status_code == 200, (url, resp.text[:300])
+            out[url] = resp.text
+        return out
+
+    for url, text in run_site(crafted_db, go).items():
+        cells = _cells(text)
+        assert "'" + CRAFTED in cells and CRAFTED not in cells, url
+        if "latest_findings" not in url:
+            assert "'@SUM(1+1)" in cells and "@SUM(1+1)" not in cells, url
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], url
+        if "sql=" in url:                                     # numbers stay numbers
+            rows = list(csv.reader(io.StringIO(text)))[1:]
+            assert rows and all(r[2].isdigit() for r in rows), rows[:3]
 
 
 def _dash_urls(ds) -> list[str]:

@@ -3,7 +3,8 @@ Chinese Windows opens correctly), registered by fangyi.site.plugin. Both carry e
 table (following _next) or of a canned query (run again without Datasette's page limit), at most
 EXPORT_ROWS, and both neutralise formula injection: a text cell from the data starting with
 = + - @ (or tab / carriage return) is written as text in XLSX and prefixed with an apostrophe in
-CSV."""
+CSV. Datasette's own plain `.csv` (tables, views, canned queries, SQL) does the same
+(neutralise_datasette_csv, at the site's startup)."""
 from __future__ import annotations
 
 import csv
@@ -25,6 +26,43 @@ def safe_text(value):
 EXPORT_ROWS = 100_000
 
 
+class _FormulaSafeWriter:
+    """A csv writer whose text cells are safe_text: what Datasette's .csv writes through."""
+
+    def __init__(self, writer):
+        self._writer = writer
+
+    def writerow(self, row):
+        return self._writer.writerow([safe_text(v) for v in row])
+
+    def writerows(self, rows):
+        return self._writer.writerows([safe_text(v) for v in row] for row in rows)
+
+    def __getattr__(self, name):
+        return getattr(self._writer, name)
+
+
+class _FormulaSafeCsv:
+    """The csv module as Datasette's views see it (datasette.views.base.csv): the same, except
+    that its writers neutralise formulas."""
+
+    def __getattr__(self, name):
+        return getattr(csv, name)
+
+    @staticmethod
+    def writer(*args, **kwargs):
+        return _FormulaSafeWriter(csv.writer(*args, **kwargs))
+
+
+def neutralise_datasette_csv() -> None:
+    """Datasette's plain .csv (DataView.as_csv, the only user of the csv module in
+    datasette.views.base) writes every cell as it is, `=cmd|' /C calc'!A0` included: from now on
+    it writes text cells as the .csvbom export does. Idempotent; tests/test_site.py holds it to
+    what a table's, a canned query's and a streamed .csv say."""
+    from datasette.views import base
+
+    if not isinstance(base.csv, _FormulaSafeCsv):
+        base.csv = _FormulaSafeCsv()
 
 
 async def _all_rows(datasette, request, columns, rows, data):

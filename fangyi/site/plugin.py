@@ -14,6 +14,7 @@ only, each handing over to the module that does the work.
   pages' own CSRF check, the Chinese forbidden page, the login and logout links
   (fangyi.site.login).
 - permission_allowed: the permissions that depend on the request (fangyi.site.surface).
+- startup: Datasette's plain .csv neutralises formulas as the exports do (fangyi.site.exports).
 
 datasette-auth-passwords stays installed for its hash_password and verify_password, but its
 hooks are switched off (at the end of this module): fangyi.site.login replaces its login page,
@@ -25,7 +26,7 @@ from datasette import hookimpl
 from fangyi.site import login, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
-from fangyi.site.exports import render_csvbom, render_xlsx
+from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_xlsx
 from fangyi.site.home import _home
 from fangyi.site.opendata import check_labels
 from fangyi.site.paging import PageMarker
@@ -102,6 +103,11 @@ def menu_links(datasette, actor):
 @hookimpl
 def permission_allowed(datasette, actor, action, resource):
     return surface.permission_allowed(datasette, actor, action, resource)
+
+
+@hookimpl
+def startup(datasette):
+    neutralise_datasette_csv()
 
 
 def _switch_off(*names):
