@@ -86,11 +86,12 @@ class Gate:
             if path.startswith("/-/dashboards"):
                 return Visit(chart=True)
             return Visit(inspector_only=not PUBLIC_DASH.match(path))
-        _, open_ = site_names(self.datasette)
-        if open_ and method in ("GET", "HEAD") and path.endswith(".json") and path[1:-5] in _routes(self.datasette, open_):
-            sql = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("sql")
-            if sql and len(sql) == 1 and sql[0] in chart_sql(self.datasette, open_):
-                return Visit(chart=True)
+        if path.endswith(".json") and b"sql=" in scope.get("query_string", b"") and method in ("GET", "HEAD"):
+            _, open_ = site_names(self.datasette)
+            if open_ and path[1:-5] in _routes(self.datasette, open_):
+                sql = parse_qs(scope["query_string"].decode("latin-1")).get("sql")
+                if sql and len(sql) == 1 and sql[0] in chart_sql(self.datasette, open_):
+                    return Visit(chart=True)
         return Visit()
 
 
