@@ -105,6 +105,9 @@ def test_inspector_password_hash_from_settings(tmp_path):
     ('[filter.daily]\n"國家" = [1.5]\n', "[filter.daily] 國家", "a value or a list of values"),
     ('[levels]\n"片區" = ["community"]\n', "[levels] '片區'", "is not one of"),
     ("[site]\ninspector_password_hash = 3\n", "[site] inspector_password_hash", "as a string"),
+    ("[site]\nlogin_max_failures = 0\n", "[site] login_max_failures", "expected 1 to 1,000 failures"),
+    ('[site]\nlogin_lockout_minutes = "15"\n', "[site] login_lockout_minutes", "expected 1 to 1,440 minutes"),
+    ("[site]\nsession_hours = 8.5\n", "[site] session_hours", "whole number"),
     ("deadline = 3\n", ": deadline is 3", "a table [deadline]"),
 ])
 def test_a_value_of_the_wrong_type_or_range_names_file_table_key_and_what_is_expected(tmp_path, text, where,
