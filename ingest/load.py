@@ -19,7 +19,7 @@ import polars as pl
 from fangyi import db
 from . import kinds as registry
 from . import parse
-from .errors import IngestError
+from .errors import IngestError, where as place_in
 from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
@@ -181,6 +181,13 @@ class _FileLoader:
         }, schema={"_row": pl.Int64, "_role": pl.String, "_raw": pl.String})
 
     def sheet(self, sheet: Sheet, header) -> None:
+        try:
+            self._sheet(sheet, header)
+        except BaseException as exc:
+            _locate(exc, sheet=sheet.name or None)
+            raise
+
+    def _sheet(self, sheet: Sheet, header) -> None:
         report = self.report
         if header is None:
             rows = self.head_rows(sheet, 0, len(sheet.head), "unrecognised_sheet")
@@ -206,6 +213,15 @@ class _FileLoader:
         loaded_before = report.rows_loaded + report.rows_rejected
 
         def prepare(batch: pl.DataFrame):
+            try:
+                return prepare_rows(batch)
+            except BaseException as exc:
+                if batch.height:
+                    _locate(exc, rows=(batch["_row"][0], batch["_row"][-1]))
+                raise
+
+        def prepare_rows(batch: pl.DataFrame):
+            span = (batch["_row"][0], batch["_row"][-1]) if batch.height else None
             cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
             dropped = _filtered(batch, rules)
             filtered = None
@@ -231,7 +247,7 @@ class _FileLoader:
                 good[table], new_names = self.with_name_ids(table, sheet.name, frame)
                 if new_names is not None:
                     names.append(new_names)
-            return rows, loaded, names, good, bad, not_data
+            return span, rows, loaded, names, good, bad, not_data
 
         # One thread reads and prepares the chunks, in order (polars, mostly off the GIL), up to
         # AHEAD chunks ahead of this one, which writes them (the driver binds without the GIL):
@@ -255,8 +271,16 @@ class _FileLoader:
             where = f"sheet {sheet.name!r}" if sheet.name else "the file"
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
 
-    def write(self, sheet: str, rows: int, loaded: int, names: list[pl.DataFrame], good: dict[str, pl.DataFrame],
-              bad: pl.DataFrame, not_data: pl.DataFrame) -> None:
+    def write(self, sheet: str, span: tuple[int, int] | None, rows: int, loaded: int, names: list[pl.DataFrame],
+              good: dict[str, pl.DataFrame], bad: pl.DataFrame, not_data: pl.DataFrame) -> None:
+        try:
+            self._write(sheet, rows, loaded, names, good, bad, not_data)
+        except BaseException as exc:
+            _locate(exc, rows=span)
+            raise
+
+    def _write(self, sheet: str, rows: int, loaded: int, names: list[pl.DataFrame], good: dict[str, pl.DataFrame],
+               bad: pl.DataFrame, not_data: pl.DataFrame) -> None:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
@@ -276,16 +300,82 @@ class _FileLoader:
 def _record_failure(conn, path: Path, digest: str | None, error: str) -> None:
     """A file that could not be loaded is recorded, with its error, so the site shows it."""
     cur = conn.cursor()
-    db.begin_immediate(cur)
     try:
-        cur.execute(
-            "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
-            "rows_not_data, ingested_at, status, error) VALUES (?, ?, '', '[]', 0, 0, 0, 0, ?, 'failed', ?)",
-            (str(path), digest or "", _now(), error))
-    except BaseException:
-        db.end(cur, commit=False)
-        raise
-    db.end(cur, commit=True)
+        db.begin_immediate(cur)
+        try:
+            cur.execute(
+                "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
+                "rows_not_data, ingested_at, status, error) VALUES (?, ?, '', '[]', 0, 0, 0, 0, ?, 'failed', ?)",
+                (str(path), digest or "", _now(), error))
+            cur.execute("COMMIT")
+        except BaseException:
+            try:
+                _roll_back(conn)
+            except Exception:
+                pass
+            raise
+    finally:
+        _close(cur)
+
+
+def _close(cursor) -> None:
+    try:
+        cursor.close()
+    except Exception:
+        pass
+
+
+def _roll_back(conn) -> None:
+    """End the transaction a failure left open, if one is, on a cursor of its own: an ADBC
+    cursor whose statement failed keeps that statement's parameters, so a ROLLBACK on it fails
+    too ("parameter count mismatch"), and the transaction would stay open for the next file.
+    Raises if the ROLLBACK fails for any other reason than there being no transaction."""
+    cur = conn.cursor()
+    try:
+        cur.execute("ROLLBACK")
+    except Exception as exc:
+        if "no transaction is active" not in str(exc):
+            raise
+    finally:
+        _close(cur)
+
+
+def _recover(conn, db_path, first_load: bool):
+    """After a file failed, whatever it raised: a connection with no transaction open. The same
+    connection, rolled back; or, if that cannot be done, a new one (closing the old one rolls
+    back whatever it held)."""
+    try:
+        _roll_back(conn)
+        return conn
+    except Exception:
+        pass
+    try:
+        conn.close()
+    except Exception:
+        pass
+    conn = db.bulk_connect(db_path)
+    if first_load:           # as db.first_load() set it: the rollback journal's safe setting
+        cur = conn.cursor()
+        cur.execute("PRAGMA synchronous = FULL")
+        _close(cur)
+    return conn
+
+
+def _locate(exc: BaseException, sheet: str | None = None, rows: tuple[int, int] | None = None) -> None:
+    """Note on an exception where in the file it happened, for failure_reason: the sheet and the
+    rows being read or written. The innermost place wins (noted first); an IngestError names its
+    own place."""
+    if isinstance(exc, (IngestError, KeyboardInterrupt, SystemExit)):
+        return
+    place = dict(getattr(exc, "_fangyi_place", None) or {})
+    if sheet is not None:
+        place.setdefault("sheet", sheet)
+    if rows is not None:
+        place.setdefault("rows", rows)
+    try:
+        exc._fangyi_place = place
+    except (AttributeError, TypeError):
+        pass
 
 
 def _now() -> str:
@@ -332,17 +422,21 @@ class ContentHash:
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
                 options: IngestOptions | None = None) -> FileReport:
     """Load one file in one transaction of the bulk connection `conn` (db.bulk_connect), taken
-    with the write lock up front; raises (and leaves the database as it was) when the file
-    cannot be read or loaded: IngestError for a file that is not what it should be."""
+    with the write lock up front; raises (and leaves the database as it was, no transaction
+    open) when the file cannot be read or loaded: IngestError for a file that is not what it
+    should be."""
     options = options or IngestOptions()
     report = FileReport(path)
     if not path.is_file():
         raise IngestError(path, "沒有這個文件 / no such file")
-    cur = conn.cursor()
 
     def loaded_before():
-        cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
-        return cur.fetchone()
+        c = conn.cursor()
+        try:
+            c.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
+            return c.fetchone()
+        finally:
+            _close(c)
 
     if path.stat().st_size < HASH_WHILE_READING:
         digest = sha256(path)
@@ -359,12 +453,19 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
             for s in sheets:
                 s.cleanup()
             raise
+    cur = conn.cursor()
     try:
         if known:
             report.status, report.file_id = "unchanged", known[0]
             return report
         kinds = [kind] if kind else list(registry.all_kinds())
-        headers = [find_header(s.head, synonyms, kinds) for s in sheets]
+        headers = []
+        for s in sheets:
+            try:
+                headers.append(find_header(s.head, synonyms, kinds))
+            except BaseException as exc:
+                _locate(exc, sheet=s.name)
+                raise
         if not any(headers):
             expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
             raise IngestError(path, f"沒有一個工作表有可識別的表頭 / "
@@ -376,18 +477,19 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
             cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
             known = cur.fetchone()
             if known:
-                db.end(cur, commit=False)
+                cur.execute("ROLLBACK")
                 report.status, report.file_id = "unchanged", known[0]
                 return report
             _load(cur, path, digest, sheets, headers, report, options)
-            if report.status == "unchanged":
-                db.end(cur, commit=False)
-            else:
-                db.end(cur, commit=True)
+            cur.execute("ROLLBACK" if report.status == "unchanged" else "COMMIT")
         except BaseException:
-            db.end(cur, commit=False)
+            try:
+                _roll_back(conn)   # not on `cur`: its failed statement may still hold it
+            except Exception:
+                pass               # the caller makes sure (see ingest(): _recover)
             raise
     finally:
+        _close(cur)
         for s in sheets:
             s.cleanup()
     return report
@@ -422,21 +524,23 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
 
 def failure_reason(path: Path, exc: BaseException) -> str:
     """One line a person understands, naming the file: why it could not be loaded."""
+    place = getattr(exc, "_fangyi_place", None) or {}
+    at = f"{path}{place_in(place.get('sheet'), place.get('rows'))}"     # where it happened, if known
     if isinstance(exc, IngestError):
         text = str(exc)
     elif isinstance(exc, MemoryError):
-        text = f"{path}: 讀取時內存不足（文件是否遠大於其中的數據？） / ran out of memory while reading it (is it far larger than its data?)"
+        text = f"{at}: 讀取時內存不足（文件是否遠大於其中的數據？） / ran out of memory while reading it (is it far larger than its data?)"
     elif type(exc).__name__ == "PanicException":
-        text = f"{path}: 讀取程序崩潰，文件已損壞或格式特殊 / the file reader crashed on it ({exc}); the file is damaged or unusual"
+        text = f"{at}: 讀取程序崩潰，文件已損壞或格式特殊 / the file reader crashed on it ({exc}); the file is damaged or unusual"
     elif db.is_locked(exc):
         text = (f"{path}: 數據庫被另一個寫入進程鎖定超過 {db.BUSY_TIMEOUT_MS // 1000} 秒，請等它結束後重試 / "
                 f"the database stayed locked by another writer for more than "
                 f"{db.BUSY_TIMEOUT_MS // 1000} s; try again when it has finished")
     elif isinstance(exc, RecursionError):
-        text = f"{path}: 嵌套太深，無法讀取 / nested too deeply to read"
+        text = f"{at}: 嵌套太深，無法讀取 / nested too deeply to read"
     else:
         what = str(exc) or type(exc).__name__
-        text = (f"{path}: 讀入時發生意外錯誤，此文件沒有任何內容被讀入 / "
+        text = (f"{at}: 讀入時發生意外錯誤，此文件沒有任何內容被讀入 / "
                 f"unexpected error while loading it ({type(exc).__name__}: {what}); nothing of it was loaded")
     text = " ".join(text.split())
     return text if len(text) <= 500 else text[:497] + "..."
@@ -498,6 +602,8 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
                 if db.is_disk_full(exc):
                     raise _disk_full(db_path, path, reports) from exc
                 error = failure_reason(path, exc)
+            # Whatever failed, and wherever: no transaction is left open for the next file.
+            conn = _recover(conn, db_path, first_load)
             report = FileReport(path, status="failed", error=error)
             try:
                 digest = sha256(path)

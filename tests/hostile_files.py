@@ -249,3 +249,59 @@ def trailing_comma_lines_csv(path: Path, rows: int = 1_000_000) -> Path:
     lines = [HEADER, *data_lines(2), ",,,", *data_lines(1, start=2)]
     path.write_bytes(("\r\n".join(lines) + "\r\n" + ",,,\r\n" * rows).encode("utf-8"))
     return path
+
+
+# ---- workbooks of several sheets, huge cells ------------------------------------------------
+
+def write_workbook(path: Path, sheets: list[tuple[str, list[str]]]) -> Path:
+    """A minimal valid XLSX of several sheets: (name as written in workbook.xml, rows as XML
+    text). The names are written as given, so two sheets may share one (Excel refuses that,
+    other tools do not)."""
+    from xml.sax.saxutils import quoteattr
+
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, len(sheets) + 1))
+    types = _CONTENT_TYPES.replace(
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>', overrides)
+    entries = "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i + 2}"/>'
+                      for i, (name, _) in enumerate(sheets, start=1))
+    workbook = _WORKBOOK.replace('<sheet name="{name}" sheetId="1" r:id="rId1"/>', entries)
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'styles" Target="styles.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'sharedStrings" Target="sharedStrings.xml"/>'
+            + "".join(f'<Relationship Id="rId{i + 2}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                      f'relationships/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in range(1, len(sheets) + 1))
+            + '</Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        z.writestr("[Content_Types].xml", types)
+        z.writestr("_rels/.rels", _ROOT_RELS)
+        z.writestr("xl/workbook.xml", workbook)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        z.writestr("xl/styles.xml", _STYLES)
+        z.writestr("xl/sharedStrings.xml", '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                   '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"></sst>')
+        for i, (_, rows) in enumerate(sheets, start=1):
+            with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as f:
+                f.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+                for r in rows:
+                    f.write(r.encode())
+                f.write(b"</sheetData></worksheet>")
+    return path
+
+
+def unit_day_rows(unit: str, day: int, rows: int = 1) -> list[str]:
+    """A daily-report header and `rows` data rows of one unit from 2021-01-`day` on."""
+    out = [row(1, *(text_cell(f"{c}1", t) for c, t in zip("ABCD", HEADER.split(","))))]
+    for k in range(rows):
+        n = k + 2
+        out.append(row(n, text_cell(f"A{n}", f"2021-01-{day + k:02d}"), text_cell(f"B{n}", unit),
+                       number_cell(f"C{n}", "0"), number_cell(f"D{n}", str(k))))
+    return out

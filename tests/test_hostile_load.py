@@ -124,6 +124,141 @@ def test_a_failure_while_writing_rolls_back_that_file_only(tmp_path, units_db, m
     assert after["non_data_rows"] == before["non_data_rows"] + 2 and after["unit_names"] == before["unit_names"] + 4
 
 
+def _three_files(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for n, d in (("a", 11), ("b", 14), ("c", 17)):
+        daily_csv(folder / f"{n}.csv", good_rows(d, 3))
+    return folder
+
+
+def _duplicate_sheet_row(self, sheet: str, frame) -> None:
+    """A constraint error from the loader's own cursor, parameters bound: what two sheets of one
+    name did. The cursor keeps the failed statement's parameters, so a ROLLBACK on it failed
+    too and every later file of the run failed ("cannot start a transaction within a
+    transaction") without a record."""
+    self.cursor.execute("INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields) "
+                        "VALUES (?, ?, 'daily', 1, 1, '{}')", (self.report.file_id, sheet))
+
+
+@pytest.mark.parametrize("where", ["constraint", "prepare", "write"])
+def test_a_failure_in_the_middle_of_a_file_leaves_the_run_going(tmp_path, units_db, monkeypatch, where):
+    """The 2nd of three files fails half-way through its load, whatever fails: a constraint
+    error on the loader's cursor (parameters bound), an exception while a chunk is prepared (in
+    the reading thread) or while it is written. Files 1 and 3 load; file 2 adds only its
+    `failed` row, whose one-line error names the file, the sheet (none for a CSV) and the rows."""
+    folder = _three_files(tmp_path)
+    bad = folder / "b.csv"
+    if where == "constraint":
+        real_not_data = load._FileLoader.not_data
+
+        def not_data(self, sheet, rows):
+            real_not_data(self, sheet, rows)
+            if self.path == bad:
+                _duplicate_sheet_row(self, sheet, rows)
+        monkeypatch.setattr(load._FileLoader, "not_data", not_data)
+        why = "IntegrityError"
+    elif where == "prepare":
+        real_split = load.split
+
+        def split(batch, *args):
+            if ctx_path(args) == str(bad):
+                raise ValueError("a bug in a parser")
+            return real_split(batch, *args)
+
+        def ctx_path(args):
+            return args[2].path
+        monkeypatch.setattr(load, "split", split)
+        why = "ValueError: a bug in a parser"
+    else:
+        real_write = load._FileLoader._write
+
+        def write(self, *args):
+            real_write(self, *args)
+            if self.path == bad:
+                raise KeyError("a bug in the writer")
+        monkeypatch.setattr(load._FileLoader, "_write", write)
+        why = "KeyError: 'a bug in the writer'"
+    before = table_counts(units_db)
+    reports = load.ingest(units_db, [folder])
+    assert [r.status for r in reports] == ["loaded", "failed", "loaded"], [r.error for r in reports]
+    error = reports[1].error
+    assert "\n" not in error and why in error
+    if where == "constraint":      # the head rows were written, before any body row
+        assert error.startswith(f"{bad}: 讀入時發生意外錯誤")
+    else:
+        assert error.startswith(f"{bad}，第 2–7 行 / rows 2–7: 讀入時發生意外錯誤")
+    after = table_counts(units_db)
+    assert after["daily_reports"] == before["daily_reports"] + 12
+    assert after["source_files"] == before["source_files"] + 3
+    assert after["non_data_rows"] == before["non_data_rows"] + 2         # the two good files' headers
+    conn = sqlite3.connect(units_db)
+    try:
+        rows = conn.execute("SELECT path, status, error FROM source_files ORDER BY file_id DESC LIMIT 3").fetchall()
+    finally:
+        conn.close()
+    assert [(Path(p).name, s) for p, s, _ in reversed(rows)] == [("a.csv", "loaded"), ("b.csv", "failed"),
+                                                                ("c.csv", "loaded")]
+    assert rows[1][2] == error
+
+
+def test_a_failure_on_a_sheet_names_the_sheet(tmp_path, units_db, monkeypatch):
+    """The failure of a workbook's 2nd sheet names it; the connection stays usable and the next
+    file loads."""
+    import hostile_files as hf
+
+    book = hf.write_workbook(tmp_path / "a.xlsx", [("1月11日", hf.unit_day_rows("柳岸社区", 11)),
+                                                  ("1月12日", hf.unit_day_rows("华林村", 12, rows=3))])
+    after = daily_csv(tmp_path / "b.csv", good_rows(17, 3))
+    real_not_data = load._FileLoader.not_data
+
+    def not_data(self, sheet, rows):
+        real_not_data(self, sheet, rows)
+        if sheet == "1月12日" and "_role" in rows.columns and rows["_role"][0] == "header":
+            _duplicate_sheet_row(self, "1月11日", rows)
+    monkeypatch.setattr(load._FileLoader, "not_data", not_data)
+    reports = load.ingest(units_db, [book, after])
+    assert [r.status for r in reports] == ["failed", "loaded"]
+    assert reports[0].error.startswith(f"{book}，工作表「1月12日」 / sheet '1月12日': 讀入時發生意外錯誤")
+    assert "UNIQUE constraint failed: source_sheets" in reports[0].error
+
+
+def test_the_connection_is_replaced_when_it_cannot_be_rolled_back(tmp_path, units_db, monkeypatch):
+    """If even a fresh cursor cannot end the failed file's transaction, the run goes on with a
+    new connection (closing the old one rolls back what it held)."""
+    folder = _three_files(tmp_path)
+    real_write = load._FileLoader._write
+    real_roll_back = load._roll_back
+    real_connect = db.bulk_connect
+    calls = {"rollbacks": 0, "connections": 0}
+
+    def write(self, *args):
+        real_write(self, *args)
+        if self.path.name == "b.csv":
+            raise RuntimeError("boom")
+
+    def roll_back(conn):
+        calls["rollbacks"] += 1
+        if calls["rollbacks"] <= 2:     # in ingest_file, then in the run's recovery
+            raise RuntimeError("cannot roll back")
+        real_roll_back(conn)
+
+    def bulk_connect(path):
+        calls["connections"] += 1
+        return real_connect(path)
+    monkeypatch.setattr(load._FileLoader, "_write", write)
+    monkeypatch.setattr(load, "_roll_back", roll_back)
+    monkeypatch.setattr(db, "bulk_connect", bulk_connect)
+    before = table_counts(units_db)
+    reports = load.ingest(units_db, [folder])
+    assert [r.status for r in reports] == ["loaded", "failed", "loaded"], [r.error for r in reports]
+    assert "RuntimeError: boom" in reports[1].error and "could not be recorded" not in reports[1].error
+    assert calls["connections"] == 2
+    after = table_counts(units_db)
+    assert after["daily_reports"] == before["daily_reports"] + 12
+    assert after["source_files"] == before["source_files"] + 3
+
+
 def test_keyboard_interrupt_is_not_swallowed(tmp_path, units_db, monkeypatch):
     path = daily_csv(tmp_path / "a.csv", good_rows(11, 3))
 
