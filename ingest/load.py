@@ -504,6 +504,9 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
     report.file_id = cur.fetchone()[0]
     loader = _FileLoader(cur, path, report, options)
     for sheet, header in zip(sheets, headers):
+        if sheet.written is not None:
+            report.warnings.append(f"工作表名「{sheet.written}」重複，此表讀作「{sheet.name}」 / another sheet of the "
+                                   f"file is named {sheet.written!r} too: this one is read as {sheet.name!r}")
         loader.sheet(sheet, header)
     loader.restore_indexes()
     content = loader.content.hexdigest() if report.rows_loaded else None

@@ -73,6 +73,9 @@ _READ_BLOCK = 1 << 22
 class Sheet:
     """One sheet (or a CSV file): its first rows, and a way to stream the body after the header.
 
+    `name` is unique in its file: a name that an earlier sheet of the file has too is made
+    unique ('1月11日 (2)', see unique_names), and `written` keeps it as written.
+
     `head` holds the first rows (at most HEAD_ROWS; head[i] is row i + 1 of the sheet).
     `body(start, width)` yields polars frames with text columns c0..c{w-1} (w >= width: wider
     where rows are) and Int64 `_row`, the 1-based row number in the sheet, for every row from
@@ -83,6 +86,7 @@ class Sheet:
     head: list[list[str | None]]
     body: Callable[[int, int], Iterator[pl.DataFrame]]
     cleanup: Callable[[], None] = lambda: None      # stops the spreadsheet reader process
+    written: str | None = None     # the name as written, when another sheet of the file has it too
 
 
 def _guarded(path: Path, sheet: str | None, frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -116,7 +120,7 @@ def grid_frame(rows: list[list[str | None]], first_row_number: int, width: int) 
 # --------------------------------------------------------------------------------------------
 
 # The child imports nothing of fangyi (and not polars): python_calamine, pickle, datetime.
-# Protocol (pickled tuples): child -> ("names", [sheet names]); then for each request
+# Protocol (pickled tuples): child -> ("names", [sheet names, unique], [as written]); then for each request
 # ("rows", sheet_index, first, stop) it sends ("rows", [(index, cells), ...]) batches (0-based
 # row index; only rows holding something; cells text or None, trailing empty cells dropped),
 # then ("end",). Any failure: ("error", row_index | None, type, message).
@@ -186,6 +190,103 @@ class _RowError(Exception):
         self.row, self.exc = row, exc
 
 
+def unique_names(names):
+    """Sheet names made unique, in order: a name seen before in the file becomes 'name (2)',
+    'name (3)', ... (a number that no sheet's name takes)."""
+    taken, out = set(names), []
+    seen = set()
+    for name in names:
+        if name in seen:
+            k = 2
+            while f"{name} ({k})" in taken or f"{name} ({k})" in seen:
+                k += 1
+            name = f"{name} ({k})"
+        seen.add(name)
+        out.append(name)
+    return out
+
+
+class _CannotRename(Exception):
+    pass
+
+
+# Where a zipped workbook names its sheets, in their order: (the part, its sheet element's
+# opening tag, the name attribute in it). XLSX/XLSM: <sheet name=".."> in xl/workbook.xml;
+# ODS: <table:table table:name=".."> in content.xml.
+_SHEET_TAGS = {
+    "workbook.xml": (rb"<(?:[\w.-]+:)?sheet(?=[\s/>])[^>]*>", rb"(\sname\s*=\s*)(\"[^\"]*\"|'[^']*')"),
+    "content.xml": (rb"<table:table(?=[\s/>])[^>]*>", rb"(\stable:name\s*=\s*)(\"[^\"]*\"|'[^']*')"),
+}
+
+
+def _renamed(path, names, unique):
+    """The workbook, opened from a copy in memory whose sheets carry the unique names.
+
+    calamine finds a sheet by its name, so of two sheets of one name it reads one twice (the
+    first in an XLSX, the last in an ODS) and never the other. The copy renames, in the part
+    that lists the sheets, each repeated name to its unique form ('1月11日' -> '1月11日 (2)':
+    the name as written plus ' (k)', which needs no XML escaping); every other part is copied
+    as it is. Raises _CannotRename for a workbook that is not a zip listing its sheets so
+    (.xls, .xlsb) or whose list does not match the names calamine read."""
+    import io
+    import re
+    import zipfile
+
+    import python_calamine
+
+    try:
+        source = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _CannotRename(str(exc))
+    with source:
+        members = source.namelist()
+        part = next((m for m in members if m == "xl/workbook.xml"), None) or next(
+            (m for m in members if m.endswith("/workbook.xml") or m == "content.xml"), None)
+        if part is None:
+            raise _CannotRename("no workbook.xml or content.xml")
+        tag, attribute = (re.compile(p) for p in _SHEET_TAGS[part.rsplit("/", 1)[-1]])
+        count = 0
+
+        def rename(match):
+            nonlocal count
+            index, count = count, count + 1
+            if index >= len(names) or unique[index] == names[index]:
+                return match.group(0)
+            suffix = unique[index][len(names[index]):].encode("utf-8")
+            return attribute.sub(lambda a: a.group(1) + a.group(2)[:-1] + suffix + a.group(2)[-1:],
+                                 match.group(0), count=1)
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as target:
+            for info in source.infolist():
+                with source.open(info) as src, target.open(info.filename, "w", force_zip64=True) as dst:
+                    if info.filename != part:
+                        while block := src.read(1 << 20):
+                            dst.write(block)
+                        continue
+                    carry = b""             # a tag never holds "<": cut each block before its last
+                    while True:
+                        block = src.read(1 << 20)
+                        data = carry + block
+                        cut = data.rfind(b"<") if block else len(data)
+                        if cut < 0:
+                            cut = len(data)
+                        elif cut == 0 and block:
+                            carry = data
+                            continue
+                        dst.write(tag.sub(rename, data[:cut]))
+                        carry = data[cut:]
+                        if not block:
+                            break
+        if count != len(names):
+            raise _CannotRename(f"{count} sheets listed in {part}, {len(names)} read")
+    out.seek(0)
+    book = python_calamine.CalamineWorkbook.from_filelike(out)
+    if list(book.sheet_names) != unique:
+        raise _CannotRename("the renamed copy does not list the sheets as expected")
+    return book
+
+
 def main():
     site, path, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
     try:
@@ -206,13 +307,21 @@ def main():
     try:
         import python_calamine
         book = python_calamine.CalamineWorkbook.from_path(path)
-        names = list(book.sheet_names)
+        written = list(book.sheet_names)
+        names = unique_names(written)
+        if names != written:
+            try:
+                book = _renamed(path, written, names)
+            except _CannotRename as exc:
+                repeated = next(n for i, n in enumerate(written) if n in written[:i])
+                send("error", None, "DuplicateSheetNames", f"{repeated}\n{exc}")
+                return
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         fail(None, exc)
         return
-    send("names", names)
+    send("names", names, written)
     sheets = {}
     while True:
         try:
@@ -256,6 +365,7 @@ if __name__ == "__main__":
 _child_namespace: dict = {"__name__": "fangyi_ingest_read_child"}
 exec(compile(_CHILD_SOURCE, "<spreadsheet reader>", "exec"), _child_namespace)
 cell_text = _child_namespace["cell_text"]       # one definition, used in the child
+unique_names = _child_namespace["unique_names"]
 
 
 def _stop_child(proc: subprocess.Popen, stderr) -> None:
@@ -301,7 +411,14 @@ class _Workbook:
             self.close()
             if rest[1] == "MemoryError":
                 raise self._too_big(None)
+            if rest[1] == "DuplicateSheetNames":
+                name, why = rest[2].split("\n", 1)
+                raise IngestError(self.path, (
+                    f"多個工作表同名，此類文件無法分別讀取：請給其中一個改名後另存 / several sheets are named "
+                    f"{name!r} and in this file they cannot be told apart ({why}): rename one and save the file again"),
+                    sheet=name)
             raise IngestError(self.path, f"不是可讀的電子表格 / not a readable spreadsheet ({rest[1]}: {rest[2]})")
+        self.written = rest[1]          # the names as written: a repeated name is made unique in rest[0]
         return rest[0]
 
     def close(self) -> None:
@@ -421,6 +538,7 @@ def read_workbook(path: Path) -> list[Sheet]:
     try:
         sheets = []
         for index, name in enumerate(book.names):
+            written = book.written[index]
             head: list[list[str | None]] = []
             for batch in _sheet_rows(book, index, 0, HEAD_ROWS):
                 for row_index, cells in batch:
@@ -431,7 +549,7 @@ def read_workbook(path: Path) -> list[Sheet]:
 
             def body(start: int, width: int, index=index, name=name) -> Iterator[pl.DataFrame]:
                 return _guarded(path, name, _fill(_sheet_rows(book, index, start, None), start, width))
-            sheets.append(Sheet(name, head, body, book.close))
+            sheets.append(Sheet(name, head, body, book.close, written if written != name else None))
         return sheets
     except BaseException:
         book.close()

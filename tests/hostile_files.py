@@ -305,3 +305,40 @@ def unit_day_rows(unit: str, day: int, rows: int = 1) -> list[str]:
         out.append(row(n, text_cell(f"A{n}", f"2021-01-{day + k:02d}"), text_cell(f"B{n}", unit),
                        number_cell(f"C{n}", "0"), number_cell(f"D{n}", str(k))))
     return out
+
+
+def duplicate_sheets_xlsx(path: Path, name: str = "1月11日") -> Path:
+    """Three sheets, the first and the third named `name` (as other tools than Excel may write),
+    each holding other rows: 柳岸社区, 华林村, 东门社区 on 2021-01-11."""
+    return write_workbook(path, [(name, unit_day_rows("柳岸社区", 11)), ("1月12日", unit_day_rows("华林村", 12)),
+                                 (name, unit_day_rows("东门社区", 11))])
+
+
+def duplicate_sheets_ods(path: Path, name: str = "1月11日") -> Path:
+    """An ODS spreadsheet of two sheets both named `name`, holding 柳岸社区 and 东门社区."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    def table(rows: list[list[str]]) -> str:
+        cells = "".join("<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
+            for v in r) + "</table:table-row>" for r in rows)
+        return f"<table:table table:name={quoteattr(name)}>{cells}</table:table>"
+    head = HEADER.split(",")
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+               '<office:body><office:spreadsheet>'
+               + table([head, ["2021-01-11", "柳岸社区", "0", "1"]]) + table([head, ["2021-01-11", "东门社区", "0", "2"]])
+               + "</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                '</manifest:manifest>')
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+    return path

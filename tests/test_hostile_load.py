@@ -5,6 +5,7 @@ a resubmission that changes nothing is not a new version."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import sqlite3
@@ -634,3 +635,44 @@ def test_a_demo_file_re_encoded_is_the_same_content(tmp_path, demo_data, demo_db
     assert result.exit_code == 0, result.output
     assert f"same content as {original} (file " in result.output
     assert table_counts(demo_db_copy) == before
+
+
+# 5. Repeated sheet names, huge cells, many sheets --------------------------------------------
+
+@pytest.mark.parametrize("builder", ["duplicate_sheets_xlsx", "duplicate_sheets_ods"])
+def test_a_repeated_sheet_name_is_made_unique(tmp_path, units_db, builder):
+    """Two sheets named 1月11日 (possible in files other tools write): the second is read as
+    '1月11日 (2)', with its own rows (not the first sheet's again), everywhere the same name:
+    source_files.sheets, source_sheets, every row's sheet; a warning says so."""
+    import hostile_files as hf
+
+    suffix = ".ods" if builder.endswith("ods") else ".xlsx"
+    path = getattr(hf, builder)(tmp_path / f"日報{suffix}")
+    reports = load.ingest(units_db, [path])
+    assert [r.status for r in reports] == ["loaded"], reports[0].error
+    names = ["1月11日", "1月12日", "1月11日 (2)"] if suffix == ".xlsx" else ["1月11日", "1月11日 (2)"]
+    assert reports[0].sheets == names
+    assert reports[0].warnings == ["工作表名「1月11日」重複，此表讀作「1月11日 (2)」 / another sheet of the file is "
+                                   "named '1月11日' too: this one is read as '1月11日 (2)'"]
+    conn = sqlite3.connect(units_db)
+    try:
+        file_id, sheets = conn.execute("SELECT file_id, sheets FROM source_files ORDER BY file_id DESC").fetchone()
+        assert json.loads(sheets) == names
+        assert [r[0] for r in conn.execute("SELECT sheet FROM source_sheets WHERE file_id = ? ORDER BY rowid",
+                                           (file_id,))] == names
+        rows = conn.execute("SELECT sheet, unit_raw FROM daily_reports WHERE file_id = ? ORDER BY rowid",
+                            (file_id,)).fetchall()
+        assert ("1月11日", "柳岸社区") in rows and ("1月11日 (2)", "东门社区") in rows and len(rows) == len(names)
+        assert {r[0] for r in conn.execute("SELECT sheet FROM non_data_rows WHERE file_id = ?", (file_id,))} == set(names)
+        assert {r[0] for r in conn.execute("SELECT sheet FROM unit_names WHERE file_id = ?", (file_id,))} == set(names)
+    finally:
+        conn.close()
+
+
+def test_unique_sheet_names():
+    from fangyi.ingest.read import unique_names
+
+    assert unique_names(["1月11日", "1月11日", "1月12日", "1月11日"]) == ["1月11日", "1月11日 (2)", "1月12日", "1月11日 (3)"]
+    # a name the file already has is not taken
+    assert unique_names(["A", "A", "A (2)"]) == ["A", "A (3)", "A (2)"]
+    assert unique_names(["A", "B"]) == ["A", "B"]

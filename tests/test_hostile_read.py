@@ -112,6 +112,20 @@ def test_cell_larger_than_128_kb_in_the_csv_module_fallback(tmp_path):
     assert rows[45][1][-1] == "多" and len(rows[-1][1][4]) == 300_000 and rows[-1][0] == 51
 
 
+def test_two_sheets_of_one_name_each_read_their_own_rows(tmp_path):
+    """calamine finds a sheet by its name: of two sheets named alike it read the first (XLSX) or
+    the last (ODS) twice. Each sheet now reads its own rows, the second named '1月11日 (2)'."""
+    for path in (hf.duplicate_sheets_xlsx(tmp_path / "日报.xlsx"), hf.duplicate_sheets_ods(tmp_path / "日报.ods")):
+        sheets = read_sheets(path)
+        units = {s.name: [cells[1] for _, cells in body_rows(s, 1, 4)] for s in sheets}
+        if path.suffix == ".xlsx":
+            assert units == {"1月11日": ["柳岸社区"], "1月12日": ["华林村"], "1月11日 (2)": ["东门社区"]}
+            assert [s.written for s in sheets] == [None, None, "1月11日"]
+        else:
+            assert units == {"1月11日": ["柳岸社区"], "1月11日 (2)": ["东门社区"]}
+            assert [s.written for s in sheets] == [None, "1月11日"]
+
+
 # 3. A negative date serial in a date-formatted cell (calamine panics) --------------------------
 
 def test_negative_date_serial_in_the_head(tmp_path):
