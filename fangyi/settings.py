@@ -34,6 +34,7 @@ class Settings:
     plausible_earliest: dt.date = dt.date(2019, 12, 1)   # no record dated before this
     plausible_latest_days_ahead: int = 1                 # ... nor after today + this many days
     plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
+    max_cell_chars: int = 32_767             # [limits]: a longer cell rejects its row (ingest.kinds.MAX_CELL_CHARS)
     source: Path | None = None
 
     def ingest_options(self):
@@ -42,7 +43,7 @@ class Settings:
         return IngestOptions(self.header_synonyms, self.levels, self.row_filters,
                              earliest=self.plausible_earliest, latest_days_ahead=self.plausible_latest_days_ahead,
                              period_start=self.period_start, period_end=self.period_end,
-                             maxima=dict(self.plausible_max))
+                             maxima=dict(self.plausible_max), max_cell_chars=self.max_cell_chars)
 
 
 class SettingsError(ValueError):
@@ -137,10 +138,14 @@ def load(path: Path | str | None = None) -> Settings:
     data = _read(path)
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter", "site", "plausible"}, where)
+                       "levels", "filter", "site", "plausible", "limits"}, where)
     s = Settings(source=path)
     for name in data:                   # every setting lives in a table: [period], [deadline], ...
         _table(data, name, where)
+    limits = data.get("limits", {})
+    _check_keys(limits, {"max_cell_chars"}, f"{where} [limits]")
+    s.max_cell_chars = _int(limits.get("max_cell_chars", s.max_cell_chars), f"{where} [limits] max_cell_chars", 1,
+                            unit="characters")
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
     s.period_start = _date(period.get("start"), f"{where} [period] start")

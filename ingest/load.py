@@ -23,7 +23,7 @@ from .errors import IngestError, where as place_in
 from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
-from .sheet import implausible, raw_json, split
+from .sheet import cap_rows, implausible, oversize, raw_json, split
 from fangyi.keys import norm
 
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -212,6 +212,8 @@ class _FileLoader:
         rules = _row_filters(kind.name, header, self.options)
         loaded_before = report.rows_loaded + report.rows_rejected
 
+        cap = self.options.max_cell_chars
+
         def prepare(batch: pl.DataFrame):
             try:
                 return prepare_rows(batch)
@@ -223,6 +225,8 @@ class _FileLoader:
         def prepare_rows(batch: pl.DataFrame):
             span = (batch["_row"][0], batch["_row"][-1]) if batch.height else None
             cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
+            rows = batch.height
+            batch, too_long = oversize(batch, header, cap)    # first: no parser sees a huge cell
             dropped = _filtered(batch, rules)
             filtered = None
             if dropped is not None:
@@ -236,11 +240,12 @@ class _FileLoader:
             out = implausible(kind.finish(parsed, ctx), header, kind, ctx)
             good = kind.outputs(out.filter(pl.col("_reason").is_null()), ctx)
             bad = out.filter(pl.col("_reason").is_not_null()).select(
-                file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
-                kind=pl.lit(kind.name), column_name="_column", raw=raw_json(header, cells),
-                reason="_reason")
-            rows = batch.height + (filtered.height if filtered is not None else 0)
+                "_row", "_column", _raw=raw_json(header, cells), _reason="_reason")
             loaded = out.height - bad.height
+            if too_long is not None:
+                bad = pl.concat([bad, too_long]).sort("_row")
+            bad = bad.select(file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
+                             kind=pl.lit(kind.name), column_name="_column", raw="_raw", reason="_reason")
             names = []
             for table, frame in good.items():      # chunks are prepared one at a time, in order
                 self.content.add(table, *ContentHash.serialise(frame))
@@ -459,6 +464,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
             report.status, report.file_id = "unchanged", known[0]
             return report
         kinds = [kind] if kind else list(registry.all_kinds())
+        for s in sheets:       # a title or header keeps only the start of a cell over the cap
+            s.head = cap_rows(s.head, options.max_cell_chars)
         headers = []
         for s in sheets:
             try:

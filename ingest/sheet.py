@@ -3,6 +3,8 @@ footers and blank lines; parsing the mapped columns; and splitting a chunk of ro
 loaded, rejected and not-data frames, each row keeping its sheet and row number."""
 from __future__ import annotations
 
+import json
+
 import polars as pl
 
 from .headers import Header
@@ -45,6 +47,74 @@ def _names(header: Header, width: int) -> list[str]:
 def raw_json(header: Header, width: int) -> pl.Expr:
     names = _names(header, width)
     return pl.struct([pl.col(f"c{i}").alias(names[i]) for i in range(width)]).struct.json_encode()
+
+
+PREVIEW_CHARS = 200      # what is kept of a cell over the cap: its first characters and its length
+
+
+def shorten(text: str | None, cap: int) -> str | None:
+    """A cell as it is kept: as it is, or, over `cap` characters, its first PREVIEW_CHARS
+    characters and its length: '疫疫疫…(52,428,800 characters)'."""
+    if text is None or len(text) <= cap:
+        return text
+    return f"{text[:PREVIEW_CHARS]}…({len(text):,} characters)"
+
+
+def cap_rows(rows: list[list[str | None]], cap: int) -> list[list[str | None]]:
+    """Rows (a sheet's head) with every cell over `cap` characters shortened (see shorten):
+    what a title, a header or the sheet's context keeps of such a cell."""
+    return [row if all(v is None or len(v) <= cap for v in row) else [shorten(v, cap) for v in row]
+            for row in rows]
+
+
+def too_long_reason(label: str, length: int, cap: int) -> str:
+    return (f"{label}: 單元格有 {length:,} 個字符，超過上限 {cap:,}（[limits] max_cell_chars） / "
+            f"the cell holds {length:,} characters, more than the {cap:,} allowed ([limits] max_cell_chars)")
+
+
+def oversize(frame: pl.DataFrame, header: Header, cap: int) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+    """Split off the rows holding a cell of more than `cap` characters, which no form's cell
+    reaches: (the other rows, the long rows as rejections: `_row`, `_column` (the leftmost long
+    cell), `_raw` (the row, each long cell shortened), `_reason`), or (frame, None) when no row
+    is. Judged before anything else reads the cells (role, parsers, extra columns), so a huge
+    cell is never parsed, copied into JSON or stored; what is kept of it is its start and its
+    length, and it is not copied here either (filtering a frame copies the texts it keeps, so
+    the long rows are taken from the cells cut to `cap` characters, not from the frame)."""
+    cols = [c for c in frame.columns if c.startswith("c")]
+    if not cols or not frame.height:
+        return frame, None
+    # a cell has no more characters than bytes: the byte lengths (no pass over the text) say
+    # whether any cell can be over the cap
+    longest = frame.select(pl.max_horizontal([pl.col(c).str.len_bytes().max() for c in cols])).item()
+    if longest is None or longest <= cap:
+        return frame, None
+    lengths = frame.select("_row", *(pl.col(c).str.len_chars().alias(f"_n{i}") for i, c in enumerate(cols)))
+    over = lengths.select(pl.any_horizontal([(pl.col(f"_n{i}") > cap).fill_null(False)
+                                             for i in range(len(cols))])).to_series()
+    if not over.any():
+        return frame, None
+    cut = frame.select(*(pl.col(c).str.slice(0, cap) for c in cols))
+    long_rows = pl.concat([lengths, cut], how="horizontal").filter(over)
+    del cut
+    names = _names(header, len(cols))
+    out: dict[str, list] = {"_row": [], "_column": [], "_raw": [], "_reason": []}
+    for values in long_rows.iter_rows(named=True):
+        raw, first = {}, None
+        for i, c in enumerate(cols):
+            n, text = values[f"_n{i}"], values[c]
+            if n is not None and n > cap:
+                text = f"{text[:PREVIEW_CHARS]}…({n:,} characters)"
+                if first is None:
+                    first = (i, n)
+            raw[names[i]] = text
+        label = column_label(header, first[0])
+        out["_row"].append(values["_row"])
+        out["_column"].append(label)
+        out["_raw"].append(json.dumps(raw, ensure_ascii=False, separators=(",", ":")))
+        out["_reason"].append(too_long_reason(label, first[1], cap))
+    rejected = pl.DataFrame(out, schema={"_row": pl.Int64, "_column": pl.String, "_raw": pl.String,
+                                         "_reason": pl.String})
+    return frame.filter(~over), rejected
 
 
 def row_roles(frame: pl.DataFrame, header: Header, width: int, label_field: str) -> pl.Expr:

@@ -342,3 +342,26 @@ def duplicate_sheets_ods(path: Path, name: str = "1月11日") -> Path:
         z.writestr("META-INF/manifest.xml", manifest)
         z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
     return path
+
+
+def huge_cell_csv(path: Path, chars: int = 50 << 20, rows: int = 50, at: int = 3) -> Path:
+    """A daily CSV with a remark column; on row `at` (1-based, the header is row 1) the remark is
+    `chars` characters long (ASCII: `chars` bytes)."""
+    lines = [HEADER + ",备注", *[line + "," for line in data_lines(rows)]]
+    with open(path, "wb") as f:
+        for n, line in enumerate(lines, start=1):
+            f.write(line.encode("utf-8"))
+            if n == at:
+                for _ in range(chars // (1 << 20)):
+                    f.write(b"x" * (1 << 20))
+                f.write(b"x" * (chars % (1 << 20)))
+            f.write(b"\n")
+    return path
+
+
+def huge_cell_xlsx(path: Path, chars: int = 50 << 20) -> Path:
+    """A daily sheet whose row 2 has a remark (column E) of `chars` characters, as an inline string."""
+    rows = header_rows()
+    rows[0] = rows[0].replace("</row>", text_cell("E1", "备注") + "</row>")
+    rows[1] = rows[1].replace("</row>", text_cell("E2", "x" * chars) + "</row>")
+    return write_xlsx(path, rows)

@@ -676,3 +676,104 @@ def test_unique_sheet_names():
     # a name the file already has is not taken
     assert unique_names(["A", "A", "A (2)"]) == ["A", "A (3)", "A (2)"]
     assert unique_names(["A", "B"]) == ["A", "B"]
+
+
+def _cap_settings(tmp_path: Path, cap: int) -> Path:
+    path = tmp_path / "fangyi.toml"
+    path.write_text(f"[limits]\nmax_cell_chars = {cap}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_cell_over_the_cap_rejects_its_row_and_is_kept_short(tmp_path, units_db, suffix):
+    """A cell of more characters than [limits] max_cell_chars rejects its row, naming the
+    column, and is stored as its first 200 characters and its length; the cell at the cap
+    loads. (A cap of 1,000 here stands for the default 32,767.)"""
+    import hostile_files as hf
+
+    if suffix == ".csv":
+        path = hf.huge_cell_csv(tmp_path / "日報.csv", chars=1001, rows=5, at=3)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("2021-01-09,东门社区,0,0," + "y" * 1000 + "\n")            # row 7: at the cap
+        row, sheet, loaded = 3, "", 5
+    else:
+        path = hf.huge_cell_xlsx(tmp_path / "日報.xlsx", chars=1001)
+        row, sheet, loaded = 2, "日报", 1
+    before = table_counts(units_db)
+    result = CliRunner().invoke(cli, ["--settings", str(_cap_settings(tmp_path, 1000)), "ingest", "--db",
+                                      str(units_db), str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{loaded} loaded, 1 rejected" in result.output
+    conn = sqlite3.connect(units_db)
+    try:
+        [(got_sheet, number, column, raw, reason)] = conn.execute(
+            "SELECT sheet, row_number, column_name, raw, reason FROM rejected_rows").fetchall()
+    finally:
+        conn.close()
+    assert (got_sheet, number, column) == (sheet, row, "备注 (E)")
+    assert reason == ("备注 (E): 單元格有 1,001 個字符，超過上限 1,000（[limits] max_cell_chars） / "
+                      "the cell holds 1,001 characters, more than the 1,000 allowed ([limits] max_cell_chars)")
+    cells = json.loads(raw)
+    assert cells["备注"] == "x" * 200 + "…(1,001 characters)" and cells["单位"] in ("华林村", "柳岸社区")
+    assert table_counts(units_db)["daily_reports"] == before["daily_reports"] + loaded
+
+
+def test_a_50_mb_cell_is_neither_parsed_nor_stored(tmp_path, units_db):
+    """A 50 MB cell (the default cap, 32,767 characters): the row is rejected, the database
+    grows by next to nothing, and the other rows load."""
+    import hostile_files as hf
+
+    path = hf.huge_cell_csv(tmp_path / "日報.csv", chars=50 << 20, rows=20, at=12)
+    size = units_db.stat().st_size
+    reports = load.ingest(units_db, [path])
+    assert (reports[0].status, reports[0].rows_loaded, reports[0].rows_rejected) == ("loaded", 19, 1)
+    [(sheet, row, reason)] = reports[0].rejections
+    assert row == 12 and reason == (
+        "备注 (E): 單元格有 52,428,800 個字符，超過上限 32,767（[limits] max_cell_chars） / "
+        "the cell holds 52,428,800 characters, more than the 32,767 allowed ([limits] max_cell_chars)")
+    conn = sqlite3.connect(units_db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        assert conn.execute("SELECT max(length(raw)) FROM rejected_rows").fetchone()[0] < 400
+    finally:
+        conn.close()
+    assert units_db.stat().st_size - size < 2 << 20
+
+
+def test_a_huge_cell_in_a_title_row_is_kept_short(tmp_path, units_db):
+    """Above the header a cell over the cap stays a title row (not data), kept short, and the
+    sheet's context (source_sheets) holds only its start."""
+    path = tmp_path / "日報.csv"
+    path.write_text("說明" + "長" * 1500 + "\n" + HEADER + "\n" + "\n".join(good_rows(11, 2)) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--settings", str(_cap_settings(tmp_path, 1000)), "ingest", "--db",
+                                      str(units_db), str(path)])
+    assert result.exit_code == 0 and "4 loaded, 0 rejected" in result.output, result.output
+    conn = sqlite3.connect(units_db)
+    try:
+        file_id = conn.execute("SELECT max(file_id) FROM source_files").fetchone()[0]
+        [(raw,)] = conn.execute("SELECT raw FROM non_data_rows WHERE role = 'title' AND file_id = ?", (file_id,)).fetchall()
+        [(context,)] = conn.execute("SELECT context FROM source_sheets WHERE file_id = ?", (file_id,)).fetchall()
+    finally:
+        conn.close()
+    assert json.loads(raw) == ["說明" + "長" * 198 + "…(1,502 characters)"]
+    assert context.startswith("說明" + "長" * 198 + "…(1,502 characters)")
+
+
+def test_max_cell_chars_setting(tmp_path):
+    from fangyi import settings
+    from fangyi.ingest.kinds import MAX_CELL_CHARS, IngestOptions
+
+    assert settings.Settings().max_cell_chars == MAX_CELL_CHARS == IngestOptions().max_cell_chars == 32_767
+    assert settings.load(_cap_settings(tmp_path, 5000)).ingest_options().max_cell_chars == 5000
+    for bad, message in (("0", "max_cell_chars: 0 is out of range; expected a whole number of at least 1"),
+                         ("-3", "is out of range"), ('"many"', "is not a whole number"),
+                         ("1.5", "is not a whole number"), ("true", "true is not a whole number"), ("[1]", "not a whole")):
+        (tmp_path / "fangyi.toml").write_text(f"[limits]\nmax_cell_chars = {bad}\n", encoding="utf-8")
+        with pytest.raises(settings.SettingsError, match=message):
+            settings.load(tmp_path / "fangyi.toml")
+    (tmp_path / "fangyi.toml").write_text("[limits]\nmax_cells = 5\n", encoding="utf-8")
+    with pytest.raises(settings.SettingsError, match=r"\[limits\]: unknown setting\(s\) max_cells"):
+        settings.load(tmp_path / "fangyi.toml")
+    (tmp_path / "fangyi.toml").write_text("limits = 5\n", encoding="utf-8")
+    with pytest.raises(settings.SettingsError, match=r"limits is 5; expected a table \[limits\]"):
+        settings.load(tmp_path / "fangyi.toml")

@@ -270,6 +270,10 @@ class Kind:
 
 
 EARLIEST_PLAUSIBLE = dt.date(2019, 12, 1)
+# The most characters a cell may hold ([limits] max_cell_chars): Excel's and WPS's own limit
+# for a cell, so no form typed in a spreadsheet exceeds it; a longer cell (a generated file, a
+# runaway quote, an attack) rejects its row instead of being parsed and stored.
+MAX_CELL_CHARS = 32_767
 
 
 @dataclass
@@ -284,6 +288,7 @@ class IngestOptions:
     period_start: dt.date | None = None         # [period]: dates marked `period` stay inside it
     period_end: dt.date | None = None
     maxima: dict[str, int] = field(default_factory=dict)   # [plausible.max] field -> maximum
+    max_cell_chars: int = MAX_CELL_CHARS        # [limits] max_cell_chars: a longer cell rejects its row
 
     @property
     def latest(self) -> dt.date:
