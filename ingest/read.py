@@ -65,6 +65,7 @@ CHUNK_ROWS = 200_000      # rows per frame built in Python (spreadsheets, csv-mo
 PIECE_BYTES = 1 << 22     # bytes of CSV parsed by polars at a time
 RUNAWAY_CHARS = 2_000     # a multi-line quoted field longer than this is a runaway quote
 RUNAWAY_LINES = 100       # ... and so is one spanning more lines than this
+LONG_LINE = 1 << 20       # bytes: a line this long without a quote is split without the csv module
 WORKBOOK_MEMORY = 768 << 20  # address-space limit of the spreadsheet reader process
 _READ_BLOCK = 1 << 22
 
@@ -602,6 +603,10 @@ def _check_bytes(path: Path, skip: int, encoding: str) -> bool:
             cut = len(buf)
             if data:
                 cut = buf.rfind(b"\n") + 1
+                if not cut and encoding == "utf-8":      # before the last character's first byte
+                    cut = len(buf) - 1
+                    while cut > 0 and len(buf) - cut < 4 and 0x80 <= buf[cut] <= 0xBF:
+                        cut -= 1
                 if not cut:   # bytes below 0x30 are never inside a GB18030 or UTF-8 character
                     cut = max(buf.rfind(c) for c in (b",", b"\t", b" ", b'"')) + 1
                 if not cut:
@@ -746,16 +751,30 @@ def _skip_bytes(chunks: Iterator[bytes], count: int) -> Iterator[bytes]:
 
 
 def _lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Physical lines (ending in LF, the last one maybe not) of LF/CRLF text."""
-    carry = b""
+    """Physical lines (ending in LF, the last one maybe not) of LF/CRLF text. A line longer
+    than a chunk is gathered piece by piece and joined once (adding each chunk to what came
+    before, and splitting it all again, made a 50 MB line cost minutes and gigabytes)."""
+    pending: list[bytes] = []          # the pieces of the line not ended yet
     for chunk in chunks:
-        buf = carry + chunk if carry else chunk
-        parts = buf.split(b"\n")
-        carry = parts.pop()
-        for part in parts:
-            yield part + b"\n"
-    if carry:
-        yield carry
+        parts = chunk.split(b"\n")
+        last = parts.pop()
+        if parts:
+            if pending:
+                pending += (parts.pop(0), b"\n")
+                yield _take(pending)       # (no reference to the joined line kept here)
+            for part in parts:
+                yield part + b"\n"
+        if last:
+            pending.append(last)
+    if pending:
+        yield _take(pending)
+
+
+def _take(pieces: list[bytes]) -> bytes:
+    """The pieces joined; the list emptied."""
+    joined = b"".join(pieces)
+    pieces.clear()
+    return joined
 
 
 class _Runaway(Exception):
@@ -849,23 +868,49 @@ class _Records:
         self.current = [first]
         return _split_unclosed(first.decode("utf-8"), self.delimiter)
 
+    def _long_plain_line(self) -> list[str] | None:
+        """The fields of the next line if it is a record of its own that the csv module would
+        only split at the delimiters (LONG_LINE bytes or more, no quote), split here: the csv
+        module builds a field in a buffer of 4 bytes a character, 200 MB for a 50 MB cell.
+        Else None, and the line is left for the csv module."""
+        line = self.pushback.pop() if self.pushback else next(self.source, None)
+        if line is None:
+            return None
+        if len(line) < LONG_LINE or b'"' in line:
+            self.pushback.append(line)
+            return None
+        end = len(line)
+        while end and line[end - 1] in b"\r\n":
+            end -= 1
+        try:
+            text = str(memoryview(line)[:end], "utf-8")      # without copying the line first
+        except UnicodeDecodeError as exc:
+            raise IngestError(self.path, "不是有效的 UTF-8 / not valid UTF-8 (the file changed while it was read?)", row=self.row) from exc
+        self.consumed += len(line)
+        del line
+        return text.split(self.delimiter)
+
     def __iter__(self) -> Iterator[list[str]]:
         reader = csv.reader(self._feed(), delimiter=self.delimiter)
         while True:
             self.current = []
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except _Runaway:
-                fields = self._resync()
-                reader = csv.reader(self._feed(), delimiter=self.delimiter)   # a fresh state
-            except csv.Error as exc:
-                raise IngestError(self.path, f"無法作為 CSV 讀取 / not readable as CSV ({exc})", row=self.row) from None
+            fields = self._long_plain_line()
+            if fields is not None:
+                pass
             else:
-                if self._runaway(fields):
+                try:
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except _Runaway:
                     fields = self._resync()
-                    reader = csv.reader(self._feed(), delimiter=self.delimiter)   # its feed may have ended
+                    reader = csv.reader(self._feed(), delimiter=self.delimiter)   # a fresh state
+                except csv.Error as exc:
+                    raise IngestError(self.path, f"無法作為 CSV 讀取 / not readable as CSV ({exc})", row=self.row) from None
+                else:
+                    if self._runaway(fields):
+                        fields = self._resync()
+                        reader = csv.reader(self._feed(), delimiter=self.delimiter)   # its feed may have ended
             self.consumed += sum(len(ln) for ln in self.current)
             self.row += 1
             yield fields
@@ -876,11 +921,15 @@ def _python_frames(path: Path, chunks: Iterable[bytes], first_row: int, width: i
     rows: list[list[str | None]] = []
     for record in _Records(path, _lines(chunks), delimiter, first_row):
         rows.append([v if v.strip() else None for v in record])
+        del record
         if len(rows) >= CHUNK_ROWS:
-            yield _frame(rows, first_row, width)
-            first_row, rows = first_row + len(rows), []
+            frame = _frame(rows, first_row, width)
+            first_row, rows = first_row + len(rows), []      # the texts are in the frame now
+            yield frame
     if rows:
-        yield _frame(rows, first_row, width)
+        frame = _frame(rows, first_row, width)
+        rows = []
+        yield frame
 
 
 def _record_cut(buf: bytes) -> int:

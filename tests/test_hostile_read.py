@@ -112,6 +112,44 @@ def test_cell_larger_than_128_kb_in_the_csv_module_fallback(tmp_path):
     assert rows[45][1][-1] == "多" and len(rows[-1][1][4]) == 300_000 and rows[-1][0] == 51
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_long_lines_without_quotes_read_as_the_csv_module_reads_them(tmp_path, monkeypatch, encoding):
+    """A line of LONG_LINE bytes or more with no quote is split at the delimiters here, not by
+    the csv module (which holds a field as 4 bytes a character): the same fields, in the head
+    and in the body (sent to the csv module by a ragged row), and the same row numbers."""
+    import csv
+    import io
+
+    from fangyi.ingest import read
+
+    lines = [hf.HEADER + ",备注", "2021-01-01,柳岸社区,0,1,短", "2021-01-02,华林村,1,0," + "长" * 40,
+             "2021-01-03,东门社区,2,1,", ",,,," + "x" * 50, '2021-01-04,"华林村",1,0,"引號,' + "q" * 40 + '"',
+             "2021-01-05,柳岸社区,3,,,,多", "2021-01-06,华林村,4,1," + "末" * 60]
+    path = tmp_path / "日报.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    expected = [[v if v.strip() else None for v in r] for r in csv.reader(io.StringIO("\n".join(lines) + "\n"))]
+    for long_line in (read.LONG_LINE, 60):       # the csv module, then the split for lines of 60 bytes on
+        monkeypatch.setattr(read, "LONG_LINE", long_line)
+        [sheet] = read_sheets(path)
+        assert [[v for v in r] for r in sheet.head] == expected
+        assert [cells for _, cells in body_rows(sheet, 1, 5)] == [
+            [v for v in r][:len(r) - next((i for i, v in enumerate(reversed(r)) if v is not None), 0)]
+            for r in expected[1:]]
+
+
+def test_a_50_mb_line_is_read_in_linear_time_and_bounded_memory(tmp_path):
+    """A 50 MB cell: its line was gathered by adding every 64 KB piece to all that came before
+    and splitting it all again (minutes, gigabytes); now pieces are joined once."""
+    from fangyi.ingest.read import _lines
+
+    pieces = [b"a,b\n", *([b"x" * (1 << 16)] * 800), b"\nc,d\n", b"e"]
+    started = time.process_time()
+    out = list(_lines(iter(pieces)))
+    assert time.process_time() - started < 5
+    assert [len(line) for line in out] == [4, 800 * (1 << 16) + 1, 4, 1]
+    assert out[1].endswith(b"x\n") and out[2] == b"c,d\n" and out[3] == b"e"
+
+
 def test_two_sheets_of_one_name_each_read_their_own_rows(tmp_path):
     """calamine finds a sheet by its name: of two sheets named alike it read the first (XLSX) or
     the last (ODS) twice. Each sheet now reads its own rows, the second named '1月11日 (2)'."""
