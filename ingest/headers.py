@@ -48,13 +48,23 @@ class SynonymTable:
                 for word in [f.name, *f.synonyms, *((extra or {}).get(name, {}).get(f.name, []))]:
                     table.setdefault(norm(word), f.name)
             self.lookup[name] = table
+        # A cell's normalised forms, worked out once for every kind and every sheet: the
+        # sheets of a workbook repeat their titles and headers (1,000 sheets, one form).
+        self.keys: dict[str, tuple[str, str]] = {}
 
     def field(self, kind: str, text: str | None) -> str | None:
-        key = norm(text)
-        if not key:
+        if not text:
+            return None
+        keys = self.keys.get(text)
+        if keys is None:
+            if len(self.keys) >= 100_000:
+                self.keys.clear()
+            key = norm(text)
+            keys = self.keys[text] = (key, strip_brackets(key))
+        if not keys[0]:
             return None
         table = self.lookup[kind]
-        return table.get(key) or table.get(strip_brackets(key))
+        return table.get(keys[0]) or table.get(keys[1])
 
 
 def _cell(row: list, col: int) -> str:

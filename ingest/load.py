@@ -12,7 +12,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import polars as pl
 
@@ -425,11 +425,12 @@ class ContentHash:
 
 
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
-                options: IngestOptions | None = None) -> FileReport:
+                options: IngestOptions | None = None,
+                on_sheet: Callable[[int, int, str], None] | None = None) -> FileReport:
     """Load one file in one transaction of the bulk connection `conn` (db.bulk_connect), taken
     with the write lock up front; raises (and leaves the database as it was, no transaction
     open) when the file cannot be read or loaded: IngestError for a file that is not what it
-    should be."""
+    should be. on_sheet(index, count, name) is called as each sheet's load begins."""
     options = options or IngestOptions()
     report = FileReport(path)
     if not path.is_file():
@@ -487,7 +488,7 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
                 cur.execute("ROLLBACK")
                 report.status, report.file_id = "unchanged", known[0]
                 return report
-            _load(cur, path, digest, sheets, headers, report, options)
+            _load(cur, path, digest, sheets, headers, report, options, on_sheet)
             cur.execute("ROLLBACK" if report.status == "unchanged" else "COMMIT")
         except BaseException:
             try:
@@ -502,7 +503,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     return report
 
 
-def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, options: IngestOptions) -> None:
+def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, options: IngestOptions,
+          on_sheet: Callable[[int, int, str], None] | None = None) -> None:
     cur.execute(
         "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
         "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
@@ -510,7 +512,9 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
     cur.execute("SELECT last_insert_rowid()")
     report.file_id = cur.fetchone()[0]
     loader = _FileLoader(cur, path, report, options)
-    for sheet, header in zip(sheets, headers):
+    for index, (sheet, header) in enumerate(zip(sheets, headers)):
+        if on_sheet is not None:
+            on_sheet(index, len(sheets), sheet.name)
         if sheet.written is not None:
             report.warnings.append(f"工作表名「{sheet.written}」重複，此表讀作「{sheet.name}」 / another sheet of the "
                                    f"file is named {sheet.written!r} too: this one is read as {sheet.name!r}")
@@ -601,10 +605,10 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     try:
         first_load = db.first_load(conn.cursor())      # a new database: written once, not via the WAL
         for path in files:
-            progress.set_description_str(f"ingest: {path.name}")
+            bar = _FileBar(progress, path)
             try:
-                reports.append(ingest_file(conn, path, synonyms, kind, options))
-                progress.update(_size(path))
+                reports.append(ingest_file(conn, path, synonyms, kind, options, on_sheet=bar.sheet))
+                bar.done()
                 continue
             except (KeyboardInterrupt, SystemExit):
                 raise
@@ -629,7 +633,7 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
                     raise _disk_full(db_path, path, reports) from exc
                 report.error += f" (and the failure could not be recorded: {failure_reason(path, exc)})"
             reports.append(report)
-            progress.update(_size(path))
+            bar.done()
     finally:
         progress.close()
         if first_load:
@@ -643,6 +647,33 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
+
+
+class _FileBar:
+    """One file's part of the run's bar: its name, and for a workbook of several sheets which
+    sheet of how many is being loaded, the bar moving on by the file's bytes shared out over
+    its sheets (a workbook of 1,000 sheets takes a while)."""
+
+    def __init__(self, progress, path: Path):
+        self.progress, self.path, self.size, self.shown = progress, path, _size(path), 0
+        progress.set_description_str(f"ingest: {path.name}")
+
+    def sheet(self, index: int, count: int, name: str) -> None:
+        """Sheet `index` (0-based) of `count` starts."""
+        if count < 2:
+            return
+        name = name if len(name) <= 30 else name[:29] + "…"
+        self.progress.set_description_str(f"ingest: {self.path.name}: sheet {index + 1}/{count} {name}",
+                                          refresh=False)
+        self.advance(self.size * index // count)
+
+    def advance(self, to: int) -> None:
+        if to > self.shown:
+            self.progress.update(to - self.shown)      # redraws at most every 0.1 s
+            self.shown = to
+
+    def done(self) -> None:
+        self.advance(self.size)
 
 
 def _progress(files: list[Path]):

@@ -133,6 +133,11 @@ import sys
 LEADING_COLUMNS = 256       # empty columns before the first used one kept (A stays c0) up to this
 ROWS_PER_BATCH = 2_000
 PAD_BUDGET = 20_000_000     # iter_rows pads from row 1: tolerate this many padded cells
+CACHE_CELLS = 2_000_000     # sheets kept read (a sheet's head, then its body) up to this many cells
+
+
+def _cells(sheet):
+    return (sheet.height or 0) * (sheet.width or 0)
 
 
 def cell_text(value):
@@ -323,7 +328,8 @@ def main():
         fail(None, exc)
         return
     send("names", names, written)
-    sheets = {}
+    sheets = {}         # the sheets read, the latest last, while they hold CACHE_CELLS cells or fewer
+    cached = 0          # ... their cells
     while True:
         try:
             request = pickle.load(inp)
@@ -333,6 +339,9 @@ def main():
         try:
             if index not in sheets:
                 sheets[index] = book.get_sheet_by_index(index)
+                cached += _cells(sheets[index])
+                while len(sheets) > 1 and cached > CACHE_CELLS:   # not all the sheets of a big workbook
+                    cached -= _cells(sheets.pop(next(iter(sheets))))
             sheet = sheets[index]
             lead = sheet.start[1] if sheet.start and sheet.start[1] <= LEADING_COLUMNS else 0
             batch = []

@@ -344,6 +344,12 @@ def duplicate_sheets_ods(path: Path, name: str = "1月11日") -> Path:
     return path
 
 
+def many_sheets_xlsx(path: Path, sheets: int = 1000) -> Path:
+    """`sheets` small sheets (a header and one row each: unit 柳岸社区 on a day of January), named
+    第1張 .. 第N張."""
+    return write_workbook(path, [(f"第{i}張", unit_day_rows("柳岸社区", 1 + i % 28)) for i in range(1, sheets + 1)])
+
+
 def huge_cell_csv(path: Path, chars: int = 50 << 20, rows: int = 50, at: int = 3) -> Path:
     """A daily CSV with a remark column; on row `at` (1-based, the header is row 1) the remark is
     `chars` characters long (ASCII: `chars` bytes)."""

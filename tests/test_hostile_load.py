@@ -777,3 +777,53 @@ def test_max_cell_chars_setting(tmp_path):
     (tmp_path / "fangyi.toml").write_text("limits = 5\n", encoding="utf-8")
     with pytest.raises(settings.SettingsError, match=r"limits is 5; expected a table \[limits\]"):
         settings.load(tmp_path / "fangyi.toml")
+
+
+def test_a_workbook_of_1000_sheets_loads_every_sheet(tmp_path, units_db):
+    """1,000 small sheets: every one loaded, each announced to the progress bar as sheet i of
+    1,000 (the bar shows it on a terminal only)."""
+    import hostile_files as hf
+
+    path = hf.many_sheets_xlsx(tmp_path / "日報.xlsx", sheets=1000)
+    announced = []
+    conn = db.bulk_connect(units_db)
+    try:
+        report = load.ingest_file(conn, path, load.SynonymTable(), on_sheet=lambda *a: announced.append(a))
+    finally:
+        conn.close()
+    names = [f"第{i}張" for i in range(1, 1001)]
+    assert report.status == "loaded" and report.sheets == names
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected, report.rows_not_data) == (2000, 1000, 0, 1000)
+    assert announced == [(i, 1000, name) for i, name in enumerate(names)]
+    conn = sqlite3.connect(units_db)
+    try:
+        assert conn.execute("SELECT count(DISTINCT sheet) FROM daily_reports WHERE file_id = ?",
+                            (report.file_id,)).fetchone()[0] == 1000
+        assert conn.execute("SELECT count(*) FROM source_sheets WHERE file_id = ?", (report.file_id,)).fetchone()[0] == 1000
+    finally:
+        conn.close()
+
+
+def test_the_bar_shows_which_sheet_of_how_many():
+    class Bar:
+        def __init__(self):
+            self.descriptions, self.updates = [], []
+
+        def set_description_str(self, text, refresh=True):
+            self.descriptions.append(text)
+
+        def update(self, n):
+            self.updates.append(n)
+
+    bar, path = Bar(), Path(__file__)
+    file_bar = load._FileBar(bar, path)
+    for i in range(4):
+        file_bar.sheet(i, 4, f"第{i + 1}張")
+    file_bar.done()
+    assert bar.descriptions == [f"ingest: {path.name}"] + [f"ingest: {path.name}: sheet {i}/4 第{i}張" for i in range(1, 5)]
+    assert sum(bar.updates) == path.stat().st_size
+    one = Bar()
+    single = load._FileBar(one, path)
+    single.sheet(0, 1, "")
+    single.done()
+    assert one.descriptions == [f"ingest: {path.name}"] and one.updates == [path.stat().st_size]

@@ -164,6 +164,19 @@ def test_two_sheets_of_one_name_each_read_their_own_rows(tmp_path):
             assert [s.written for s in sheets] == [None, "1月11日"]
 
 
+def test_many_sheets_of_a_workbook_are_not_all_kept_in_the_reader(tmp_path, monkeypatch):
+    """The reader keeps the sheets it has read (the head, then the body) only up to CACHE_CELLS
+    cells, not every sheet of a workbook of 1,000: each sheet still reads its own rows."""
+    from fangyi.ingest import read
+
+    source = read._CHILD_SOURCE.replace("CACHE_CELLS = 2_000_000", "CACHE_CELLS = 20")
+    assert source != read._CHILD_SOURCE
+    monkeypatch.setattr(read, "_CHILD_SOURCE", source)
+    sheets = read_sheets(hf.many_sheets_xlsx(tmp_path / "日报.xlsx", sheets=30))
+    assert [[cells[0] for _, cells in body_rows(s, 1, 4)] for s in sheets] == [
+        [f"2021-01-{1 + i % 28:02d}"] for i in range(1, 31)]
+
+
 # 3. A negative date serial in a date-formatted cell (calamine panics) --------------------------
 
 def test_negative_date_serial_in_the_head(tmp_path):
