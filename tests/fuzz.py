@@ -5,10 +5,13 @@
 
 (`make fuzz` runs it with FUZZ_CASES, default 2000.) A case is one file: a demo file (CSV or
 XLSX) put through one or two mutations (truncation, byte flips, another encoding, line
-damage, impossible dates and counts, SQL and HTML in names, formulas, huge or sparse sheets
-from tests/hostile_files.py). Each case is ingested into a copy of a database holding the demo
-registry, with a 60 s timeout, and must: print no traceback; exit 0 or 1; leave every table
-but source_files as it was when the file failed; account for every row read
+damage, impossible dates and counts, SQL and HTML in names, formulas, sheets sharing a name,
+cells over the cap), or a hostile file from tests/hostile_files.py (huge or sparse sheets,
+sheets of one name, a 50 MB cell, 1,000 sheets). `make fuzz` always holds the REQUIRED cases
+first. Each case is ingested, followed in the same run by a small good CSV, into a copy of a
+database holding the demo registry, with a 60 s timeout, and must: print no traceback; exit 0
+or 1; record every file it reports failed (status `failed`); load the file after it; add
+nothing but its source_files row when the file failed; account for every row read
 (rows_read = loaded + rejected + not data, and as many rejected_rows and non_data_rows); and
 stay under 1 GB of memory (the ingest and its reader child, from wait4's rusage).
 
@@ -26,6 +29,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -42,6 +46,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).parent))
 import hostile_files as hf  # noqa: E402
 from conftest import table_counts  # noqa: E402
+from fangyi.ingest.kinds import MAX_CELL_CHARS  # noqa: E402
 
 TIMEOUT = 60
 MEMORY_LIMIT_KB = 1024 * 1024          # 1 GB
@@ -165,9 +170,63 @@ def nasty_values(rng: random.Random, data: bytes, suffix: str) -> bytes:
     return out.getvalue()
 
 
+def duplicate_sheet_names(rng: random.Random, data: bytes, suffix: str) -> bytes:
+    """An XLSX whose sheets share names (as files written by other tools than Excel may): a
+    sheet after the first takes an earlier sheet's name in xl/workbook.xml. A CSV gets a long
+    cell instead."""
+    if suffix != ".xlsx":
+        return long_cell(rng, data, suffix)
+    import zipfile
+
+    try:
+        source = zipfile.ZipFile(io.BytesIO(data))
+        workbook = source.read("xl/workbook.xml")
+    except Exception:
+        return flip_bytes(rng, data, suffix)
+    names = re.findall(rb'<sheet [^>]*?name="([^"]*)"', workbook)
+    if len(names) < 2:          # one sheet: a copy of it under the same name
+        return flip_bytes(rng, data, suffix)
+    for _ in range(rng.randint(1, len(names) - 1)):
+        later = rng.randrange(1, len(names))
+        names[later] = names[rng.randrange(later)]
+    k = iter(names)
+    workbook = re.sub(rb'(<sheet [^>]*?name=")([^"]*)(")', lambda m: m.group(1) + next(k) + m.group(3), workbook)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, workbook if info.filename == "xl/workbook.xml" else source.read(info))
+    return out.getvalue()
+
+
+def long_cell(rng: random.Random, data: bytes, suffix: str) -> bytes:
+    """A cell just over the cap ([limits] max_cell_chars) or far over it, in a random data row."""
+    chars = rng.choice([MAX_CELL_CHARS + 1, MAX_CELL_CHARS + 1, 1_000_000])
+    text = rng.choice(["長", "x", "疫情,"]) * chars
+    if suffix == ".csv":
+        body, encoding = _decode(data)
+        rows = _cells(body)
+        if len(rows) < 2:
+            return flip_bytes(rng, data, suffix)
+        r = rows[rng.randrange(1, len(rows))]
+        r[rng.randrange(len(r))] = f'"{text[:chars]}"'
+        return _join(rows).encode("utf-8" if encoding == "latin-1" else encoding, errors="replace")
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+    except Exception:
+        return flip_bytes(rng, data, suffix)
+    ws = rng.choice(wb.worksheets)
+    cell = ws.cell(rng.randint(1, max(ws.max_row, 1)), rng.randint(1, max(ws.max_column, 1)))
+    if type(cell).__name__ != "MergedCell":
+        cell.value = text[:chars]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 MUTATIONS: dict[str, Callable[[random.Random, bytes, str], bytes]] = {
     "truncate": truncate, "flip_bytes": flip_bytes, "reencode": reencode, "line_damage": line_damage,
-    "nasty_values": nasty_values,
+    "nasty_values": nasty_values, "duplicate_sheet_names": duplicate_sheet_names, "long_cell": long_cell,
 }
 
 # Whole hostile files (hostile_files.py), sized so a case stays within seconds.
@@ -187,6 +246,23 @@ HOSTILE: dict[str, tuple[str, Callable[[Path, random.Random], Path]]] = {
     "mixed_line_ends": (".csv", lambda p, r: hf.mixed_line_ends_csv(p)),
     "unclosed_quote": (".csv", lambda p, r: hf.unclosed_quote_csv(p, rows=300, quote_row=r.randint(2, 300))),
     "trailing_commas": (".csv", lambda p, r: hf.trailing_comma_lines_csv(p, rows=r.choice([1000, 200_000]))),
+    "duplicate_sheets": (".xlsx", lambda p, r: hf.duplicate_sheets_xlsx(p)),
+    "duplicate_sheets_ods": (".ods", lambda p, r: hf.duplicate_sheets_ods(p)),
+    "huge_cell": (".csv", lambda p, r: hf.huge_cell_csv(p, chars=r.choice([MAX_CELL_CHARS + 1, 1_000_000, 50 << 20]))),
+    "huge_cell_xlsx": (".xlsx", lambda p, r: hf.huge_cell_xlsx(p, chars=r.choice([MAX_CELL_CHARS + 1, 1_000_000]))),
+    "many_sheets": (".xlsx", lambda p, r: hf.many_sheets_xlsx(p, sheets=r.choice([30, 300, 1000]))),
+}
+
+# Cases every `make fuzz` run holds (its first cases, as built), whatever the seed: the files
+# that broke a run (issue 18).
+REQUIRED: dict[str, tuple[str, Callable[[Path, random.Random], Path]]] = {
+    "duplicate_sheets": HOSTILE["duplicate_sheets"],
+    "duplicate_sheets_ods": HOSTILE["duplicate_sheets_ods"],
+    "cell_50_mb": (".csv", lambda p, r: hf.huge_cell_csv(p, chars=50 << 20)),
+    "cell_50_mb_xlsx": (".xlsx", lambda p, r: hf.huge_cell_xlsx(p, chars=50 << 20)),
+    "cell_just_over_the_cap": (".csv", lambda p, r: hf.huge_cell_csv(p, chars=MAX_CELL_CHARS + 1)),
+    "cell_just_over_the_cap_xlsx": (".xlsx", lambda p, r: hf.huge_cell_xlsx(p, chars=MAX_CELL_CHARS + 1)),
+    "sheets_1000": (".xlsx", lambda p, r: hf.many_sheets_xlsx(p, sheets=1000)),
 }
 
 
@@ -203,10 +279,14 @@ def demo_inputs(demo_dir: Path) -> list[Path]:
     return sorted(p for p in demo_dir.rglob("*") if p.suffix in (".csv", ".xlsx") and "units" not in p.parts)
 
 
-def make_case(number: int, seed: int, demo_files: list[Path], workdir: Path) -> Case:
+def make_case(number: int, seed: int, demo_files: list[Path], workdir: Path, required: tuple[str, ...] = ()) -> Case:
+    """Case `number`: the required case of that number, if any, else a seeded random one."""
     rng = random.Random(f"{seed}:{number}")
     folder = workdir / f"case{number:05d}"
     folder.mkdir(parents=True, exist_ok=True)
+    if number < len(required):
+        suffix, build = REQUIRED[required[number]]
+        return Case(number, required[number], [], build(folder / f"日報{suffix}", rng))
     if rng.random() < 0.25:
         name = rng.choice(sorted(HOSTILE))
         suffix, build = HOSTILE[name]
@@ -266,14 +346,32 @@ class Outcome:
     output: str
     maxrss_kb: int
     problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
 
-def run_case(case: Case, base_db: Path) -> Outcome:
+FAILED_LINE = ": 讀入失敗 / FAILED: "      # how `fangyi ingest` reports a file that failed
+
+
+def next_file(workdir: Path) -> Path:
+    """A small good daily CSV ingested after every case's file in the same run: whatever the
+    case's file did, it must load."""
+    path = workdir / "next" / "下一個文件.csv"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("日期,單位,新增確診,密切接觸者\n2021-01-20,柳岸社區,0,1\n2021-01-20,東門社區,0,2\n",
+                        encoding="utf-8")
+    return path
+
+
+def run_case(case: Case, base_db: Path, after_next: dict[str, int], next_path: Path) -> Outcome:
+    """Ingest the case's file, then `next_path`, in one run into a copy of `base_db`;
+    `after_next`: the table counts of base_db after `next_path` alone."""
     db = case.path.parent / "w.db"
     shutil.copy(base_db, db)
     before = table_counts(db)
-    code, text, rss = run_fangyi(["ingest", "--db", str(db), str(case.path)], out_dir=case.path.parent)
-    outcome = Outcome(case, code, text, rss)
+    started = time.monotonic()
+    code, text, rss = run_fangyi(["ingest", "--db", str(db), str(case.path), str(next_path)], out_dir=case.path.parent)
+    outcome = Outcome(case, code, text, rss, seconds=time.monotonic() - started)
     problems = outcome.problems
     if code is None:
         problems.append("hang")
@@ -287,17 +385,23 @@ def run_case(case: Case, base_db: Path) -> Outcome:
     after = table_counts(db)
     conn = sqlite3.connect(db)
     try:
-        files = conn.execute("SELECT file_id, status, rows_read, rows_loaded, rows_rejected, rows_not_data FROM "
+        files = conn.execute("SELECT file_id, status, rows_read, rows_loaded, rows_rejected, rows_not_data, path FROM "
                              "source_files WHERE file_id > ?", (before["source_files"],)).fetchall()
-        for file_id, status, read, loaded, rejected, not_data in files:
+        failed_lines = sum(FAILED_LINE in line for line in text.splitlines())
+        failed_records = sum(f[1] == "failed" for f in files)
+        if failed_lines > failed_records:
+            problems.append(f"failed without a record: {failed_lines - failed_records} of {failed_lines} failed files")
+        if [f[1] for f in files if f[-1] == str(next_path)] != ["loaded"]:
+            problems.append("the next file of the run did not load")
+        for file_id, status, read, loaded, rejected, not_data, path in files:
             if read != loaded + rejected + not_data:
                 problems.append(f"rows unaccounted: {read} read != {loaded} + {rejected} + {not_data}")
             counted = (conn.execute("SELECT count(*) FROM rejected_rows WHERE file_id = ?", (file_id,)).fetchone()[0],
                        conn.execute("SELECT count(*) FROM non_data_rows WHERE file_id = ?", (file_id,)).fetchone()[0])
             if counted != (rejected, not_data):
                 problems.append(f"rows unaccounted: rejected/not data {counted} recorded, {(rejected, not_data)} counted")
-            if status == "failed":
-                changed = {t for t in after if t != "source_files" and after[t] != before.get(t)}
+            if status == "failed":      # it added nothing: the tables hold what the next file alone adds
+                changed = {t for t in after if t != "source_files" and after[t] != after_next.get(t)}
                 if changed:
                     problems.append(f"database changed by a failed file: {sorted(changed)}")
         if code == 1 and not any(s == "failed" for _, s, *_ in files):
@@ -318,21 +422,30 @@ def base_database(demo_dir: Path, workdir: Path) -> Path:
 
 
 def fuzz(demo_dir: Path, workdir: Path, cases: int, seed: int = 1, jobs: int = 2,
-         progress: Callable[[str], None] | None = None) -> dict:
-    """Run `cases` cases; return the figures and the outcomes with problems."""
+         progress: Callable[[str], None] | None = None, required: tuple[str, ...] = ()) -> dict:
+    """Run `cases` cases, the first of them the `required` ones (names of REQUIRED); return the
+    figures and the outcomes with problems."""
     base = base_database(demo_dir, workdir)
     files = demo_inputs(demo_dir)
+    following = next_file(workdir)
+    with_next = workdir / "next" / "w.db"
+    shutil.copy(base, with_next)
+    code, text, _ = run_fangyi(["ingest", "--db", str(with_next), str(following)], out_dir=with_next.parent)
+    assert code == 0, text
+    after_next = table_counts(with_next)
     started = time.monotonic()
 
     def one(n: int) -> Outcome:
-        case = make_case(n, seed, files, workdir)
-        outcome = run_case(case, base)
+        case = make_case(n, seed, files, workdir, required)
+        outcome = run_case(case, base, after_next, following)
         if not outcome.problems:
             shutil.rmtree(case.path.parent, ignore_errors=True)
         return outcome
 
     figures = {"cases": 0, "loaded": 0, "failed": 0, "tracebacks": 0, "hangs": 0, "bad exits": 0,
-               "databases changed": 0, "rows unaccounted": 0, "over 1 GB": 0, "peak memory MB": 0}
+               "databases changed": 0, "rows unaccounted": 0, "failed without a record": 0,
+               "next file not loaded": 0, "over 1 GB": 0, "peak memory MB": 0}
+    required_outcomes: list[Outcome] = []
     bad: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         for outcome in pool.map(one, range(cases)):
@@ -342,16 +455,20 @@ def fuzz(demo_dir: Path, workdir: Path, cases: int, seed: int = 1, jobs: int = 2
             p = " ".join(outcome.problems)
             figures["tracebacks"] += "traceback" in p
             figures["hangs"] += "hang" in p
-            figures["bad exits"] += "exit " in p
+            figures["bad exits"] += any(re.fullmatch(r"exit -?\d+", problem) for problem in outcome.problems)
             figures["databases changed"] += "database changed" in p
             figures["rows unaccounted"] += "rows unaccounted" in p
+            figures["failed without a record"] += "failed without a record" in p
+            figures["next file not loaded"] += "next file of the run did not load" in p
             figures["over 1 GB"] += "memory" in p
             if outcome.problems:
                 bad.append(outcome)
+            if outcome.case.number < len(required):
+                required_outcomes.append(outcome)
             if progress and figures["cases"] % 50 == 0:
                 progress(f"{figures['cases']} cases, {len(bad)} with problems, {time.monotonic() - started:.0f} s")
     figures["seconds"] = round(time.monotonic() - started)
-    return {"figures": figures, "problems": bad}
+    return {"figures": figures, "problems": bad, "required": required_outcomes}
 
 
 # ---- kill -9 trials -------------------------------------------------------------------------
@@ -439,7 +556,13 @@ def main() -> int:
     if not demo_dir.exists():
         demo.generate(demo_dir)
     print(f"fuzz: {args.cases} cases, seed {args.seed}, in {workdir}", flush=True)
-    result = fuzz(demo_dir, workdir, args.cases, args.seed, args.jobs, progress=lambda s: print("  " + s, flush=True))
+    result = fuzz(demo_dir, workdir, args.cases, args.seed, args.jobs, progress=lambda s: print("  " + s, flush=True),
+                  required=tuple(REQUIRED))
+    for outcome in result["required"]:
+        summary = next((line.strip() for line in outcome.output.splitlines() if outcome.case.path.name in line), "")
+        print(f"  required case {outcome.case.source}: exit {outcome.exit}, {outcome.seconds:.1f} s, "
+              f"{outcome.maxrss_kb // 1024} MB{'; ' + '; '.join(outcome.problems) if outcome.problems else ''}"
+              f" — {summary[:160]}", flush=True)
     for outcome in result["problems"][:20]:
         c = outcome.case
         print(f"  case {c.number} ({c.source}, {'+'.join(c.mutations) or 'as built'}): {'; '.join(outcome.problems)}"
