@@ -420,7 +420,7 @@ def statements(script: str) -> list[str]:
 def bulk_connect(path: Path | str):
     """A connection for bulk loading: ADBC binds whole Arrow columns in C, about twice as fast
     as sqlite3.executemany. In autocommit mode: the caller opens each transaction with
-    begin_immediate() and ends it with end(); left to itself the driver would begin a deferred
+    begin_immediate() and ends it with COMMIT or ROLLBACK; left to itself the driver would begin a deferred
     transaction, which takes the write lock only at its first write and then fails at once
     (SQLITE_BUSY, no waiting) if another writer committed since its first read."""
     import adbc_driver_sqlite.dbapi
@@ -484,17 +484,6 @@ def begin_immediate(cursor) -> None:
             if not is_locked(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-
-
-def end(cursor, commit: bool) -> None:
-    """COMMIT, or ROLLBACK if a transaction is still open (no error when SQLite already ended it)."""
-    if commit:
-        cursor.execute("COMMIT")
-        return
-    try:
-        cursor.execute("ROLLBACK")
-    except Exception:
-        pass
 
 
 def drop_indexes_if_empty(cursor, table: str) -> list[str]:
