@@ -1,20 +1,26 @@
 """Resolving the units that sheets name to the registry in force, once per check run.
 
 A name is matched by code, then by its normalised form (NFKC, no spaces, simplified, lower
-case) against every unit's name, aliases and name without its suffix (柳岸 for 柳岸社區). Names
-are unique only within their parent, so among several units a name fits, the run narrows by:
-1. the row's parent column (街道/鄉鎮 beside the unit), else the towns (or districts, cities)
-   that the sheet's title, sheet name or file name mentions: units under them are kept;
-2. the strongest kind of match: code, then name, then alias, then short name;
+case) against every unit's name, aliases and name without its level suffix (柳岸 for 柳岸社區,
+朝陽 for 朝陽區, 延邊 for 延邊朝鮮族自治州). Names are unique only within their parent, so:
+1. a row with a parent column (街道/鄉鎮, province beside city ...) is resolved only among the
+   units under that parent, strictly: a name that fits nothing there is unknown, never a unit of
+   another parent, and a parent the registry does not know leaves the name unknown too. Without
+   a parent column, the towns (or districts, cities) that the sheet's title, sheet name or file
+   name mention narrow the same way (a place mentioned only inside the name of a unit the row
+   may mean does not count: the sheet 那龍村日報 is not about the town 那龍鎮);
+2. among several, the strongest kind of match: code, then name, then alias, then short name;
 3. units that report daily: a report names a reporting unit, so 那龍 in a village list resolves
    to 那龍村 rather than to the town 那龍鎮.
 A name that still fits several units is `ambiguous` (its candidates recorded); one that fits
-none is `unknown`. Each distinct (sheet, name, code, parent), one unit_names row written by the
-ingest, is resolved once, and written to unit_resolutions with how it matched, so an inspector
-can see why.
+none is `unknown`, with a hint naming the near names under its parent and where the name does
+fit elsewhere ("朝陽 is not under 北京市; 遼寧省 has 朝陽"). Each distinct (sheet, name, code,
+parent), one unit_names row written by the ingest, is resolved once, and written to
+unit_resolutions with how it matched, so an inspector can see why.
 """
 from __future__ import annotations
 
+import difflib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from fangyi.keys import norm, short_name
 
 STRENGTH = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
+NEAR = 3                # near matches named in an unknown unit's hint
 
 
 @dataclass(frozen=True)
@@ -31,16 +38,25 @@ class Resolution:
     matched_by: str | None = None
     narrowed_by: str | None = None
     candidates: tuple[str, ...] = ()
+    hint_zh: str | None = None          # unknown: where the name does fit, and near names in scope
+    hint_en: str | None = None
 
 
 class UnitIndex:
     def __init__(self, units: list[tuple], settings_aliases: dict[str, list[str]] | None = None):
         """units: (unit_code, name, level, parent_code, reports_daily, aliases JSON) in force."""
         self.parent = {code: parent for code, _, _, parent, _, _ in units}
+        self.name = {code: name for code, name, *_ in units}
         self.reports = {code: bool(rd) for code, _, _, _, rd, _ in units}
         self.codes = {norm(code): code for code, *_ in units}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for code, parent in self.parent.items():
+            if parent:
+                self.children[parent].append(code)
         self.keys: dict[str, dict[str, str]] = defaultdict(dict)       # key -> {code: source}
-        self.places: list[tuple[str, str]] = []                         # (key, code) of units above communities
+        self.own: dict[str, set[str]] = defaultdict(set)                # code -> its keys
+        self.places: dict[str, list[tuple[str, str]]] = defaultdict(list)   # first 2 chars -> (key, code)
+        self._places_seen: dict[str, tuple[tuple[str, str], ...]] = {}      # per sheet context
         for code, name, level, _, _, aliases in units:
             self._add(norm(name), code, "name")
             self._add(short_name(norm(name)), code, "short_name")
@@ -50,7 +66,7 @@ class UnitIndex:
             if level != "community":
                 for key in {norm(name), short_name(norm(name))}:
                     if len(key) >= 2:
-                        self.places.append((key, code))
+                        self.places[key[:2]].append((key, code))
         for code, names in (settings_aliases or {}).items():
             if code in self.parent:
                 for alias in names:
@@ -58,6 +74,7 @@ class UnitIndex:
 
     def _add(self, key: str, code: str, source: str) -> None:
         if key:
+            self.own[code].add(key)
             known = self.keys[key].get(code)
             if known is None or STRENGTH[source] < STRENGTH[known]:
                 self.keys[key][code] = source
@@ -71,33 +88,65 @@ class UnitIndex:
             out.add(seen)
         return out
 
-    def matches(self, raw: str | None) -> dict[str, str]:
-        """{code: how} for a written name: the full form first, else its short form."""
+    def matches(self, raw: str | None, scope: set[str] | None = None) -> dict[str, str]:
+        """{code: how} for a written name: the full form first, else its short form; with a
+        scope, only units in it or below it."""
         if not raw:
             return {}
         key = norm(raw)
-        return dict(self.keys.get(key) or self.keys.get(short_name(key)) or {})
+        for k in (key, short_name(key)):
+            found = self.keys.get(k) or {}
+            if scope is not None:
+                found = self._under(found, scope)
+            if found:
+                return dict(found)
+        return {}
 
     def _under(self, candidates: dict[str, str], scopes: set[str]) -> dict[str, str]:
         return {c: how for c, how in candidates.items() if scopes & (self.ancestors(c) | {c})}
+
+    def places_in(self, context: str) -> tuple[tuple[str, str], ...]:
+        """(key, code) of every unit above the communities whose name the context mentions."""
+        known = self._places_seen.get(context)
+        if known is not None:
+            return known
+        out = []
+        for i in range(len(context) - 1):
+            for key, code in self.places.get(context[i:i + 2], ()):
+                if context.startswith(key, i):
+                    out.append((key, code))
+        self._places_seen[context] = tuple(out)
+        return self._places_seen[context]
+
+    def _scope(self, found: dict[str, str], parent_raw: str | None, context: str | None):
+        """(units the name must be under, why), (None, None) when nothing narrows, or
+        (set(), "parent") when the parent column names no unit."""
+        if parent_raw and norm(parent_raw):
+            parents = set(self.matches(parent_raw))
+            if norm(parent_raw) in self.codes:
+                parents.add(self.codes[norm(parent_raw)])
+            return parents, "parent"
+        ctx = norm(context or "")
+        # a place mentioned only inside the name of a unit the row may mean does not narrow:
+        # the sheet 那龍村日報 does not put its rows under the town 那龍鎮
+        own = [k for c in found for k in self.own[c] if len(k) >= 2 and k in ctx]
+        places = {code for key, code in self.places_in(ctx) if not any(key in k for k in own)}
+        return (places, "sheet") if places else (None, None)
 
     def resolve(self, unit_raw: str | None, code_raw: str | None, parent_raw: str | None,
                 context: str | None) -> Resolution:
         if code_raw and norm(code_raw) in self.codes:
             return Resolution(self.codes[norm(code_raw)], "resolved", "code")
-        candidates = self.matches(unit_raw)
+        found = self.matches(unit_raw)
+        scope, why = self._scope(found, parent_raw, context)
+        candidates, narrowed = found, None
+        if scope is not None:
+            candidates = self.matches(unit_raw, scope)
+            if set(candidates) != set(found):
+                narrowed = why
         if not candidates:
-            return Resolution(None, "unknown")
-        narrowed = None
-        if len(candidates) > 1:
-            parents = set(self.matches(parent_raw)) | ({self.codes[norm(parent_raw)]}
-                                                     if parent_raw and norm(parent_raw) in self.codes else set())
-            places = {code for key, code in self.places if key in norm(context or "")}
-            for scope, why in ((parents, "parent"), (places, "sheet")):
-                inside = self._under(candidates, scope) if scope else {}
-                if inside:
-                    candidates, narrowed = inside, why
-                    break
+            zh, en = self.hint(unit_raw, parent_raw, scope, why, found)
+            return Resolution(None, "unknown", None, narrowed, (), zh, en)
         best = min(STRENGTH[how] for how in candidates.values())
         candidates = {c: how for c, how in candidates.items() if STRENGTH[how] == best}
         if len(candidates) > 1:
@@ -108,6 +157,62 @@ class UnitIndex:
             (code, how), = candidates.items()
             return Resolution(code, "resolved", how, narrowed)
         return Resolution(None, "ambiguous", None, narrowed, tuple(sorted(candidates)))
+
+    # -- what an unknown name's finding says ------------------------------------------------
+
+    def _label(self, code: str) -> str:
+        return self.name.get(code) or code
+
+    def _where(self, code: str) -> tuple[str, str]:
+        parent = self.parent.get(code)
+        if parent in self.name:
+            return f"{self._label(parent)} 有 {self._label(code)}", f"{self._label(parent)} has {self._label(code)}"
+        return f"名錄有 {self._label(code)}", f"the registry has {self._label(code)}"
+
+    def below(self, code: str) -> list[str]:
+        out, todo = [], list(self.children.get(code, ()))
+        while todo:
+            c = todo.pop()
+            out.append(c)
+            todo.extend(self.children.get(c, ()))
+        return out
+
+    def near(self, unit_raw: str | None, scope: set[str]) -> list[str]:
+        """The units under the scope whose names are closest to the written one."""
+        key = short_name(norm(unit_raw or ""))
+        if not key:
+            return []
+        by_key: dict[str, str] = {}
+        for top in sorted(scope):
+            for c in self.below(top):
+                by_key.setdefault(short_name(norm(self._label(c))), c)
+        return [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=NEAR, cutoff=0.6)]
+
+    def hint(self, unit_raw, parent_raw, scope, why, found) -> tuple[str | None, str | None]:
+        name = unit_raw or ""
+        zh, en = [], []
+        if scope is not None:
+            if not scope:
+                zh.append(f"上級「{parent_raw}」在名錄中找不到")
+                en.append(f"the parent '{parent_raw}' matches no unit in the registry")
+            else:
+                within = "、".join(self._label(c) for c in sorted(scope))
+                within_en = ", ".join(self._label(c) for c in sorted(scope))
+                by = "上級列" if why == "parent" else "表名、工作表名或文件名"
+                by_en = "the parent column" if why == "parent" else "the title, sheet or file name"
+                zh.append(f"「{name}」不在 {within}（{by}）之下")
+                en.append(f"{name} is not under {within_en} ({by_en})")
+                for c in self.near(unit_raw, scope):
+                    z, e = self._where(c)
+                    zh.append(z)
+                    en.append(e)
+        for c in sorted(found):
+            z, e = self._where(c)
+            zh.append(z)
+            en.append(e)
+        if not zh:
+            return None, None
+        return "；".join(zh), "; ".join(en)
 
 
 def resolve_units(conn, settings_aliases: dict[str, list[str]] | None = None) -> dict[str, int]:
@@ -128,8 +233,8 @@ def resolve_units(conn, settings_aliases: dict[str, list[str]] | None = None) ->
         # the versions of one unit-day: its unit, else the name as normalised (else the code as written)
         group = r.unit_code or "?" + (norm(unit_raw) or "#" + norm(code_raw))
         rows.append((name_id, r.unit_code, group, r.status, r.matched_by, r.narrowed_by,
-                     json.dumps(r.candidates) if r.candidates else None))
+                     json.dumps(r.candidates) if r.candidates else None, r.hint_zh, r.hint_en))
     conn.executemany(
-        "INSERT INTO unit_resolutions (name_id, unit_code, unit_group, status, matched_by, narrowed_by, candidates) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        "INSERT INTO unit_resolutions (name_id, unit_code, unit_group, status, matched_by, narrowed_by, candidates, "
+        "hint_zh, hint_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return dict(counts)

@@ -85,14 +85,17 @@ CREATE TABLE IF NOT EXISTS unit_resolutions (
     status      TEXT NOT NULL,            -- resolved | ambiguous | unknown
     matched_by  TEXT,                     -- code | name | alias | settings_alias | short_name
     narrowed_by TEXT,                     -- parent | sheet | reporting_unit: what chose among several
-    candidates  TEXT                      -- JSON list of the unit codes the name fits, when several
+    candidates  TEXT,                     -- JSON list of the unit codes the name fits, when several
+    hint_zh     TEXT,                     -- unknown: not under which parent, near names there, where it fits
+    hint_en     TEXT                      -- the same in English
 );
 -- the names of one unit (group): a unit-day's reports through daily_reports(report_date, name_id)
 CREATE INDEX IF NOT EXISTS unit_resolutions_group ON unit_resolutions(unit_group);
 
 -- Every report with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS daily_reports_resolved AS
-SELECT d.*, r.unit_code, r.unit_group, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+SELECT d.*, r.unit_code, r.unit_group, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates,
+       r.hint_zh, r.hint_en
 FROM daily_reports d
 LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
 

@@ -19,11 +19,21 @@ _T2S = opencc.OpenCC("t2s")
 _SPACE = re.compile(r"\s+")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 
-# Suffixes a unit name may be written with or without (longest first).
+# Level suffixes a unit name may be written with or without, at every level (simplified forms,
+# longest first): 朝陽 for 朝陽區, 臨高 for 臨高縣, 延邊 for 延邊朝鮮族自治州, 河口 for 河口社區.
 UNIT_SUFFIXES = (
-    "居民委员会", "村民委员会", "社区居委会", "街道办事处", "居委会", "村委会", "办事处",
-    "社区", "街道", "村", "镇", "乡",
+    "特别行政区", "居民委员会", "村民委员会", "社区居委会", "街道办事处", "经济开发区", "经济技术开发区",
+    "自治区", "自治州", "自治县", "自治旗", "管委会", "居委会", "村委会", "办事处", "开发区",
+    "新区", "地区", "林区", "矿区", "特区", "街道", "社区",
+    "省", "市", "区", "县", "旗", "盟", "州", "镇", "乡", "村",
 )
+UNIT_SUFFIXES = tuple(sorted(UNIT_SUFFIXES, key=len, reverse=True))
+# The peoples named before 自治區/州/縣/旗 (廣西壯族自治區, 恩施土家族苗族自治州): not part of the short name.
+_PEOPLES = ("壮 回 维吾尔 藏 蒙古 朝鲜 土家 苗 彝 布依 侗 瑶 白 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
+            "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
+            "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 满 各").split()
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:(?:%s)族|维吾尔)*自治(?:区|州|县|旗)$" % "|".join(
+    sorted(_PEOPLES, key=len, reverse=True)))
 
 
 @functools.lru_cache(maxsize=65536)
@@ -41,10 +51,15 @@ def strip_brackets(key: str) -> str:
     return _BRACKETED.sub("", key)
 
 
+@functools.lru_cache(maxsize=65536)
 def short_name(key: str) -> str:
-    """A normalised unit name without its administrative suffix: '柳岸社区' -> '柳岸'."""
+    """A normalised unit name without its level suffix: '柳岸社区' -> '柳岸', '临高县' -> '临高',
+    '延边朝鲜族自治州' -> '延边'. At least two characters stay ('沛县' keeps its 县)."""
+    m = _AUTONOMOUS.match(key)
+    if m:
+        return m.group(1)
     for suffix in UNIT_SUFFIXES:
-        if key.endswith(suffix) and len(key) > len(suffix):
+        if key.endswith(suffix) and len(key) - len(suffix) >= 2:
             return key[: -len(suffix)]
     return key
 

@@ -154,3 +154,87 @@ def test_row_filter_keeps_matching_rows_and_records_the_others(tmp_path):
     assert [r[0] for r in conn.execute("SELECT close_contacts FROM daily_reports ORDER BY row_number")] == [0, 1]
     filtered = conn.execute("SELECT row_number, note FROM non_data_rows WHERE role = 'filtered'").fetchall()
     assert [tuple(r) for r in filtered] == [(3, "filtered out by the settings: 國家 = 中國")]
+
+
+# A city-level registry as national exports need it: provinces and their cities, the same short
+# name under two provinces, names written with and without their level suffix.
+CITIES = [
+    ["110000", "北京市", "省", "", "否"],
+    ["110105", "朝陽區", "區", "110000", "是"],
+    ["110106", "豐台區", "區", "110000", "是"],
+    ["210000", "遼寧省", "省", "", "否"],
+    ["211300", "朝陽", "市", "210000", "是"],
+    ["460000", "海南省", "省", "", "否"],
+    ["469024", "臨高縣", "縣", "460000", "是"],
+    ["222400", "延邊朝鮮族自治州", "自治州", "220000", "是"],
+]
+
+
+@pytest.fixture
+def cities(tmp_path):
+    path = tmp_path / "城市名錄.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["代碼", "名稱", "級別", "上級代碼", "是否日報"])
+    for row in CITIES:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _resolutions(conn):
+    return {r["unit_raw"] + "@" + (r["parent_raw"] or ""): r for r in conn.execute(
+        "SELECT unit_raw, parent_raw, unit_code, resolution, matched_by, narrowed_by, hint_zh, hint_en "
+        "FROM daily_reports_resolved")}
+
+
+def test_the_parent_column_narrows_strictly(tmp_path, cities):
+    daily = _daily(tmp_path / "全國.xlsx", ["日期", "省份", "城市", "新增確診", "密接"], [
+        ["2021-01-20", "北京市", "朝陽", 1, 0],        # Beijing's 朝陽區, written without 區
+        ["2021-01-20", "遼寧省", "朝陽", 2, 0],        # Liaoning's 朝陽 (a city named without 市)
+        ["2021-01-20", "遼寧", "朝陽市", 3, 0],        # ... with 市, and the province short
+        ["2021-01-20", "北京", "豐台", 4, 0],
+        ["2021-01-20", "海南省", "臨高", 5, 0],
+        ["2021-01-20", "海南省", "豐台", 6, 0],        # 豐台 is Beijing's: not under 海南省
+        ["2021-01-20", "北京市", "豐臺路", 7, 0],      # nothing of that name anywhere
+        ["2021-01-20", "天津市", "朝陽", 8, 0],        # a parent the registry does not have
+        ["2021-01-20", "", "延邊", 9, 0],              # no parent: the name alone
+    ])
+    settings = Settings(header_synonyms={"daily": {"unit": ["城市"], "parent": ["省份"]}})
+    _, conn = _checked(tmp_path, cities, daily, settings=settings)
+    got = _resolutions(conn)
+    assert {k: v["unit_code"] for k, v in got.items()} == {
+        "朝陽@北京市": "110105", "朝陽@遼寧省": "211300", "朝陽市@遼寧": "211300", "豐台@北京": "110106",
+        "臨高@海南省": "469024", "豐台@海南省": None, "豐臺路@北京市": None, "朝陽@天津市": None,
+        "延邊@": "222400"}
+    assert got["朝陽@北京市"]["matched_by"] == "short_name" and got["朝陽@北京市"]["narrowed_by"] == "parent"
+    # no report resolves outside its parent
+    province = {"北京市": "110000", "北京": "110000", "遼寧省": "210000", "遼寧": "210000", "海南省": "460000"}
+    for parent_raw, parent_code in conn.execute(
+            "SELECT r.parent_raw, u.parent_code FROM daily_reports_resolved r "
+            "JOIN units_current u ON u.unit_code = r.unit_code WHERE r.parent_raw IS NOT NULL"):
+        assert province[parent_raw] == parent_code
+    assert got["豐台@海南省"]["hint_zh"] == "「豐台」不在 海南省（上級列）之下；北京市 有 豐台區"
+    assert got["豐台@海南省"]["hint_en"] == "豐台 is not under 海南省 (the parent column); 北京市 has 豐台區"
+    assert "北京市 有 豐台區" in got["豐臺路@北京市"]["hint_zh"]          # the near name under the parent
+    assert got["朝陽@天津市"]["hint_en"].startswith("the parent '天津市' matches no unit in the registry")
+    assert "遼寧省 has 朝陽" in got["朝陽@天津市"]["hint_en"] and "北京市 has 朝陽區" in got["朝陽@天津市"]["hint_en"]
+    messages = [r[0] for r in conn.execute("SELECT message FROM findings WHERE check_id = 'unknown_unit'")]
+    assert len(messages) == 3
+    assert any("「豐台」不在 海南省（上級列）之下；北京市 有 豐台區 / " in m for m in messages)
+
+
+def test_the_town_a_file_names_narrows_strictly(tmp_path, registry):
+    # 東村 is 那龍鎮's: in 石角鎮's file it is not guessed across towns
+    wrong_town = _daily(tmp_path / "石角鎮日報.xlsx", ["日期", "村名", "新增確診", "密接"],
+                        [["2021-01-20", "東村", 0, 0], ["2021-01-20", "新村", 0, 1]])
+    # the village's own file: 那龍 in its name is the village's, not a mention of the town 那龍鎮
+    own_file = _daily(tmp_path / "那龍村日報.xlsx", ["日期", "村名", "新增確診", "密接"],
+                      [["2021-01-21", "東村", 0, 2]])
+    _, conn = _checked(tmp_path, registry, wrong_town, own_file)
+    rows = {(r[0], r[1]): r[2:] for r in conn.execute(
+        "SELECT report_date, unit_raw, unit_code, resolution, narrowed_by, hint_zh FROM daily_reports_resolved")}
+    assert rows[("2021-01-20", "新村")][:3] == ("441821100201", "resolved", "sheet")
+    assert rows[("2021-01-20", "東村")][:2] == (None, "unknown")
+    assert rows[("2021-01-20", "東村")][3] == "「東村」不在 石角鎮（表名、工作表名或文件名）之下；那龍鎮 有 東村"
+    assert rows[("2021-01-21", "東村")][:2] == ("441821102204", "resolved")
