@@ -25,7 +25,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from fangyi.keys import norm, short_name
+from fangyi.keys import norm, short_name, strip_brackets
 
 STRENGTH = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
 NEAR = 3                # near matches named in an unknown unit's hint
@@ -89,12 +89,13 @@ class UnitIndex:
         return out
 
     def matches(self, raw: str | None, scope: set[str] | None = None) -> dict[str, str]:
-        """{code: how} for a written name: the full form first, else its short form; with a
-        scope, only units in it or below it."""
+        """{code: how} for a written name: the full form first, else its short form, else the
+        same without a remark in brackets; with a scope, only units in it or below it."""
         if not raw:
             return {}
         key = norm(raw)
-        for k in (key, short_name(key)):
+        bare = strip_brackets(key)          # 南陽(含鄧州): a remark in brackets is not the name
+        for k in dict.fromkeys((key, short_name(key), bare, short_name(bare))):
             found = self.keys.get(k) or {}
             if scope is not None:
                 found = self._under(found, scope)
@@ -230,8 +231,10 @@ def resolve_units(conn, settings_aliases: dict[str, list[str]] | None = None) ->
     for name_id, unit_raw, code_raw, parent_raw, context in names:
         r = index.resolve(unit_raw, code_raw, parent_raw, context)
         counts[r.status] += 1
-        # the versions of one unit-day: its unit, else the name as normalised (else the code as written)
-        group = r.unit_code or "?" + (norm(unit_raw) or "#" + norm(code_raw))
+        # the versions of one unit-day: its unit, else the parent and the name as normalised (else
+        # the code as written): 豐台 under 海南省 and 豐台 under 天津市 are two unknown units
+        group = r.unit_code or "?" + (norm(parent_raw) + "/" if norm(parent_raw) else "") + (
+            norm(unit_raw) or "#" + norm(code_raw))
         rows.append((name_id, r.unit_code, group, r.status, r.matched_by, r.narrowed_by,
                      json.dumps(r.candidates) if r.candidates else None, r.hint_zh, r.hint_en))
     conn.executemany(

@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS unit_names (
 CREATE TABLE IF NOT EXISTS unit_resolutions (
     name_id     INTEGER PRIMARY KEY,      -- unit_names
     unit_code   TEXT,                     -- NULL when unknown or ambiguous
-    unit_group  TEXT NOT NULL,            -- unit_code, else '?' + the normalised name: one unit-day's versions
+    unit_group  TEXT NOT NULL,            -- unit_code, else '?' + the normalised parent/name: one unit-day's versions
     status      TEXT NOT NULL,            -- resolved | ambiguous | unknown
     matched_by  TEXT,                     -- code | name | alias | settings_alias | short_name
     narrowed_by TEXT,                     -- parent | sheet | reporting_unit: what chose among several
