@@ -514,7 +514,7 @@ WHERE sb.trace_code IS NOT NULL;
 
 -- Every roster row with its unit resolved (after a check run; before one, unit_code is NULL).
 CREATE VIEW IF NOT EXISTS duty_shifts_resolved AS
-SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates, r.hint_zh, r.hint_en
 FROM duty_shifts d
 LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
 
@@ -562,7 +562,7 @@ CREATE TABLE IF NOT EXISTS roster_unit_days (
 -- (table allowance_claims: declared by its kind, created from the kind registry)
 
 CREATE VIEW IF NOT EXISTS allowance_claims_resolved AS
-SELECT c.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates
+SELECT c.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates, r.hint_zh, r.hint_en
 FROM allowance_claims c
 LEFT JOIN unit_resolutions r ON r.name_id = c.name_id;
 
