@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from fangyi.keys import norm, short_name, strip_brackets
 
 STRENGTH = {"code": 0, "name": 1, "alias": 2, "settings_alias": 2, "short_name": 3}
-NEAR = 3                # near matches named in an unknown unit's hint
+NEAR = 3                # near matches named in an unknown unit's hint ...
+NEAR_DEPTH = 2          # ... from this many levels under its parent
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class UnitIndex:
         self.own: dict[str, set[str]] = defaultdict(set)                # code -> its keys
         self.places: dict[str, list[tuple[str, str]]] = defaultdict(list)   # first 2 chars -> (key, code)
         self._places_seen: dict[str, tuple[tuple[str, str], ...]] = {}      # per sheet context
+        self._near_seen: dict[tuple[str, ...], dict[str, str]] = {}         # per scope: short name -> unit
         for code, name, level, _, _, aliases in units:
             self._add(norm(name), code, "name")
             self._add(short_name(norm(name)), code, "short_name")
@@ -170,23 +172,27 @@ class UnitIndex:
             return f"{self._label(parent)} 有 {self._label(code)}", f"{self._label(parent)} has {self._label(code)}"
         return f"名錄有 {self._label(code)}", f"the registry has {self._label(code)}"
 
-    def below(self, code: str) -> list[str]:
-        out, todo = [], list(self.children.get(code, ()))
-        while todo:
-            c = todo.pop()
-            out.append(c)
-            todo.extend(self.children.get(c, ()))
+    def below(self, code: str, depth: int = NEAR_DEPTH) -> list[str]:
+        out, level = [], [code]
+        for _ in range(depth):
+            level = [c for p in level for c in self.children.get(p, ())]
+            out.extend(level)
         return out
 
     def near(self, unit_raw: str | None, scope: set[str]) -> list[str]:
-        """The units under the scope whose names are closest to the written one."""
+        """The units up to two levels under the scope whose names are closest to the written one
+        (a province's cities and districts, a town's villages: not a province's every village)."""
         key = short_name(norm(unit_raw or ""))
         if not key:
             return []
-        by_key: dict[str, str] = {}
-        for top in sorted(scope):
-            for c in self.below(top):
-                by_key.setdefault(short_name(norm(self._label(c))), c)
+        which = tuple(sorted(scope))
+        by_key = self._near_seen.get(which)
+        if by_key is None:
+            by_key = {}
+            for top in which:
+                for c in self.below(top):
+                    by_key.setdefault(short_name(norm(self._label(c))), c)
+            self._near_seen[which] = by_key
         return [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=NEAR, cutoff=0.6)]
 
     def hint(self, unit_raw, parent_raw, scope, why, found) -> tuple[str | None, str | None]:
