@@ -35,6 +35,7 @@ class Settings:
     plausible_latest_days_ahead: int = 1                 # ... nor after today + this many days
     plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
     max_cell_chars: int = 32_767             # [limits]: a longer cell rejects its row (ingest.kinds.MAX_CELL_CHARS)
+    time_zone: str = "Asia/Shanghai"         # [time] zone: a time written with an offset (Z, +08:00) is converted to it
     source: Path | None = None
 
     def ingest_options(self):
@@ -43,7 +44,8 @@ class Settings:
         return IngestOptions(self.header_synonyms, self.levels, self.row_filters,
                              earliest=self.plausible_earliest, latest_days_ahead=self.plausible_latest_days_ahead,
                              period_start=self.period_start, period_end=self.period_end,
-                             maxima=dict(self.plausible_max), max_cell_chars=self.max_cell_chars)
+                             maxima=dict(self.plausible_max), max_cell_chars=self.max_cell_chars,
+                             zone=self.time_zone)
 
 
 class SettingsError(ValueError):
@@ -110,6 +112,27 @@ def _time(value, where: str) -> dt.time:
     return parsed
 
 
+def _zone(value, where: str) -> str:
+    """An IANA time zone name such as Asia/Shanghai, as zoneinfo (and polars) know it."""
+    import zoneinfo
+
+    expected = "expected a time zone name such as \"Asia/Shanghai\" or \"Europe/Berlin\""
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{where}: {_shown(value)} is not a time zone; {expected}")
+    name = value.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        raise SettingsError(f"{where}: {_shown(value)} is not a known time zone; {expected}") from None
+    try:            # the parsers convert with polars, whose zone database is its own
+        import polars as pl
+
+        pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(name)
+    except Exception:
+        raise SettingsError(f"{where}: {_shown(value)} is not a time zone the parsers know; {expected}") from None
+    return name
+
+
 def _words(value, where: str) -> list[str]:
     """A string or a list of strings (header synonyms, aliases)."""
     values = _list(value)
@@ -138,7 +161,7 @@ def load(path: Path | str | None = None) -> Settings:
     data = _read(path)
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter", "site", "plausible", "limits"}, where)
+                       "levels", "filter", "site", "plausible", "limits", "time"}, where)
     s = Settings(source=path)
     for name in data:                   # every setting lives in a table: [period], [deadline], ...
         _table(data, name, where)
@@ -146,6 +169,9 @@ def load(path: Path | str | None = None) -> Settings:
     _check_keys(limits, {"max_cell_chars"}, f"{where} [limits]")
     s.max_cell_chars = _int(limits.get("max_cell_chars", s.max_cell_chars), f"{where} [limits] max_cell_chars", 1,
                             unit="characters")
+    time = data.get("time", {})
+    _check_keys(time, {"zone"}, f"{where} [time]")
+    s.time_zone = _zone(time.get("zone", s.time_zone), f"{where} [time] zone")
     period = data.get("period", {})
     _check_keys(period, {"start", "end"}, f"{where} [period]")
     s.period_start = _date(period.get("start"), f"{where} [period] start")

@@ -58,14 +58,24 @@ def text(f: pl.DataFrame) -> pl.DataFrame:
 
 
 # A date, with an optional time after it, in the written forms: 2021-01-20, 2021/1/20,
-# 2021.1.20, 2021年1月20日, 20210120, 1月20日 (year from context); time 8:30, 08:30:00, 8时30分.
+# 2021.1.20, 2021年1月20日, 20210120, 1月20日 (year from context); time 8:30, 08:30:00, 8时30分,
+# after a space or a T; seconds may carry a fraction (19:22:29.404, 19:22:29,404), which is
+# truncated, not rounded (08:59:59.999 was before 09:00:00). An offset from UTC (Z, +08:00,
+# +0800, +08, -05:00) may follow a time written ISO-like, after a T or with seconds (not
+# "08:30-09:30", a range): the moment is then converted to the local time of `zone` ([time]
+# zone). A value without an offset is local time already and is not converted.
 _YMD = r"^(?:(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})|(\d{4})(\d{2})(\d{2})|(\d{1,2})\s*[-/.月]\s*(\d{1,2}))\s*日?"
-_HMS = r"^\s*[T ]?\s*(?:(\d{1,2})\s*[:时時点點]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2}))?\s*[分秒]?)?\s*$"
+_HMS = (r"^\s*([T ]?)\s*(?:(\d{1,2})\s*[:时時点點]\s*(\d{1,2})(?:\s*[:分]\s*(\d{1,2})(?:[.,](\d+))?)?\s*[分秒]?"
+        r"(?:\s*([Zz]|[+-]\d{2}(?::?\d{2})?))?)?\s*$")
+_OFFSET = r"^(?:([Zz])|([+-])(\d{2}):?(\d{2})?)$"
 _SERIAL = r"^(\d{5})(\.\d+)?$"
+DEFAULT_ZONE = "Asia/Shanghai"      # [time] zone: the local time a value with an offset is converted to
+MAX_OFFSET_HOURS = 14               # every UTC offset in use lies within -12:00 .. +14:00
 
 
-def _moment(f: pl.DataFrame, default_year: int | None) -> pl.DataFrame:
-    """Adds "day" (Date) and "secs" (seconds into the day, null if no time written)."""
+def _moment(f: pl.DataFrame, default_year: int | None, zone: str = DEFAULT_ZONE) -> pl.DataFrame:
+    """Adds "day" (Date) and "secs" (seconds into the day, null if no time written), local time
+    of `zone` for a value written with an offset."""
     f = f.with_columns(s=clean("t").str.replace_all(r"[(][^()]*[)]", "").str.strip_chars())
     f = f.with_columns(g=pl.col("s").str.extract_groups(_YMD),
                        rest=pl.col("s").str.replace(_YMD, ""),
@@ -84,28 +94,55 @@ def _moment(f: pl.DataFrame, default_year: int | None) -> pl.DataFrame:
     f = f.with_columns(
         day=pl.concat_str([pl.col("y"), pl.col("m").str.zfill(2), pl.col("d").str.zfill(2)], separator="-")
         .str.to_date("%Y-%m-%d", strict=False),
-        hh=h("1").cast(pl.Int64), mi=h("2").cast(pl.Int64), ss=h("3").cast(pl.Int64).fill_null(0),
-        time_ok=pl.col("hms").struct.field("1").is_not_null() | pl.col("rest").str.contains(r"^\s*$"),
+        hh=h("2").cast(pl.Int64), mi=h("3").cast(pl.Int64), ss=h("4").cast(pl.Int64).fill_null(0),
+        iso_like=(h("1") == "T") | h("4").is_not_null(),
+        off=h("6").str.extract_groups(_OFFSET),
+        time_ok=pl.col("hms").struct.field("2").is_not_null() | pl.col("rest").str.contains(r"^\s*$"),
         serial_ok=pl.col("sd").is_between(20000, 80000),
     )
+    o = pl.col("off").struct.field
     f = f.with_columns(
-        time_ok=pl.col("time_ok") & (pl.col("hh").is_null() | (
+        oh=pl.when(o("1").is_not_null()).then(0).otherwise(o("3").cast(pl.Int64)),
+        om=pl.when(o("1").is_not_null()).then(0).otherwise(o("4").cast(pl.Int64).fill_null(0)),
+        sign=pl.when(o("2") == "-").then(-1).otherwise(1),
+    )
+    offset_ok = pl.col("oh").is_null() | (
+        pl.col("iso_like") & pl.col("oh").is_between(0, MAX_OFFSET_HOURS) & pl.col("om").is_between(0, 59))
+    f = f.with_columns(
+        time_ok=pl.col("time_ok") & offset_ok & (pl.col("hh").is_null() | (
             pl.col("hh").is_between(0, 23) & pl.col("mi").is_between(0, 59) & pl.col("ss").is_between(0, 59))),
     )
-    return f.with_columns(
+    f = f.with_columns(
         day=pl.when(pl.col("serial_ok")).then(EXCEL_EPOCH + pl.duration(days=pl.col("sd")))
         .when(pl.col("time_ok")).then(pl.col("day")),
         secs=pl.when(pl.col("serial_ok")).then((pl.col("sf").fill_null(0.0) * 86400).round(0).cast(pl.Int64))
         .when(pl.col("time_ok") & pl.col("hh").is_not_null())
         .then(pl.col("hh") * 3600 + pl.col("mi") * 60 + pl.col("ss")),
     )
+    shifted = pl.col("day").is_not_null() & pl.col("secs").is_not_null() & pl.col("oh").is_not_null()
+    if not f.select(shifted.any()).item():
+        return f
+    # The moment in UTC (the time written less its offset), then the wall clock of `zone`.
+    local = ((pl.col("day").cast(pl.Datetime("us"))
+              + pl.duration(seconds=pl.col("secs") - pl.col("sign") * (pl.col("oh") * 3600 + pl.col("om") * 60)))
+             .dt.replace_time_zone("UTC").dt.convert_time_zone(zone).dt.replace_time_zone(None))
+    f = f.with_columns(local=pl.when(shifted).then(local))
+    return f.with_columns(
+        day=pl.when(shifted).then(pl.col("local").dt.date()).otherwise(pl.col("day")),
+        secs=pl.when(shifted).then(pl.col("local").dt.hour().cast(pl.Int64) * 3600
+                                   + pl.col("local").dt.minute().cast(pl.Int64) * 60
+                                   + pl.col("local").dt.second().cast(pl.Int64)).otherwise(pl.col("secs")),
+    )
 
 
 # Cells already in the canonical ISO form (what a form's software or Excel's CSV writes) parse to
-# themselves; they are recognised cheaply and only the others go through _moment. Years from
-# 1000: below that, strftime's padding is not the text's.
-_ISO_DATE = r"^[1-9]\d{3}-\d{2}-\d{2}$"
-_ISO_STAMP = r"^[1-9]\d{3}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d$"
+# themselves, or to their first characters (a date-time's date; a time's whole seconds); they
+# are recognised cheaply and only the others go through _moment. Years from 1000: below that,
+# strftime's padding is not the text's.
+_ISO_DAY = r"^[1-9]\d{3}-\d{2}-\d{2}"
+_ISO_TIME = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_ISO_DATE = _ISO_DAY + rf"(?:[T ]{_ISO_TIME}(?::[0-5]\d(?:[.,]\d+)?)?)?$"
+_ISO_STAMP = _ISO_DAY + rf"[T ]{_ISO_TIME}:[0-5]\d(?:[.,]\d+)?$"
 
 
 def _canonical(f: pl.DataFrame, pattern: str) -> pl.Series:
@@ -116,34 +153,47 @@ def _canonical(f: pl.DataFrame, pattern: str) -> pl.Series:
                     .fill_null(False))["ok"]
 
 
-def _with_canonical(f: pl.DataFrame, pattern: str, general: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+def _with_canonical(f: pl.DataFrame, pattern: str, width: int,
+                    general: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """The canonical cells of `f` as their first `width` characters (a space after the date read
+    as the T), the others by `general`."""
     ok = _canonical(f, pattern)
-    done = f.filter(ok).select("t", v="t", bad=pl.lit(False))
+    done = f.filter(ok)
+    exact = done.select((pl.col("t").str.len_bytes() == width) & ~pl.col("t").str.contains(" ", literal=True))["t"]
+    if exact.all():                     # the usual case: every canonical cell is its own value
+        done = done.select("t", v="t", bad=pl.lit(False))
+    else:
+        value = pl.col("t").str.slice(0, width)
+        if width > 10:
+            value = pl.concat_str([value.str.slice(0, 10), pl.lit("T"), value.str.slice(11)])
+        done = done.select("t", v=pl.when(exact).then(pl.col("t")).otherwise(value), bad=pl.lit(False))
     if done.height == f.height:
         return done
     rest = general(f.filter(~ok))
     return pl.concat([done, rest.select("t", pl.col("v").cast(pl.String), "bad")]) if done.height else rest
 
 
-def date(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
-    """The date of a cell, ISO text; a time after the date is allowed and dropped."""
+def date(f: pl.DataFrame, default_year: int | None = None, zone: str = DEFAULT_ZONE) -> pl.DataFrame:
+    """The date of a cell, ISO text; a time after the date is allowed and dropped (after the
+    conversion to `zone` of a time written with an offset)."""
     def general(f: pl.DataFrame) -> pl.DataFrame:
-        f = _moment(f, default_year)
+        f = _moment(f, default_year, zone)
         return f.select("t", v=pl.col("day").dt.to_string("%Y-%m-%d"),
                         bad=pl.col("s").is_not_null() & pl.col("day").is_null())
-    return _with_canonical(f, _ISO_DATE, general)
+    return _with_canonical(f, _ISO_DATE, 10, general)
 
 
-def datetime(f: pl.DataFrame, default_year: int | None = None) -> pl.DataFrame:
-    """2021-01-21T08:30:00, or the date alone where no time is written."""
+def datetime(f: pl.DataFrame, default_year: int | None = None, zone: str = DEFAULT_ZONE) -> pl.DataFrame:
+    """2021-01-21T08:30:00 (whole seconds, local time of `zone`), or the date alone where no
+    time is written."""
     def general(f: pl.DataFrame) -> pl.DataFrame:
-        f = _moment(f, default_year)
+        f = _moment(f, default_year, zone)
         stamp = (pl.col("day").cast(pl.Datetime) + pl.duration(seconds=pl.col("secs"))).dt.to_string(
             "%Y-%m-%dT%H:%M:%S")
         f = f.with_columns(v=pl.when(pl.col("secs").is_null()).then(pl.col("day").dt.to_string("%Y-%m-%d"))
                            .otherwise(stamp))
         return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
-    return _with_canonical(f, _ISO_STAMP, general)
+    return _with_canonical(f, _ISO_STAMP, 19, general)
 
 
 _TEXT_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")

@@ -148,7 +148,14 @@ def cell_text(value):
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
+        # A spreadsheet keeps a date and time as a fraction of a day: to the nearest millisecond
+        # (Excel's own precision) it is what was typed, float error gone. The milliseconds are
+        # written, so that the parser truncates them (08:59:59.999 stays before 09:00).
+        try:
+            value = value.replace(microsecond=0) + dt.timedelta(milliseconds=round(value.microsecond / 1000))
+        except OverflowError:           # 9999-12-31 23:59:59.9995 and after
+            value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+        return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     text = str(value)

@@ -46,6 +46,11 @@ class SheetContext:
     memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
+    def zone(self) -> str:
+        """The time zone a date and time written with an offset is converted to ([time] zone)."""
+        return self.options.zone if self.options else parse.DEFAULT_ZONE
+
+    @property
     def text(self) -> str:
         """Title, sheet name and file name: where a sheet may name its town or unit."""
         return " ".join(t for t in (self.title, self.sheet, Path(self.path).stem) if t)
@@ -59,8 +64,8 @@ PARSERS: dict[str, tuple[Parser, str]] = {
     "text": (lambda f, ctx: parse.text(f), "text"),
     "count": (lambda f, ctx: parse.count(f), "a count"),
     "flag": (lambda f, ctx: parse.flag(f), "是/否"),
-    "date": (lambda f, ctx: parse.date(f, ctx.default_year), "a date"),
-    "datetime": (lambda f, ctx: parse.datetime(f, ctx.default_year), "a date and time"),
+    "date": (lambda f, ctx: parse.date(f, ctx.default_year, ctx.zone), "a date"),
+    "datetime": (lambda f, ctx: parse.datetime(f, ctx.default_year, ctx.zone), "a date and time"),
     "month": (lambda f, ctx: parse.month(f, ctx.default_year), "a month"),
     "number": (lambda f, ctx: parse.number(f), "a number"),
 }
@@ -279,7 +284,8 @@ MAX_CELL_CHARS = 32_767
 @dataclass
 class IngestOptions:
     """What settings change about reading: extra synonyms, level words, row filters, and what
-    values are plausible (the date window, the reporting period, maxima of counts)."""
+    values are plausible (the date window, the reporting period, maxima of counts), and the local
+    time zone of dates and times written with an offset from UTC."""
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)              # extra level word -> level
     row_filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)   # kind -> column -> keep
@@ -289,6 +295,7 @@ class IngestOptions:
     period_end: dt.date | None = None
     maxima: dict[str, int] = field(default_factory=dict)   # [plausible.max] field -> maximum
     max_cell_chars: int = MAX_CELL_CHARS        # [limits] max_cell_chars: a longer cell rejects its row
+    zone: str = parse.DEFAULT_ZONE              # [time] zone: local time of a value written with an offset
 
     @property
     def latest(self) -> dt.date:
