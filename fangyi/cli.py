@@ -132,7 +132,8 @@ def _written(exc: OSError, path: Path, what: str) -> Failure:
 def cli(ctx: click.Context, settings_path: Path | None) -> None:
     """fangyi (防疫): ingest, check and publish community epidemic-prevention records.
 
-    Exit status: 0 done; 1 findings at --fail-on, files not loaded, or a refusal about the data;
+    Exit status: 0 done; 1 findings at --fail-on, files not loaded (or every row of one rejected),
+    or a refusal about the data;
     2 usage or settings; 3 database cannot be opened or read; 4 database from a newer fangyi;
     5 database or output cannot be written; 6 database busy.
     """
@@ -177,7 +178,8 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
     """Load CSV/XLSX files or folders into the database.
 
     Prints, per file, what was loaded, rejected and recognised as not data. Exits 0 even when
-    rows were rejected, 1 when a file could not be read at all (that file adds nothing).
+    rows were rejected; 1 when a file could not be read at all (that file adds nothing), or
+    when a file loaded no row and rejected some (its rows stay recorded in rejected_rows).
 
     Example: fangyi ingest --db db/workbench.db demo/data/units demo/data/daily
     """
@@ -202,9 +204,10 @@ def ingest(settings, db_path: Path, kind: str | None, show_rejected: int, paths:
 
 
 def _print_reports(reports, show_rejected: int) -> int:
-    """Print what happened to each file; return the number of files that failed."""
+    """Print what happened to each file; return the number of files that failed or loaded
+    nothing but rejected rows (either makes the exit status 1)."""
     for report in reports:
-        click.echo(report.summary(), err=report.status == "failed")
+        click.echo(report.summary(), err=report.status == "failed" or bool(report.nothing_loaded))
         for warning in report.warnings:
             click.echo(f"    warning: {warning}")
         for sheet, row, reason in report.rejections[:show_rejected]:
@@ -214,10 +217,12 @@ def _print_reports(reports, show_rejected: int) -> int:
         if len(report.rejections) > show_rejected:
             click.echo(f"    ... {len(report.rejections) - show_rejected} more in table rejected_rows")
     failed = sum(r.status == "failed" for r in reports)
+    nothing = sum(bool(r.nothing_loaded) for r in reports)
     loaded = sum(r.rows_loaded for r in reports)
+    rejected_only = f", {nothing} files loaded nothing (every row rejected)" if nothing else ""
     click.echo(f"{len(reports)} files: {loaded} rows loaded, "
-               f"{sum(r.rows_rejected for r in reports)} rejected, {failed} files failed")
-    return failed
+               f"{sum(r.rows_rejected for r in reports)} rejected, {failed} files failed{rejected_only}")
+    return failed + nothing
 
 
 @cli.command()

@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections import deque
+from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
 from .sheet import cap_rows, implausible, oversize, raw_json, split
-from fangyi.keys import norm
+from fangyi.keys import norm, strip_brackets
 
 INPUT_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
@@ -41,6 +41,7 @@ class FileReport:
     rows_rejected: int = 0
     rows_not_data: int = 0
     rejections: list[tuple[str, int, str]] = field(default_factory=list)   # (sheet, row, reason)
+    reasons: Counter = field(default_factory=Counter)     # rejection reason, its cell left out -> rows
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     same_as: str | None = None         # unchanged: the path of the earlier file with the same content
@@ -53,8 +54,21 @@ class FileReport:
         if self.status == "unchanged":
             return f"{self.path}: already ingested (file {self.file_id}), nothing added"
         sheets = f", {len(self.sheets)} sheets" if len(self.sheets) > 1 else ""
-        return (f"{self.path}: {','.join(self.kinds)}{sheets}; {self.rows_read} rows read: "
+        line = (f"{self.path}: {','.join(self.kinds)}{sheets}; {self.rows_read} rows read: "
                 f"{self.rows_loaded} loaded, {self.rows_rejected} rejected, {self.rows_not_data} not data")
+        return f"{line}; {self.nothing_loaded}" if self.nothing_loaded else line
+
+    @property
+    def nothing_loaded(self) -> str | None:
+        """For a file that loaded no row and rejected some (an error of the run, exit 1): what
+        is wrong, with the most common rejection reason and its rows; else None."""
+        if self.status != "loaded" or self.rows_loaded or not self.rows_rejected:
+            return None
+        text = "沒有一行被載入，全部被拒收 / NOTHING LOADED: every data row was rejected"
+        if self.reasons:
+            reason, n = self.reasons.most_common(1)[0]
+            text += f"; 最常見 / most common: {reason} ({n:,} rows)"
+        return text
 
 
 def sha256(path: Path) -> str:
@@ -81,21 +95,40 @@ def _context(path: Path, sheet: Sheet, header, options: IngestOptions) -> SheetC
     title = " ".join(str(v) for row in sheet.head[:header.row_index] for v in row if v)
     year = parse.find_year(title) or parse.find_year(sheet.name) or parse.find_year(path.name)
     sheet_date = parse.find_date(title, year) or parse.find_date(sheet.name, year)
-    headers = {name: header.texts[col] for col, name in header.fields.items() if col < len(header.texts)}
+    headers = {name: header.texts[col] for name, col in header.by_field().items() if col < len(header.texts)}
     return SheetContext(str(path), sheet.name, title, sheet_date, year, options, headers)
 
 
-def _row_filters(kind: str, header, options: IngestOptions) -> list[tuple[int, set[str], str]]:
-    """Settings' [filter.<kind>]: keep only rows whose column (a field name or a header text)
-    holds one of the listed values. [(column index, normalised values to keep, the rule as text)]"""
+SHOWN_COLUMNS = 10      # the columns of a sheet a missing filter column's error lists
+
+
+def _row_filters(kind: str, header, options: IngestOptions, path: Path | str = "",
+                 sheet: str = "") -> list[tuple[int, set[str], str]]:
+    """Settings' [filter.<kind>]: keep only rows whose column (a field name or a header text,
+    matched as headers are: normalised, then without bracketed remarks) holds one of the listed
+    values. [(column index, normalised values to keep, the rule as text)]. A filter column the
+    sheet lacks is an IngestError naming the file, the sheet, the column and the sheet's columns:
+    filtering nothing would load the rows the filter is there to keep out."""
     out = []
     texts = [norm(t) for t in header.texts]
+    bare = [strip_brackets(t) for t in texts]
     for column, keep in (options.row_filters.get(kind) or {}).items():
         col = header.column_of(column)
-        if col is None and norm(column) in texts:
-            col = texts.index(norm(column))
-        if col is not None:
-            out.append((col, {norm(v) for v in keep}, f"{column} = {' / '.join(keep)}"))
+        key = norm(column)
+        if col is None and key:
+            col = next((i for i, t in enumerate(texts) if t == key), None)
+        if col is None and strip_brackets(key):
+            col = next((i for i, t in enumerate(bare) if t and t == strip_brackets(key)), None)
+        if col is None:
+            shown = [" ".join(t.split()) for t in header.texts if t and t.strip()]
+            more = f", … ({len(shown)} columns)" if len(shown) > SHOWN_COLUMNS else ""
+            listed = ", ".join(shown[:SHOWN_COLUMNS]) + more if shown else "(none named)"
+            raise IngestError(path, f"設置 [filter.{kind}] 的篩選列「{column}」不在此表中，此文件沒有讀入任何內容 "
+                                    f"（表中的列：{listed}） / the [filter.{kind}] column {column!r} of the settings "
+                                    f"is not in this sheet, so nothing of the file was loaded (the sheet's columns: "
+                                    f"{listed}); fix the column name in the settings, or remove the filter",
+                              sheet=sheet or None)
+        out.append((col, {norm(v) for v in keep}, f"{column} = {' / '.join(keep)}"))
     return out
 
 
@@ -202,14 +235,16 @@ class _FileLoader:
                           self.head_rows(sheet, header.row_index, header.first_data_index, "header")])
         self.not_data(sheet.name, head)
         report.rows_read += head.height
-        fields = {name: " ".join(header.texts[col].split()) for col, name in sorted(header.fields.items())}
+        fields = {name: " ".join(header.texts[col].split()) for name, col in header.by_field().items()}
+        for col, names in header.shared:
+            report.warnings.append(shared_column_warning(kind, header, col, names, sheet.name))
         self.cursor.execute(
             "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields, context) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (report.file_id, sheet.name, kind.name, header.row_index + 1, header.height,
              json.dumps(fields, ensure_ascii=False), ctx.text))
         width = max(len(r) for r in sheet.head)
-        rules = _row_filters(kind.name, header, self.options)
+        rules = _row_filters(kind.name, header, self.options, self.path, sheet.name)
         loaded_before = report.rows_loaded + report.rows_rejected
 
         cap = self.options.max_cell_chars
@@ -300,6 +335,32 @@ class _FileLoader:
         db.append(self.cursor, "rejected_rows", bad)
         report.rows_rejected += bad.height
         report.rejections += [(sheet, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
+        if bad.height:
+            for reason, n in bad.select(general_reason(pl.col("reason"))).to_series().value_counts().rows():
+                report.reasons[reason] += n
+
+
+def general_reason(reason: pl.Expr) -> pl.Expr:
+    """A rejection reason without the cell it quotes, so the rows rejected for one cause count
+    together: "報告日期 (A): '2020-02-17 19:22:29.404' 無法讀作日期 / cannot read it as a date" ->
+    "報告日期 (A): 無法讀作日期 / cannot read it as a date"."""
+    return reason.str.replace(r"(?s): '.*' (無法讀作)", ": $1")
+
+
+def shared_column_warning(kind, header, col: int, names: tuple[str, ...], sheet: str) -> str:
+    """The warning for a column that several fields claim without the settings naming its header
+    for all of them: all are filled from it."""
+    from .sheet import column_label
+
+    label = column_label(header, col)
+    zh = "、".join(f"{kind.field(n).synonyms[0]}（{n}）" for n in names)
+    en = ", ".join(names)
+    place = f"工作表「{sheet}」" if sheet else ""
+    where_en = f" of sheet {sheet!r}" if sheet else ""
+    return (f"{place}列 {label} 同時匹配 {zh}，這些字段都從此列讀取；如確是此意，請在設置 [headers.{kind.name}] "
+            f"中為每個字段都寫上此表頭，否則改正表頭 / the column {label}{where_en} matches {len(names)} fields, "
+            f"{en}: all of them are filled from it; if that is meant, name this header for each of them under "
+            f"[headers.{kind.name}] in the settings, else change the header")
 
 
 def _record_failure(conn, path: Path, digest: str | None, error: str) -> None:
@@ -474,6 +535,9 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
             except BaseException as exc:
                 _locate(exc, sheet=s.name)
                 raise
+        for s, header in zip(sheets, headers):     # a filter column a data sheet lacks fails the file
+            if header is not None:
+                _row_filters(header.kind, header, options, path, s.name)
         if not any(headers):
             expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
             raise IngestError(path, f"沒有一個工作表有可識別的表頭 / "
@@ -528,11 +592,13 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
         if same:
             report.status, report.file_id, report.same_as = "unchanged", same[0], same[1]
             return
+    # a file that loaded nothing says so in its record too (the summary line says it in the run)
+    notes = report.warnings + ([report.nothing_loaded] if report.nothing_loaded else [])
     cur.execute(
         "UPDATE source_files SET kind = ?, rows_read = ?, rows_loaded = ?, rows_rejected = ?, "
         "rows_not_data = ?, warnings = ?, content_sha256 = ? WHERE file_id = ?",
         (",".join(report.kinds), report.rows_read, report.rows_loaded, report.rows_rejected,
-         report.rows_not_data, json.dumps(report.warnings, ensure_ascii=False) if report.warnings else None,
+         report.rows_not_data, json.dumps(notes, ensure_ascii=False) if notes else None,
          content, report.file_id))
 
 

@@ -53,7 +53,22 @@ def flag(f: pl.DataFrame) -> pl.DataFrame:
     return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
 
 
+def as_written(col: str | pl.Expr) -> pl.Expr:
+    """Text as written: only trimmed of surrounding whitespace, blank -> null. Names (units,
+    people, markets, ...) are stored so; what matches them is their key (fangyi.keys.norm)."""
+    expr = pl.col(col) if isinstance(col, str) else col
+    expr = expr.str.strip_chars()
+    return pl.when(expr == "").then(None).otherwise(expr)
+
+
 def text(f: pl.DataFrame) -> pl.DataFrame:
+    """A text cell as written (see as_written): '南陽（含鄧州）' stays so, full-width brackets and all."""
+    return f.select("t", v=as_written("t"), bad=pl.lit(False))
+
+
+def code(f: pl.DataFrame) -> pl.DataFrame:
+    """A code (a unit's or its parent's): in one written form, NFKC and trimmed, so that
+    '４４０１００' and '440100' are one code."""
     return f.select("t", v=clean("t"), bad=pl.lit(False))
 
 

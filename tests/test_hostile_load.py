@@ -553,7 +553,9 @@ def test_a_date_from_the_sheet_name_is_judged_too(tmp_path, units_db):
     ws.append(["柳岸社區", 0, 0, "是"])
     wb.save(path)
     result = CliRunner().invoke(cli, ["ingest", "--db", str(units_db), str(path)])
-    assert result.exit_code == 0 and "0 loaded, 1 rejected" in result.output
+    # every row rejected: the run says so and fails (the row stays recorded)
+    assert result.exit_code == 1 and "0 loaded, 1 rejected" in result.output
+    assert "NOTHING LOADED" in result.output and "(1 rows)" in result.output
     [(column, reason)] = _rejections(units_db).values()
     assert reason.startswith("report_date（取自標題或工作表名 from the title or sheet name）: 2201-01-20 晚於最晚的合理日期 ")
     assert " / 2201-01-20 is after " in reason

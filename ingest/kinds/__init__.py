@@ -62,6 +62,7 @@ Parser = Callable[[pl.DataFrame, SheetContext], pl.DataFrame]
 
 PARSERS: dict[str, tuple[Parser, str]] = {
     "text": (lambda f, ctx: parse.text(f), "text"),
+    "code": (lambda f, ctx: parse.code(f), "a code"),
     "count": (lambda f, ctx: parse.count(f), "a count"),
     "flag": (lambda f, ctx: parse.flag(f), "是/否"),
     "date": (lambda f, ctx: parse.date(f, ctx.default_year, ctx.zone), "a date"),
@@ -70,7 +71,7 @@ PARSERS: dict[str, tuple[Parser, str]] = {
     "number": (lambda f, ctx: parse.number(f), "a number"),
 }
 # What each parser reads, in Chinese, for rejection reasons (Chinese first, the English beside).
-PARSER_ZH: dict[str, str] = {"text": "文本", "count": "個數", "flag": "是/否", "date": "日期",
+PARSER_ZH: dict[str, str] = {"text": "文本", "code": "編碼", "count": "個數", "flag": "是/否", "date": "日期",
                              "datetime": "日期和時間", "month": "月份", "number": "數值"}
 
 

@@ -28,7 +28,7 @@ FIELDS = (
     Field("person", ("姓名", "申領人", "值班人員"), "text", "申領人姓名", "Person claiming", "王芳", privacy=NAME),
     Field("unit", ("單位", "值班單位", "所在單位", "單位名稱", "社區(村)", "村(社區)", "社區", "村名"), "text",
           "值班單位", "Unit where the shifts were worked", "柳岸社區", privacy=FREE_TEXT),
-    Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
+    Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "code", "單位編碼（可選）", "Unit code (optional)",
           "440199001001", privacy=FREE_TEXT),
     Field("month", ("月份", "申領月份", "值班月份", "所屬月份"), "month",
           "申領月份，如 2021年1月、2021-01（也可寫在標題行）",

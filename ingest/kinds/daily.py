@@ -74,7 +74,7 @@ KIND = register(Kind(
               "2021-01-20", Plausible(window=True, period=True), privacy=OPEN),
         Field("unit", ("單位", "報送單位", "社區(村)", "單位名稱", "社區", "村(社區)", "社區名稱", "村名"), "text",
               "報送單位名稱", "Reporting unit", "柳岸社區", privacy=FREE_TEXT),
-        Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
+        Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "code", "單位編碼（可選）", "Unit code (optional)",
               "440199001001", privacy=FREE_TEXT),
         Field("parent", ("所屬街道", "所屬鄉鎮", "所屬街鎮", "街道(鄉鎮)", "鄉鎮(街道)", "街鎮", "鎮街", "上級單位",
                          "所屬單位"), "text",

@@ -27,7 +27,7 @@ from fangyi.keys import name_key, norm, strip_brackets
 DAY, NIGHT, LEADER = "day", "night", "leader"
 DEFAULT_HOURS = {DAY: (8 * 60, 20 * 60, False), NIGHT: (20 * 60, 8 * 60, True)}   # (start, end, ends next day)
 GRID = {"leader": LEADER, "day_staff": DAY, "night_staff": NIGHT}                # grid column -> shift
-ONE_NAME = r"[^、,/;\r\n]+"        # one name between separators (cells are NFKC: ，／； are ASCII by now)
+ONE_NAME = r"[^、,/;，／；\r\n]+"    # one name between separators (cells are as written: full-width ones too)
 
 SHIFT_WORDS = {norm(word): shift for words, shift in (
     (("白班", "白天", "日班", "白"), DAY),
@@ -110,7 +110,7 @@ FIELDS = (
           "值班單位；每個單位一張工作表時可不設此列，取自工作表名或標題",
           "Unit on duty; a sheet per unit may leave it out (the sheet name or title names the unit)",
           "柳岸社區", privacy=FREE_TEXT),
-    Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "text", "單位編碼（可選）", "Unit code (optional)",
+    Field("unit_code", ("單位編碼", "編碼", "區劃代碼"), "code", "單位編碼（可選）", "Unit code (optional)",
           "440199001001", privacy=FREE_TEXT),
     Field("leader", ("帶班領導", "值班領導", "帶班人員", "帶班"), "text",
           "表格式：帶班領導，負責全天；多人以、，/ 或換行分隔",

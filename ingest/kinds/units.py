@@ -22,7 +22,7 @@ LEVEL_WORDS = {
     **dict.fromkeys(["社区村", "村社区", "社区", "村", "居委会", "村委会", "居民委员会", "村民委员会", "行政村",
                      "社区居委会", "嘎查", "村组", "网格", "项目部", "community", "village"], "community"),
 }
-ALIAS_SEPARATORS = r"[、;,/|]"
+ALIAS_SEPARATORS = r"[、;,/|；，／｜]"      # full-width forms too: cells are kept as written
 
 
 def _aliases(text: str | None) -> str | None:
@@ -72,13 +72,13 @@ KIND = register(Kind(
     name="units",
     title="單位名錄 registry of reporting units",
     fields=(
-        Field("unit_code", ("單位編碼", "編碼", "區劃代碼", "統計用區劃代碼", "代碼", "行政區劃代碼"), "text",
+        Field("unit_code", ("單位編碼", "編碼", "區劃代碼", "統計用區劃代碼", "代碼", "行政區劃代碼"), "code",
               "單位編碼（文本，保留前導零）", "Unit code (text, leading zeros kept)", "440199001001", privacy=OPEN),
         Field("name", ("單位名稱", "名稱", "單位"), "text", "單位名稱", "Unit name", "柳岸社區", privacy=OPEN),
         Field("level", ("層級", "級別", "行政級別", "類型"), "text",
               "層級：省、市、區/縣、街道/鄉鎮、社區/村", "Level: province, city, district, town, community",
               "社區", privacy=OPEN, values=LEVELS),
-        Field("parent_code", ("上級編碼", "上級單位編碼", "上級代碼", "上級區劃代碼"), "text",
+        Field("parent_code", ("上級編碼", "上級單位編碼", "上級代碼", "上級區劃代碼"), "code",
               "上級單位編碼", "Code of the parent unit", "440199001000", privacy=OPEN),
         Field("reports_daily", ("是否日報", "是否報送"), "flag",
               "是否每日報送（空白：社區/村為是）", "Reports daily (blank: yes for communities)", "是", privacy=OPEN),
