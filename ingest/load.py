@@ -45,12 +45,15 @@ class FileReport:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     same_as: str | None = None         # unchanged: the path of the earlier file with the same content
+    earlier_rejected: int = 0          # unchanged: the rows its earlier load rejected, when it loaded none
 
     def summary(self) -> str:
         if self.status == "failed":
             return f"{self.path}: 讀入失敗 / FAILED: {self.error}"
         if self.status == "unchanged" and self.same_as:
             return f"{self.path}: same content as {self.same_as} (file {self.file_id}), nothing added"
+        if self.status == "unchanged" and self.nothing_loaded:
+            return f"{self.path}: already ingested (file {self.file_id}), nothing added; {self.nothing_loaded}"
         if self.status == "unchanged":
             return f"{self.path}: already ingested (file {self.file_id}), nothing added"
         sheets = f", {len(self.sheets)} sheets" if len(self.sheets) > 1 else ""
@@ -62,6 +65,12 @@ class FileReport:
     def nothing_loaded(self) -> str | None:
         """For a file that loaded no row and rejected some (an error of the run, exit 1): what
         is wrong, with the most common rejection reason and its rows; else None."""
+        if self.status == "unchanged" and self.earlier_rejected:
+            return (f"此文件已於 file {self.file_id} 讀入，當時 {self.earlier_rejected:,} 行全部被拒收，沒有載入任何一行；"
+                    f"同一文件只讀一次：改了設置後，請用新的數據庫從頭讀入，或讀入改正後的文件 / NOTHING LOADED: its "
+                    f"earlier ingest (file {self.file_id}) rejected all {self.earlier_rejected:,} rows (see rejected_rows); "
+                    "a file is read once: after changing the settings, start over with a new database, or "
+                    "ingest the corrected file")
         if self.status != "loaded" or self.rows_loaded or not self.rows_rejected:
             return None
         text = "沒有一行被載入，全部被拒收 / NOTHING LOADED: every data row was rejected"
@@ -500,7 +509,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     def loaded_before():
         c = conn.cursor()
         try:
-            c.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
+            c.execute("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
+                      "WHERE sha256 = ? AND status = 'loaded'", (digest,))
             return c.fetchone()
         finally:
             _close(c)
@@ -524,6 +534,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     try:
         if known:
             report.status, report.file_id = "unchanged", known[0]
+            if not known[1]:
+                report.earlier_rejected = known[2] or 0
             return report
         kinds = [kind] if kind else list(registry.all_kinds())
         for s in sheets:       # a title or header keeps only the start of a cell over the cap

@@ -167,6 +167,12 @@ def test_a_file_whose_every_row_is_rejected_fails_the_run_and_the_other_file_loa
     # a header and no data rows is not an error
     result = CliRunner().invoke(cli, ["ingest", "--db", str(tmp_path / "alone.db"), str(header_only)])
     assert result.exit_code == 0 and "NOTHING LOADED" not in result.output, result.output
+    # the same file again: read once, and still said to have loaded nothing
+    again = CliRunner().invoke(cli, ["ingest", "--db", str(db_path), str(bad), str(good)])
+    assert again.exit_code == 1, again.output
+    line = next(ln for ln in again.output.splitlines() if ln.startswith(str(bad)))
+    assert "already ingested" in line and "rejected all 4 rows" in line and "start over with a new database" in line
+    assert next(ln for ln in again.output.splitlines() if ln.startswith(str(good))).endswith("nothing added")
 
 
 # Step 5 of docs/own-district.md: another system's export, mapped and filtered by the settings.
