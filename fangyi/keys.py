@@ -32,8 +32,10 @@ UNIT_SUFFIXES = tuple(sorted(UNIT_SUFFIXES, key=len, reverse=True))
 _PEOPLES = ("壮 回 维吾尔 藏 蒙古 朝鲜 土家 苗 彝 布依 侗 瑶 白 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 拉祜 水 东乡 "
             "纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
             "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺 满 各").split()
-_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:(?:%s)族|维吾尔)*自治(?:区|州|县|旗)$" % "|".join(
-    sorted(_PEOPLES, key=len, reverse=True)))
+# 族 is often left out after a people of two characters or more (伊犁哈萨克自治州, 新疆维吾尔自治区).
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:(?:%s)族|(?:%s)族?)*自治(?:区|州|县|旗)$" % (
+    "|".join(p for p in _PEOPLES if len(p) == 1),
+    "|".join(sorted((p for p in _PEOPLES if len(p) > 1), key=len, reverse=True))))
 
 
 @functools.lru_cache(maxsize=65536)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import sqlite3
 
 import openpyxl
+import pytest
 
 from conftest import file_id
 from fangyi.checks.run import materialise
 from fangyi.ingest.load import ingest
+from fangyi.keys import norm, short_name
 from fangyi.settings import Settings
 
 
@@ -92,3 +94,15 @@ def test_registry_loaded_after_reports_still_resolves(tmp_path):
     conn = sqlite3.connect(tmp_path / "w.db")
     assert conn.execute("SELECT unit_code FROM daily_reports_current").fetchone()[0] == "440100001001"
 
+
+
+@pytest.mark.parametrize("name, short", [
+    ("朝陽區", "朝阳"), ("臨高縣", "临高"), ("北京市", "北京"), ("遼寧省", "辽宁"), ("浦東新區", "浦东"),
+    ("延邊朝鮮族自治州", "延边"), ("恩施土家族苗族自治州", "恩施"), ("伊犁哈薩克自治州", "伊犁"),
+    ("新疆維吾爾自治區", "新疆"), ("內蒙古自治區", "内蒙古"), ("西雙版納傣族自治州", "西双版纳"),
+    ("恩施州", "恩施"), ("阿里地區", "阿里"), ("錫林郭勒盟", "锡林郭勒"), ("盤福社區居委會", "盘福"),
+    ("柳岸社區", "柳岸"), ("石角鎮", "石角"), ("北京街道", "北京"),
+    ("沛縣", "沛县"), ("泸州", "泸州"), ("新村", "新村"),       # at least two characters stay
+])
+def test_short_names_at_every_level(name, short):
+    assert short_name(norm(name)) == short
