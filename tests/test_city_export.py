@@ -208,3 +208,20 @@ def test_the_findings_equal_the_truth(checked):
     hainan = conn.execute("SELECT message FROM findings WHERE check_id = 'unknown_unit' AND subject_key = '豐台'"
                           ).fetchone()[0]
     assert "「豐台」不在 海南省（上級列）之下；北京市 有 豐台區" in hainan
+
+
+def test_the_settings_of_the_guide_load(tmp_path):
+    """docs/own-district.md, section 9: its settings are valid and map as the section says."""
+    from pathlib import Path
+
+    from fangyi.settings import load
+
+    guide = (Path(__file__).parent.parent / "docs" / "own-district.md").read_text(encoding="utf-8")
+    section = guide.split("## 9.", 1)[1]
+    block = section.split("```toml", 1)[1].split("```", 1)[0]
+    (tmp_path / "fangyi.toml").write_text(block, encoding="utf-8")
+    settings = load(tmp_path / "fangyi.toml")
+    daily = settings.header_synonyms["daily"]
+    assert daily["report_date"] == daily["submitted_at"] == ["updateTime"]
+    assert daily["parent"] == ["provinceName"] and settings.time_zone == "Asia/Shanghai"
+    assert (settings.deadline_days_after, settings.deadline_time) == (0, dt.time(12, 0))
