@@ -238,3 +238,21 @@ def test_the_town_a_file_names_narrows_strictly(tmp_path, registry):
     assert rows[("2021-01-20", "東村")][:2] == (None, "unknown")
     assert rows[("2021-01-20", "東村")][3] == "「東村」不在 石角鎮（表名、工作表名或文件名）之下；那龍鎮 有 東村"
     assert rows[("2021-01-21", "東村")][:2] == ("441821102204", "resolved")
+
+
+def test_a_registry_code_written_twice_or_its_own_parent_is_rejected(tmp_path):
+    """Registries assembled from two lists (cities, then districts) repeat the code of a city
+    without districts (東莞市 441900 as a city and again as its own district): the later row
+    would silently replace the city and make it its own parent."""
+    path = tmp_path / "名錄.csv"
+    path.write_text("區劃代碼,名稱,級別,上級區劃代碼,是否日報\n"
+                    "440000,廣東省,省,,否\n441900,東莞市,地級市,440000,是\n"
+                    "441900,東莞市,區縣,441900,否\n442000,中山市,地級市,442000,是\n", encoding="utf-8")
+    reports = ingest(tmp_path / "w.db", [path])
+    assert (reports[0].rows_loaded, reports[0].rows_rejected) == (2, 2)
+    reasons = [r[2] for r in reports[0].rejections]
+    assert reasons[0].startswith("單位編碼 '441900' 在本表第 3 行已出現") and "already on row 3" in reasons[0]
+    assert "the parent code is the unit's own code" in reasons[1]
+    conn = sqlite3.connect(tmp_path / "w.db")
+    assert conn.execute("SELECT level, parent_code FROM units WHERE unit_code = '441900'").fetchall() == [
+        ("city", "440000")]

@@ -50,6 +50,17 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
         reports_daily=pl.coalesce("reports_daily", (pl.col("level") == "community").cast(pl.Int64)),
     )
     scientific = pl.col("unit_code").str.contains(r"^\d+(\.\d+)?[eE]\+?\d+$")
+    # one row per unit in a sheet: a code met again (in this chunk or an earlier one) is a
+    # second, conflicting row, rejected naming the first; never a silent replacement
+    seen: dict[str, int] = ctx.memo.setdefault("unit_codes", {})
+    first = []
+    for code, row in zip(out["unit_code"].to_list(), out["_row"].to_list()):
+        if code is None:
+            first.append(None)
+            continue
+        known = seen.setdefault(code, row)
+        first.append(known if known != row else None)
+    out = out.with_columns(_first=pl.Series(first, dtype=pl.Int64))
     return out.with_columns(
         _reason=pl.coalesce(
             pl.col("_reason"),
@@ -58,6 +69,11 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
                 "單位編碼 '{}' 是科學記數法：Excel 已丟掉其中的數字；請把這一列設為文本後重新導出 / "
                 "the unit code is in scientific notation: Excel dropped its digits; "
                 "format the column as text and export again", pl.col("unit_code"))),
+            pl.when(pl.col("_first").is_not_null()).then(pl.format(
+                "單位編碼 '{}' 在本表第 {} 行已出現：一個單位只寫一行 / the unit code is already on row {} of this "
+                "sheet: one row per unit", pl.col("unit_code"), pl.col("_first"), pl.col("_first"))),
+            pl.when(pl.col("unit_code") == pl.col("parent_code")).then(pl.format(
+                "上級編碼 '{}' 就是本單位的編碼 / the parent code is the unit's own code", pl.col("parent_code"))),
             pl.when(pl.col("name").is_null()).then(pl.lit("沒有單位名稱 / no unit name")),
             pl.when(pl.col("level").is_null()).then(pl.format(
                 "無法識別的層級 '{}'：應為 省、市、區/縣、街道/鄉鎮 或 社區/村（其他寫法可在設置的 [levels] 下添加） / "
@@ -65,7 +81,7 @@ def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
                 "(other words can be added under [levels] in the settings)",
                 pl.col("level_raw").fill_null(""))),
         )
-    )
+    ).drop("_first")
 
 
 KIND = register(Kind(
