@@ -32,16 +32,20 @@ PROVINCE = [
 ]
 
 
-@pytest.fixture
-def registry(tmp_path):
-    path = tmp_path / "廣東省單位名錄.xlsx"
+def _registry(path, header, rows):
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.append(["統計用區劃代碼", "名稱", "級別", "上級區劃代碼", "是否日報"])
-    for row in PROVINCE:
+    sheet.append(header)
+    for row in rows:
         sheet.append(row)
     book.save(path)
     return path
+
+
+@pytest.fixture
+def registry(tmp_path):
+    return _registry(tmp_path / "廣東省單位名錄.xlsx", ["統計用區劃代碼", "名稱", "級別", "上級區劃代碼", "是否日報"],
+                     PROVINCE)
 
 
 def _daily(path, header, rows, title=None):
@@ -172,14 +176,7 @@ CITIES = [
 
 @pytest.fixture
 def cities(tmp_path):
-    path = tmp_path / "城市名錄.xlsx"
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(["代碼", "名稱", "級別", "上級代碼", "是否日報"])
-    for row in CITIES:
-        sheet.append(row)
-    book.save(path)
-    return path
+    return _registry(tmp_path / "城市名錄.xlsx", ["代碼", "名稱", "級別", "上級代碼", "是否日報"], CITIES)
 
 
 def _resolutions(conn):
