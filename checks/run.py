@@ -51,6 +51,7 @@ def settings_rows(settings) -> dict[str, str | None]:
         "silent_streak_min_days": str(settings.silent_streak_min_days),
         "allowance_rate_per_shift": str(settings.allowance_rate_per_shift),
         "chain_match_window_days": str(settings.chain_match_window_days),
+        "retail_max_kg": str(settings.retail_max_kg),
     }
 
 
@@ -271,6 +272,8 @@ def settings_from_rows(rows: dict[str, str | None]):
         s.allowance_rate_per_shift = int(float(rows["allowance_rate_per_shift"]))
     if rows.get("chain_match_window_days") is not None:
         s.chain_match_window_days = int(rows["chain_match_window_days"])
+    if rows.get("retail_max_kg") is not None:
+        s.retail_max_kg = float(rows["retail_max_kg"])
     return s
 
 

@@ -23,6 +23,7 @@ class Settings:
     silent_streak_min_days: int = 3
     allowance_rate_per_shift: int | float = 200
     chain_match_window_days: int = 3
+    retail_max_kg: int | float = 10           # [coldchain]: a sale to the public up to this weight ends the chain
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unit_aliases: dict[str, list[str]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
@@ -58,6 +59,7 @@ DAYS_AFTER = (0, 365)           # [deadline] days_after: due the same day .. a y
 STREAK_DAYS = (2, 366)          # [silent_streak] min_days: a streak is two days or more
 RATE = (0, 100_000)             # [allowance] rate_per_shift, yuan
 WINDOW_DAYS = (0, 365)          # [coldchain] match_window_days
+RETAIL_KG = (0, 100_000)        # [coldchain] retail_max_kg
 DAYS_AHEAD = (0, 3660)          # [plausible] latest_days_ahead
 MAXIMUM = (0, 2**63 - 1)        # [plausible.max] <field>: SQLite's largest integer
 
@@ -193,9 +195,11 @@ def load(path: Path | str | None = None) -> Settings:
     s.allowance_rate_per_shift = _number(allowance.get("rate_per_shift", s.allowance_rate_per_shift),
                                          f"{where} [allowance] rate_per_shift", *RATE, unit="yuan")
     coldchain = data.get("coldchain", {})
-    _check_keys(coldchain, {"match_window_days"}, f"{where} [coldchain]")
+    _check_keys(coldchain, {"match_window_days", "retail_max_kg"}, f"{where} [coldchain]")
     s.chain_match_window_days = _int(coldchain.get("match_window_days", s.chain_match_window_days),
                                      f"{where} [coldchain] match_window_days", *WINDOW_DAYS, unit="days")
+    s.retail_max_kg = _number(coldchain.get("retail_max_kg", s.retail_max_kg),
+                              f"{where} [coldchain] retail_max_kg", *RETAIL_KG, unit="kg")
     from fangyi.ingest import kinds as registry
 
     kinds = registry.all_kinds()

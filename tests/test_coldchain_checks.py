@@ -182,10 +182,13 @@ def test_nucleic_acid_results_and_buyers(tmp_path):
                  "A1,甲,2021-01-10,雞翅,,T4,,20,kg,進口甲,,C4,H4,,X4\n",   # blank result, never sold: nothing
                  "A1,2021-01-11,T1,,牛腩,1,kg,張三,138,\n"
                  "A1,2021-01-11,T2,,羊排,1,kg,李四,139,\n"
-                 "A1,2021-01-11,T3,,蝦仁,1,kg,散客,,\n"                 # a word that names nobody
-                 "A1,2021-01-12,T3,,蝦仁,1,kg,散客,13800000000,\n"      # ... but with a phone: traceable
-                 "A1,2021-01-12,T3,,蝦仁,1,kg,,,\n")
-    assert found == {"buyer_missing": ["T3", "T3"], "nat_positive": ["T1", "T2"]}
+                 "A1,2021-01-11,T3,,蝦仁,1,kg,散客,,\n"                 # the public, a retail weight: chain ends
+                 "A1,2021-01-11,T3,,蝦仁,2.5,公斤,個人,,\n"
+                 "A1,2021-01-12,T3,,蝦仁,1,kg,散客,13800000000,\n"      # with a phone: traceable anyway
+                 "A1,2021-01-12,T3,,蝦仁,1,kg,,,\n"                     # no buyer at all
+                 "A1,2021-01-12,T3,,蝦仁,1,kg,/,,\n"                    # ... written as a slash
+                 "A1,2021-01-13,T3,,蝦仁,12,kg,散客,,\n")                # a wholesale weight to the public
+    assert found == {"buyer_missing": ["T3", "T3", "T3"], "nat_positive": ["T1", "T2"]}
 
 
 def test_certificates_missing_and_reused(tmp_path):
@@ -229,3 +232,11 @@ def test_check_on_ledgers_alone_is_not_refused(tmp_path, demo_data):
     assert result.exit_code == 1 and "no reporting period" in result.output, result.output
     errors = sum(len(v) for v in manifest["coldchain"]["defects"].values())
     assert f"{errors} errors, 0 warnings" in result.output
+
+
+def test_the_retail_weight_is_a_setting(tmp_path):
+    receipts = "A1,甲,2021-01-10,蝦仁,,T3,,20,kg,進口甲,,C3,H3,陰性,X3\n"
+    sales = "A1,2021-01-13,T3,,蝦仁,12,kg,散客,,\n"
+    assert _run(tmp_path, receipts, sales) == {"buyer_missing": ["T3"]}
+    (tmp_path / "b").mkdir()
+    assert _run(tmp_path / "b", receipts, sales, Settings(retail_max_kg=15)) == {}

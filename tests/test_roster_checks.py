@@ -137,12 +137,19 @@ def test_roster_evidence_points_at_the_rows(checked_db, demo_data):
         for side, loc in zip((ev, ev["other"]), e["rows"]):
             assert _path(conn, side["file_id"]).endswith(loc["file"]) and (side["sheet"], side["row"]) == (
                 loc["sheet"], loc["row"])
-    for f in findings_of(checked_db, "report_leader_off_roster"):
+    off_roster = findings_of(checked_db, "report_leader_off_roster")
+    assert len(off_roster) == len(d["report_leader_off_roster"]) == 2
+    for f in off_roster:
         ev = json.loads(f["evidence"])
-        (e,) = d["report_leader_off_roster"]
+        (e,) = [e for e in d["report_leader_off_roster"] if (e["unit_code"], e["date"]) == (f["unit_code"], f["date"])]
         (report,) = _source_row(conn, "daily_reports", ev)
         assert report["duty_leader"] == f["subject_key"] == e["duty_leader"]
         assert _path(conn, ev["file_id"]).endswith(e["file"]) and ev["row"] == e["row"]
+        if e["rostered_leader"] is None:        # the no_leader day: the roster has no leader to show
+            assert ev["rostered_leaders"] is None and ev["roster"]["file_id"] is None
+            assert "值班表上當日沒有帶班領導" in f["message"] and "the roster has no leader that day" in f["message"]
+            assert (f["unit_code"], f["date"]) in {(n["unit_code"], n["date"]) for n in d["no_leader"]}
+            continue
         roster = [r for r in _source_row(conn, "duty_shifts_current", ev["roster"]) if r["shift"] == "leader"]
         assert [r["person"] for r in roster] == [e["rostered_leader"]] == [ev["rostered_leaders"]]
         assert _path(conn, ev["roster"]["file_id"]).endswith(e["roster"]["file"]) and ev["roster"]["row"] == e["roster"]["row"]
@@ -160,8 +167,9 @@ def test_rosters_agree_with_the_daily_reports(checked_db, demo_data):
     _, manifest = demo_data
     conn = sqlite3.connect(checked_db)
     off = conn.execute("SELECT unit_code, report_date, duty_leader FROM report_duty_leaders "
-                       "WHERE NOT on_roster AND rostered_leaders IS NOT NULL").fetchall()
-    assert off == [(e["unit_code"], e["date"], e["duty_leader"]) for e in manifest["defects"]["report_leader_off_roster"]]
+                       "WHERE NOT on_roster ORDER BY report_date, unit_code").fetchall()
+    assert off == sorted((e["unit_code"], e["date"], e["duty_leader"])
+                         for e in manifest["defects"]["report_leader_off_roster"])
     checked, units = conn.execute("SELECT count(*), count(DISTINCT unit_code) FROM report_duty_leaders").fetchone()
     assert checked > 300 and units == len(manifest["roster"]["units"]) == 14
 
@@ -312,12 +320,16 @@ def test_report_leader_off_roster_compares_normalised_names(tmp_path):
     grid = ("日期,帶班領導,白班,夜班\n"
             "2021-01-20,李明（主任）,王芳,趙強\n"         # 李明 on the report
             "2021-01-21,周立,王芳,趙強\n"                 # 周 立 on the report: the same
-            "2021-01-22,,王芳,趙強\n")                    # no leader: no_leader's finding, not this one
+            "2021-01-22,,王芳,趙強\n")                    # no leader, while the report names 陳光
     conn = _checked(tmp_path, {"柳岸社區值班表.csv": grid})
-    assert _findings(conn, "report_leader_off_roster") == []
     assert [f["date"] for f in _findings(conn, "no_leader")] == ["2021-01-22"]
+    (f,) = _findings(conn, "report_leader_off_roster")          # beside no_leader: the report names one
+    assert (f["date"], f["subject_key"]) == ("2021-01-22", "陳光")
+    assert f["message"] == ("柳岸社區 2021-01-22 的日報寫的帶班領導是 陳光，值班表上當日沒有帶班領導 / "
+                            "柳岸社區's report for 2021-01-22 names 陳光 as the leader on duty; "
+                            "the roster has no leader that day")
     (tmp_path / "x").mkdir()
-    other = grid.replace("周立", "張偉")
+    other = grid.replace("周立", "張偉").replace("2021-01-22,,", "2021-01-22,陳光,")
     conn = _checked(tmp_path / "x", {"柳岸社區值班表.csv": other})
     (f,) = _findings(conn, "report_leader_off_roster")
     assert (f["unit_code"], f["date"], f["subject_key"]) == ("440199001001", "2021-01-21", "周 立")

@@ -241,6 +241,13 @@ def roster_manifest(rosters: Rosters, reports: list[Report], plan: Plan) -> tupl
         code, day = p["no_leader"]
         defects["no_leader"].append({"unit_code": code, "date": day.isoformat(),
                                      **_loc(rosters.duties[(code, day)].loc["leader"])})
+        # that day's report still names its usual leader, whom the roster does not have that day
+        report = next((r for r in reports if r.unit and (r.unit.code, r.day) == (code, day) and r.role == "normal"),
+                      None)
+        if report is not None and report.leader:
+            defects["report_leader_off_roster"].append({
+                "unit_code": code, "date": day.isoformat(), "duty_leader": report.leader,
+                "rostered_leader": None, **_loc(report.loc), "roster": None})
         person, first, second = p["double_booked"]
         defects["double_booked"].append({
             "person": person, "unit_code": first[0], "date": first[1].isoformat(), "other_unit_code": second[0],
