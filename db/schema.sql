@@ -621,7 +621,7 @@ CREATE TABLE IF NOT EXISTS report_duty_leaders (
 
 -- ---------------------------------------------------------------------------------------
 -- Gatherings (聚集性活動報備) and their attendee lists. Loaded rows as the files hold them
--- (tables gatherings and gathering_attendees: declared by their kinds); what the checks read is
+-- (tables gathering_events and gathering_attendees: declared by their kinds); what the checks read is
 -- derived by `fangyi check` (checks/_materialise/7NN_*.sql).
 -- ---------------------------------------------------------------------------------------
 
@@ -629,7 +629,7 @@ CREATE TABLE IF NOT EXISTS report_duty_leaders (
 -- (a register re-sent with the same events) is the same unit, date, type and organiser (else
 -- event number): the row of the latest file (then the lowest row) is in force.
 CREATE TABLE IF NOT EXISTS gatherings_current (
-    gathering_id   INTEGER PRIMARY KEY,   -- gatherings.gathering_id: the row in force
+    gathering_id   INTEGER PRIMARY KEY,   -- gathering_events.gathering_id: the row in force
     unit_code      TEXT,                  -- NULL when the unit is unknown or ambiguous
     unit_group     TEXT NOT NULL,         -- unit_code, else '?' + the normalised name as written
     unit_raw       TEXT,

@@ -25,7 +25,7 @@ banquet AS (
 rows AS (
     SELECT g.*, r.unit_code,
            COALESCE(r.unit_code, '?' || COALESCE(g.unit_key, g.unit_code_raw, '')) AS unit_group
-    FROM gatherings g
+    FROM gathering_events g
     LEFT JOIN unit_resolutions r ON r.name_id = g.name_id
 ),
 ranked AS (

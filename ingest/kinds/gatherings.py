@@ -147,7 +147,7 @@ FIELDS = (
 )
 
 GATHERINGS = Table(
-    "gatherings", key="gathering_id", names_unit=True,
+    "gathering_events", key="gathering_id", names_unit=True,
     zh="聚集性活動報備登記：每個活動一行", en="Register of gatherings: one row per event",
     columns=(
         Column("event_no", zh="活動編號（原文照錄）", en="Event number as written"),
@@ -174,7 +174,7 @@ GATHERINGS = Table(
         Column("remark"),
         EXTRA,
     ),
-    indexes=(("gatherings_date", "event_date"), ("gatherings_event_no", "event_no")),
+    indexes=(("gathering_events_date", "event_date"), ("gathering_events_event_no", "event_no")),
 )
 
 ATTENDEE_FIELDS = (
