@@ -278,3 +278,82 @@ def test_bad_settings_name_the_key(tmp_path, text, message):
     with pytest.raises(SettingsError) as exc:
         load(path)
     assert message in str(exc.value) and "\n" not in str(exc.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo: one injected case of each gathering check, found exactly
+# ---------------------------------------------------------------------------------------------
+
+def _demo_settings(manifest: dict) -> Settings:
+    ban = manifest["gatherings"]["banquet_ban"]
+    return Settings(gathering_banquet_bans=[(dt.date.fromisoformat(ban["start"]), dt.date.fromisoformat(ban["end"]))])
+
+
+@pytest.fixture(scope="module")
+def banned_db(demo_db, demo_data, tmp_path_factory) -> Path:
+    """The demo database checked with the banquet ban the demo assumes."""
+    import shutil
+
+    _, manifest = demo_data
+    path = tmp_path_factory.mktemp("gatherings_demo") / "workbench.db"
+    shutil.copy(demo_db, path)
+    run_checks(path, _demo_settings(manifest))
+    return path
+
+
+def _source(conn, evidence: dict) -> tuple[str, str, int]:
+    (path,) = conn.execute("SELECT path FROM source_files WHERE file_id = ?", (evidence["file_id"],)).fetchone()
+    return Path(path).as_posix(), evidence["sheet"], evidence["row"]
+
+
+@pytest.mark.parametrize("check_id", GATHERINGS)
+def test_every_injected_case_found_exactly(banned_db, demo_data, check_id):
+    _, manifest = demo_data
+    expected = manifest["gatherings"]["defects"][check_id]
+    assert len(expected) == 1, check_id
+    found = findings_of(banned_db, check_id)
+    conn = sqlite3.connect(banned_db)
+    got = []
+    for f in found:
+        path, sheet, row = _source(conn, json.loads(f["evidence"]))
+        file = next((e["file"] for e in expected if path.endswith(e["file"])), path)
+        got.append({"unit_code": f["unit_code"], "date": f["date"], "subject_key": f["subject_key"], "file": file,
+                    "sheet": sheet, "row": row})
+        assert " / " in f["message"]
+    assert got == expected
+
+
+def test_without_a_ban_nothing_is_banned_and_the_rest_is_the_same(checked_db, banned_db, demo_data):
+    _, manifest = demo_data
+    assert findings_of(checked_db, "gathering_banned") == []
+    for check_id in ("gathering_over_limit", "gathering_not_in_advance", "gathering_unapproved"):
+        assert [tuple(f)[2:] for f in findings_of(checked_db, check_id)] == \
+            [tuple(f)[2:] for f in findings_of(banned_db, check_id)]
+    # the ban changes no other check's findings
+    query = ("SELECT check_id, severity, unit_code, date, subject_key, message, evidence FROM findings "
+             "WHERE check_id <> 'gathering_banned' ORDER BY 1, 3, 4, 5, 6")
+    assert sqlite3.connect(checked_db).execute(query).fetchall() == sqlite3.connect(banned_db).execute(query).fetchall()
+
+
+def test_the_demo_attendee_list_finds_its_event(banned_db, demo_data):
+    _, manifest = demo_data
+    conn = sqlite3.connect(banned_db)
+    rows = conn.execute("SELECT a.status, a.matched_by, g.event_no, a.event_date, count(*), count(a.id_key), "
+                        "count(a.phone_key) FROM gathering_attendance a JOIN gatherings_current g USING (gathering_id) "
+                        "GROUP BY 1, 2, 3, 4").fetchall()
+    assert rows == [("matched", "event_no", manifest["gatherings"]["attendees"]["event_no"], "2021-02-04",
+                     manifest["gatherings"]["attendees"]["rows"], 6, 5)]
+    assert conn.execute("SELECT count(*) FROM gatherings_current").fetchone()[0] == manifest["gatherings"]["events"]
+
+
+def test_no_gathering_finding_on_the_clean_drop(clean_demo_db, demo_data, tmp_path):
+    import shutil
+
+    _, manifest = demo_data
+    path = tmp_path / "clean.db"
+    shutil.copy(clean_demo_db, path)
+    run_checks(path, _demo_settings(manifest))
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM gathering_events").fetchone()[0] == manifest["gatherings"]["events"]
+    assert conn.execute(f"SELECT check_id, subject_key FROM findings WHERE check_id IN "
+                        f"({','.join('?' * len(GATHERINGS))})", GATHERINGS).fetchall() == []
