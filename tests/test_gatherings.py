@@ -357,3 +357,20 @@ def test_no_gathering_finding_on_the_clean_drop(clean_demo_db, demo_data, tmp_pa
     assert conn.execute("SELECT count(*) FROM gathering_events").fetchone()[0] == manifest["gatherings"]["events"]
     assert conn.execute(f"SELECT check_id, subject_key FROM findings WHERE check_id IN "
                         f"({','.join('?' * len(GATHERINGS))})", GATHERINGS).fetchall() == []
+
+
+@pytest.mark.parametrize("check_id", GATHERINGS)
+def test_every_gathering_check_is_documented(check_id):
+    root = Path(__file__).parent.parent
+    for doc in ("README.md", "docs/contract.md"):
+        assert f"| `{check_id}` |" in (root / doc).read_text(encoding="utf-8"), (doc, check_id)
+
+
+def test_every_gatherings_setting_is_documented():
+    root = Path(__file__).parent.parent
+    toml = (root / "fangyi.toml").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    for key in ("family_limit", "limit", "approval_exempt_types", "banquet_types"):
+        assert f"\n{key} = " in toml and f"`[gatherings] {key}`" in readme
+    assert "[[gatherings.banquet_ban]]" in toml and "`[[gatherings.banquet_ban]] start`, `end`" in readme
+    assert load(root / "fangyi.toml").gathering_banquet_bans == []
