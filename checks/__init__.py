@@ -15,6 +15,11 @@ copy is built from these declarations, fangyi.site.open_copy):
                                 label, the unit and the day instead
     -- open evidence: town_code, days      the evidence keys that are open; the others are withheld
 
+A check whose findings are not all equally grave says so in its header: `-- row severity:
+warning` lists the lower severities its rows may take; its SELECT then returns a `severity`
+column as well (the header's severity when NULL), e.g. a family gathering above the advised
+size is a warning where another event above the limit is an error.
+
 A kind brought by a plug-in may bring a suite folder of its own (Kind.checks): all_checks()
 holds those checks beside the built-in ones."""
 from __future__ import annotations
@@ -31,7 +36,7 @@ SEVERITIES = ("info", "warning", "error")          # in rising order
 HEADER_FIELDS = ("check", "label", "severity", "meaning")     # each check file's header lines
 OPEN_FIELDS = ("subject", "open", "open evidence")            # optional: what of its findings is open
 # one header line each; a line with nothing after the colon is a missing value (not the next line)
-_HEADER = re.compile(r"^--[ \t]*(check|label|severity|meaning|subject|open|open evidence):[ \t]*(.*?)[ \t\r]*$",
+_HEADER = re.compile(r"^--[ \t]*(check|label|severity|row severity|meaning|subject|open|open evidence):[ \t]*(.*?)[ \t\r]*$",
                      re.M)
 
 
@@ -50,6 +55,7 @@ class Check:
     subject: str = "private"    # privacy class of subject_key (fangyi.ingest.kinds.PRIVACY)
     open: frozenset = frozenset()        # {"message"} when the message is built from open data only
     open_evidence: tuple = ()   # the evidence keys that are open
+    row_severities: tuple = ()  # lower severities a row may take (its `severity` column); () none
 
 
 def load_checks(root=None) -> list[Check]:
@@ -89,6 +95,9 @@ def load_suite(folder) -> list[Check]:
         if subject not in PRIVACY or not opened <= {"message"}:
             raise CheckDefinitionError(f"{path}: -- subject: takes one of {', '.join(PRIVACY)}; "
                                        "-- open: takes message")
+        lower = tuple(w.strip() for w in (head.get("row severity") or "").split(",") if w.strip())
+        if any(w not in SEVERITIES or SEVERITIES.index(w) >= SEVERITIES.index(head["severity"]) for w in lower):
+            raise CheckDefinitionError(f"{path}: -- row severity: takes severities below {head['severity']!r}")
         try:
             rendered = render(sql).strip()
         except DialectError as exc:
@@ -97,7 +106,8 @@ def load_suite(folder) -> list[Check]:
                          meaning=head["meaning"], suite=folder.name, sql=rendered, subject=subject,
                          open=frozenset(opened),
                          open_evidence=tuple(k.strip() for k in (head.get("open evidence") or "").split(",")
-                                             if k.strip())))
+                                             if k.strip()),
+                         row_severities=lower))
     return out
 
 

@@ -52,6 +52,12 @@ def settings_rows(settings) -> dict[str, str | None]:
         "allowance_rate_per_shift": str(settings.allowance_rate_per_shift),
         "chain_match_window_days": str(settings.chain_match_window_days),
         "retail_max_kg": str(settings.retail_max_kg),
+        "gatherings_family_limit": str(settings.gathering_family_limit),
+        "gatherings_limit": str(settings.gathering_limit),
+        "gatherings_approval_exempt_types": json.dumps(settings.gathering_approval_exempt_types, ensure_ascii=False),
+        "gatherings_banquet_types": json.dumps(settings.gathering_banquet_types, ensure_ascii=False),
+        "gatherings_banquet_bans": json.dumps([{"start": a.isoformat(), "end": b.isoformat()}
+                                               for a, b in settings.gathering_banquet_bans]),
     }
 
 
@@ -196,13 +202,19 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             counts: dict[str, int] = {}
             by_severity = {"error": 0, "warning": 0, "info": 0}
             for check in checks:
+                severity = "COALESCE(severity, ?)" if check.row_severities else "?"
                 with steps.step(check.id):
                     n = conn.execute(
                         "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
-                        f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
+                        f"message, evidence) SELECT ?, ?, {severity}, unit_code, date, subject_key, message, evidence "
                         f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
                 counts[check.id] = n
-                by_severity[check.severity] += n
+                if check.row_severities and n:
+                    for sev, m in conn.execute("SELECT severity, count(*) FROM findings_history WHERE run_id = ? "
+                                               "AND check_id = ? GROUP BY severity", (run_id, check.id)):
+                        by_severity[sev] += m
+                else:
+                    by_severity[check.severity] += n
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
                 "step_seconds = ? WHERE run_id = ?",

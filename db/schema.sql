@@ -618,3 +618,64 @@ CREATE TABLE IF NOT EXISTS report_duty_leaders (
     sheet            TEXT NOT NULL,
     row_number       INTEGER NOT NULL
 );
+
+-- ---------------------------------------------------------------------------------------
+-- Gatherings (聚集性活動報備) and their attendee lists. Loaded rows as the files hold them
+-- (tables gathering_events and gathering_attendees: declared by their kinds); what the checks read is
+-- derived by `fangyi check` (checks/_materialise/7NN_*.sql).
+-- ---------------------------------------------------------------------------------------
+
+-- Derived by `fangyi check`: the register in force, one row per event. An event written again
+-- (a register re-sent with the same events) is the same unit, date, type and organiser (else
+-- event number): the row of the latest file (then the lowest row) is in force.
+CREATE TABLE IF NOT EXISTS gatherings_current (
+    gathering_id   INTEGER PRIMARY KEY,   -- gathering_events.gathering_id: the row in force
+    unit_code      TEXT,                  -- NULL when the unit is unknown or ambiguous
+    unit_group     TEXT NOT NULL,         -- unit_code, else '?' + the normalised name as written
+    unit_raw       TEXT,
+    event_no       TEXT,
+    event_type     TEXT NOT NULL,         -- 婚 | 喪 | 壽 | 其他
+    event_type_raw TEXT,
+    family         INTEGER NOT NULL,      -- 1: a family gathering (type 其他)
+    event_date     TEXT NOT NULL,
+    organiser      TEXT,
+    organiser_key  TEXT,
+    expected       INTEGER,
+    actual         INTEGER,
+    attendees      INTEGER,               -- actual, else expected
+    counted_by     TEXT,                  -- actual | expected | NULL (neither given)
+    reported_on    TEXT,
+    approved_on    TEXT,
+    approved_by    TEXT,
+    needs_approval INTEGER NOT NULL,      -- 1: not family and type not in [gatherings] approval_exempt_types
+    banquet        INTEGER NOT NULL,      -- 1: type in [gatherings] banquet_types
+    versions       INTEGER NOT NULL,      -- how many rows write this event
+    file_id        INTEGER NOT NULL,
+    sheet          TEXT NOT NULL,
+    row_number     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gatherings_current_event ON gatherings_current(unit_group, event_date, organiser_key);
+CREATE INDEX IF NOT EXISTS gatherings_current_no ON gatherings_current(event_no);
+
+-- Derived by `fangyi check`: each attendee row beside the event in force it names (by event
+-- number, else by unit, event date and organiser), with the person's keys for joining to other
+-- registers: identity number, else phone, else name within the unit.
+CREATE TABLE IF NOT EXISTS gathering_attendance (
+    attendee_id    INTEGER PRIMARY KEY,   -- gathering_attendees.attendee_id
+    gathering_id   INTEGER,               -- gatherings_current: NULL when no single event matches
+    status         TEXT NOT NULL,         -- matched | unmatched | ambiguous
+    matched_by     TEXT,                  -- event_no | unit_date_organiser
+    reason         TEXT,                  -- unmatched or ambiguous: why, Chinese / English
+    unit_code      TEXT,                  -- the event's unit, else the row's own
+    event_date     TEXT,                  -- the event's date, else the row's own
+    name           TEXT NOT NULL,
+    name_key       TEXT NOT NULL,
+    id_key         TEXT,
+    phone_key      TEXT,
+    file_id        INTEGER NOT NULL,
+    sheet          TEXT NOT NULL,
+    row_number     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS gathering_attendance_id ON gathering_attendance(id_key);
+CREATE INDEX IF NOT EXISTS gathering_attendance_phone ON gathering_attendance(phone_key);
+CREATE INDEX IF NOT EXISTS gathering_attendance_name ON gathering_attendance(unit_code, name_key);

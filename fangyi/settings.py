@@ -37,6 +37,11 @@ class Settings:
     plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
     max_cell_chars: int = 32_767             # [limits]: a longer cell rejects its row (ingest.kinds.MAX_CELL_CHARS)
     time_zone: str = "Asia/Shanghai"         # [time] zone: a time written with an offset (Z, +08:00) is converted to it
+    gathering_family_limit: int = 10         # [gatherings] family_limit: a family gathering is advised to stay within it
+    gathering_limit: int = 50                # [gatherings] limit: any other event must stay within it
+    gathering_approval_exempt_types: list[str] = field(default_factory=lambda: ["婚", "喪"])   # reported, not approved
+    gathering_banquet_types: list[str] = field(default_factory=lambda: ["婚", "喪", "壽"])     # private banquets
+    gathering_banquet_bans: list[tuple[dt.date, dt.date]] = field(default_factory=list)      # [[gatherings.banquet_ban]]
     source: Path | None = None
 
     def ingest_options(self):
@@ -62,6 +67,8 @@ WINDOW_DAYS = (0, 365)          # [coldchain] match_window_days
 RETAIL_KG = (0, 100_000)        # [coldchain] retail_max_kg
 DAYS_AHEAD = (0, 3660)          # [plausible] latest_days_ahead
 MAXIMUM = (0, 2**63 - 1)        # [plausible.max] <field>: SQLite's largest integer
+GATHERING_LIMIT = (1, 100_000)  # [gatherings] family_limit, limit: people
+GATHERING_TYPES = ("婚", "喪", "壽", "其他")    # what [gatherings] approval_exempt_types, banquet_types may list
 
 
 def _date(value, where: str) -> dt.date | None:
@@ -163,7 +170,7 @@ def load(path: Path | str | None = None) -> Settings:
     data = _read(path)
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter", "site", "plausible", "limits", "time"}, where)
+                       "levels", "filter", "site", "plausible", "limits", "time", "gatherings"}, where)
     s = Settings(source=path)
     for name in data:                   # every setting lives in a table: [period], [deadline], ...
         _table(data, name, where)
@@ -200,6 +207,7 @@ def load(path: Path | str | None = None) -> Settings:
                                      f"{where} [coldchain] match_window_days", *WINDOW_DAYS, unit="days")
     s.retail_max_kg = _number(coldchain.get("retail_max_kg", s.retail_max_kg),
                               f"{where} [coldchain] retail_max_kg", *RETAIL_KG, unit="kg")
+    _gatherings(s, data.get("gatherings", {}), f"{where} [gatherings]")
     from fangyi.ingest import kinds as registry
 
     kinds = registry.all_kinds()
@@ -247,6 +255,50 @@ def load(path: Path | str | None = None) -> Settings:
     s.unit_aliases = {str(code): _words(names, f"{where} [aliases] {code!r}")
                       for code, names in data.get("aliases", {}).items()}
     return s
+
+
+def _gathering_types(value, where: str) -> list[str]:
+    """A non-empty list of the four event types (婚, 喪, 壽, 其他; simplified forms read too)."""
+    from fangyi.keys import norm
+
+    forms = {norm(t): t for t in GATHERING_TYPES}
+    expected = "expected a non-empty list of the types 婚, 喪, 壽, 其他, such as [\"婚\", \"喪\"]"
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise SettingsError(f"{where}: {_shown(value)} is not a list of types; {expected}")
+    unknown = [v for v in value if norm(v) not in forms]
+    if unknown:
+        raise SettingsError(f"{where}: {', '.join(map(repr, unknown))} is not a type; {expected}")
+    return list(dict.fromkeys(forms[norm(v)] for v in value))
+
+
+def _gatherings(s: Settings, table: dict, where: str) -> None:
+    """[gatherings]: family_limit, limit, approval_exempt_types, banquet_types, and the periods in
+    which private banquets are banned ([[gatherings.banquet_ban]] start, end)."""
+    _check_keys(table, {"family_limit", "limit", "approval_exempt_types", "banquet_types", "banquet_ban"}, where)
+    s.gathering_family_limit = _int(table.get("family_limit", s.gathering_family_limit), f"{where} family_limit",
+                                    *GATHERING_LIMIT, unit="people")
+    s.gathering_limit = _int(table.get("limit", s.gathering_limit), f"{where} limit", *GATHERING_LIMIT, unit="people")
+    if "approval_exempt_types" in table:
+        s.gathering_approval_exempt_types = _gathering_types(table["approval_exempt_types"],
+                                                             f"{where} approval_exempt_types")
+    if "banquet_types" in table:
+        s.gathering_banquet_types = _gathering_types(table["banquet_types"], f"{where} banquet_types")
+    bans = table.get("banquet_ban", [])
+    if not isinstance(bans, list):
+        raise SettingsError(f"{where} banquet_ban: {_shown(bans)}; expected [[gatherings.banquet_ban]] tables "
+                            "with start and end dates")
+    s.gathering_banquet_bans = []
+    for i, ban in enumerate(bans, 1):
+        at = f"{where} banquet_ban #{i}"
+        if not isinstance(ban, dict):
+            raise SettingsError(f"{at}: {_shown(ban)}; expected a table with start and end dates")
+        _check_keys(ban, {"start", "end"}, at)
+        start, end = _date(ban.get("start"), f"{at} start"), _date(ban.get("end"), f"{at} end")
+        if start is None or end is None:
+            raise SettingsError(f"{at}: needs both start and end, dates such as 2021-02-06")
+        if start > end:
+            raise SettingsError(f"{at}: start {start} is after end {end}; expected start on or before end")
+        s.gathering_banquet_bans.append((start, end))
 
 
 def _read(path: Path) -> dict:

@@ -31,6 +31,8 @@ def test_thresholds(demo_db_copy, demo_data, fail_on, code):
     # the exit code is the threshold's, not a crash's: the run finished and found the defects
     defects = demo_data[1]["defects"]            # one finding per injected defect, keyed by check id
     defects = {**defects, **demo_data[1]["coldchain"]["defects"]}
+    # the gatherings' cases, but the banned banquet: no ban period is set by default
+    defects.update({k: v for k, v in demo_data[1]["gatherings"]["defects"].items() if k != "gathering_banned"})
     errors = sum(len(v) for k, v in defects.items() if k in BY_ID and BY_ID[k].severity == "error")
     warnings = sum(len(v) for k, v in defects.items() if k in BY_ID and BY_ID[k].severity == "warning")
     assert f"{errors} errors, {warnings} warnings, 0 info" in result.output

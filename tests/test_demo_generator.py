@@ -17,7 +17,9 @@ from fangyi import demo
 # Texts that only occur in rows that are not data: titles (疫情防控…), header rows, the
 # 合計 row, the footer (填表人/審核人). Person and unit names never contain them.
 NOT_DATA_MARKERS = ("疫情防控", "合計", "總計", "合计", "审核人", "審核人", "填表人",
-                    "填報人", "填报人", "確診", "确诊", "單位編碼")
+                    "填報人", "填报人", "確診", "确诊", "單位編碼",
+                    # gatherings: titles and headers of the registers and the attendee list
+                    "報備登記", "报备登记", "參加人員名單", "活動類型", "活动类型", "身份證號")
 WS = re.compile(r"\s+")
 
 

@@ -30,7 +30,9 @@ PLANTED = ["司徒建華", "歐陽麗娟", "李德勝", "令狐沖", "張無忌"
            "皇甫嵩林", "民主路88號", "青秀區竹溪大道27號",
            "450103198507153216", "45010319900101002X", "4.50103E+17",
            "139 8765 4321", "13987654321", "139 1234 5678", "13912345678", "0771-5551234", "5551234",
-           "13655556666", "18677778888", "13811112222"]
+           "13655556666", "18677778888", "13811112222",
+           # a register of gatherings and an attendee list (kinds gatherings, gathering_attendees)
+           "諸葛明月", "13566667777", "朝陽路16號", "端木華清", "450103197703030033", "15977778888", "公孫小蝶"]
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -83,6 +85,24 @@ def write_hostile_files(folder: Path, units: list[tuple[str, str]]) -> list[Path
         ["2021-02-08", "清河恆通冷鏈貿易商行", "91440199MA5CHT0011", "QL2101120001", "冷凍牛腩", "2", "kg",
          "東方紅梅", "13655556666", "身份證45010319900101002X"],
     ]))
+    # a register of gatherings: the organiser, the phone, the place and a remark naming a guest;
+    # a wedding of 60 (a finding whose message names the organiser) and an unapproved event
+    files.append(_csv(folder / "gatherings" / "活動報備登記表_諸葛明月.csv", [
+        ["活動報備登記表（2021年2月）"],
+        ["活動編號", "社區", "活動類型", "舉辦日期", "舉辦地點", "組織人", "聯繫電話", "預計人數", "實際人數",
+         "報備日期", "審批日期", "審批單位", "備註"],
+        ["H-01", n1, "婚禮", "2021-02-08", "朝陽路16號", "諸葛明月", "13566667777", "60", "60", "2021-02-01", "", "",
+         "主賓公孫小蝶"],
+        ["H-02", n2, "諸葛明月家開業", "2021-02-09", "朝陽路16號", "諸葛明月", "13566667777", "20", "", "2021-02-01",
+         "", "", ""],
+    ], encoding="gb18030"))
+    # its attendee list, by event number, with identity numbers and phones
+    files.append(_csv(folder / "gatherings" / "H-01參加人員名單_端木華清.csv", [
+        ["諸葛明月婚禮參加人員名單"],
+        ["活動編號", "姓名", "身份證號", "聯繫電話"],
+        ["H-01", "端木華清", "450103197703030033", "15977778888"],
+        ["H-01", "公孫小蝶", "", "15977778888"],
+    ]))
     # a file nobody can read as any kind: every row of it is a non-data row
     files.append(_csv(folder / "misc" / "張無忌的表.csv", [["姓名", "電話"], ["張無忌", "13987654321"]]))
     return files
@@ -109,7 +129,8 @@ def hostile_db(demo_data, tmp_path_factory) -> Path:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     held = "\n".join(str(v) for t in ("non_data_rows", "rejected_rows", "daily_reports", "duty_shifts",
-                                       "source_files", "source_sheets", "coldchain_sales")
+                                       "source_files", "source_sheets", "coldchain_sales",
+                                       "gathering_events", "gathering_attendees")
                      for row in conn.execute(f"SELECT * FROM {t}") for v in row if v is not None)
     conn.close()
     # the full database does hold them all (else the test would prove nothing)

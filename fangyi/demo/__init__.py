@@ -85,7 +85,7 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += [write_claims_town1(claims, staff[1]), write_claims_town2(claims, staff[2][1])]
     ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
     files += ledgers
-    files += kind_demos(seed, units)
+    files += kind_demos(seed, units, clean)
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
@@ -98,11 +98,14 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     return manifest
 
 
-def kind_demos(seed: int, units: list) -> list:
+def kind_demos(seed: int, units: list, clean: bool = False) -> list:
     """The files of every registered kind that brings its own demo writer (`Kind.demo`: a function
     of (random.Random, the district's units) returning OutFiles, or "module:function" naming one),
-    each with a random generator of its own so that adding a kind changes no other file."""
+    each with a random generator of its own so that adding a kind changes no other file. A writer
+    that takes `clean` is told to inject no defect; an OutFile may carry a `manifest` attribute,
+    sections that build_manifest adds to manifest.json (the kind's injected cases)."""
     import importlib
+    import inspect
 
     from fangyi.ingest import kinds as registry
 
@@ -114,7 +117,10 @@ def kind_demos(seed: int, units: list) -> list:
         if isinstance(write, str):
             module, _, function = write.partition(":")
             write = getattr(importlib.import_module(module), function)
-        files += write(random.Random(f"{seed}:{kind.name}"), units)
+        if "clean" in inspect.signature(write).parameters:
+            files += write(random.Random(f"{seed}:{kind.name}"), units, clean=clean)
+        else:
+            files += write(random.Random(f"{seed}:{kind.name}"), units)
     return files
 
 

@@ -53,6 +53,9 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
             "rows": [{**_loc(r), "submitted_at": r.submitted_at.isoformat()} for r in reps],
             "current": next(i for i, r in enumerate(reps) if r.role == "correction"),
         })
+    kind_sections = {}      # what the kinds' own demo writers say of their files (e.g. "gatherings")
+    for f in files:
+        kind_sections.update(getattr(f, "manifest", None) or {})
     closed = next(u for u in units if u.name == CLOSED_NAME)
     opened = next(u for u in units if u.name == OPENED_NAME)
     return {
@@ -71,4 +74,5 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
         "aliases": sorted(aliases, key=by_loc),
         "closed_unit": {"unit_code": closed.code, "closed_on": closed.closed.isoformat()},
         "opened_unit": {"unit_code": opened.code, "opened_on": opened.opened.isoformat()},
+        **kind_sections,
     }
