@@ -6,6 +6,11 @@ a folder; an empty folder is a suite with no checks yet. Date arithmetic in a ch
 the macros of db/macros/<engine>.sql ({{ add_days(...) }}); Check.sql is the SQL rendered for
 SQLite.
 
+A check whose findings differ in weight may return a sixth column, `severity` ('info', 'warning'
+or 'error'): each finding then takes its own, and the header's severity is the default for a row
+whose value is none of these (returnee_positive: error until a disposal is recorded, then
+warning). The header gives the check's highest severity, which its pages and suites show.
+
 What of a check's findings anonymous visitors may read is declared in its header too (the open
 copy is built from these declarations, fangyi.site.open_copy):
     -- subject: open            the privacy class of subject_key (a trace code: open; a person's

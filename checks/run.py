@@ -51,6 +51,24 @@ def settings_rows(settings) -> dict[str, str | None]:
         "silent_streak_min_days": str(settings.silent_streak_min_days),
         "allowance_rate_per_shift": str(settings.allowance_rate_per_shift),
         "chain_match_window_days": str(settings.chain_match_window_days),
+        **returnee_rows(settings.returnees),
+    }
+
+
+def returnee_rows(r) -> dict[str, str]:
+    """[returnees] as the checks read them (workbench_settings keys returnee_*): each number, and
+    the schedules of tests owed by risk level as JSON lists of days."""
+    return {
+        "returnee_notice_hours": str(r.notice_hours),
+        "returnee_registration_hours": str(r.registration_hours),
+        "returnee_certificate_days": str(r.certificate_days),
+        "returnee_first_test_hours": str(r.first_test_hours),
+        "returnee_monitoring_days": str(r.monitoring_days),
+        "returnee_test_days": json.dumps(r.test_days),
+        "returnee_medium_high_risk_tests": str(r.medium_high_risk_tests),
+        "returnee_test_late_tolerance_days": str(r.test_late_tolerance_days),
+        "returnee_schedule_low": json.dumps(r.schedule("low")),
+        "returnee_schedule_medium_high": json.dumps(r.schedule("high")),
     }
 
 
@@ -152,6 +170,30 @@ def records_to_check(conn, start: str | None, end: str | None) -> int:
     return n
 
 
+def row_severity(conn, check) -> bool:
+    """Whether the check's SELECT returns a `severity` column: each finding's own severity, which
+    overrides the header's (a value other than info, warning or error takes the header's)."""
+    cursor = conn.execute(f"SELECT * FROM ({check.sql}) LIMIT 0")
+    return "severity" in {d[0] for d in cursor.description}
+
+
+def _run_check(conn, run_id: int, check) -> tuple[int, dict[str, int]]:
+    """Write the check's findings of the run: (how many, how many per severity)."""
+    if not row_severity(conn, check):
+        n = conn.execute(
+            "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
+            f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
+            f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+        return n, {check.severity: n}
+    n = conn.execute(
+        "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, message, evidence) "
+        "SELECT ?, ?, CASE WHEN severity IN ('info', 'warning', 'error') THEN severity ELSE ? END, unit_code, date, "
+        f"subject_key, message, evidence FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+    rows = conn.execute("SELECT severity, count(*) FROM findings_history WHERE run_id = ? AND check_id = ? "
+                        "GROUP BY severity", (run_id, check.id)).fetchall()
+    return n, dict(rows)
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -196,12 +238,10 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             by_severity = {"error": 0, "warning": 0, "info": 0}
             for check in checks:
                 with steps.step(check.id):
-                    n = conn.execute(
-                        "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
-                        f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
-                        f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+                    n, severities = _run_check(conn, run_id, check)
                 counts[check.id] = n
-                by_severity[check.severity] += n
+                for severity, k in severities.items():
+                    by_severity[severity] += k
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
                 "step_seconds = ? WHERE run_id = ?",
@@ -271,6 +311,12 @@ def settings_from_rows(rows: dict[str, str | None]):
         s.allowance_rate_per_shift = int(float(rows["allowance_rate_per_shift"]))
     if rows.get("chain_match_window_days") is not None:
         s.chain_match_window_days = int(rows["chain_match_window_days"])
+    for name in ("notice_hours", "registration_hours", "certificate_days", "first_test_hours", "monitoring_days",
+                 "medium_high_risk_tests", "test_late_tolerance_days"):
+        if rows.get(f"returnee_{name}") is not None:
+            setattr(s.returnees, name, int(rows[f"returnee_{name}"]))
+    if rows.get("returnee_test_days"):
+        s.returnees.test_days = [int(d) for d in json.loads(rows["returnee_test_days"])]
     return s
 
 
