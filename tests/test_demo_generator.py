@@ -17,7 +17,8 @@ from fangyi import demo
 # Texts that only occur in rows that are not data: titles (疫情防控…), header rows, the
 # 合計 row, the footer (填表人/審核人). Person and unit names never contain them.
 NOT_DATA_MARKERS = ("疫情防控", "合計", "總計", "合计", "审核人", "審核人", "填表人",
-                    "填報人", "填报人", "確診", "确诊", "單位編碼")
+                    "填報人", "填报人", "確診", "确诊", "單位編碼",
+                    "返鄉人員", "身份證號", "身份证号")           # returnee registers' titles and headers
 WS = re.compile(r"\s+")
 
 
@@ -98,7 +99,7 @@ def test_every_listed_file_exists_and_nothing_else(demo_data):
 def test_row_accounting_matches_files(demo_data, contents):
     _, manifest = demo_data
     rejected_per_file = {}
-    for r in manifest["defects"]["rejected"]:
+    for r in manifest["defects"]["rejected"] + manifest.get("returnees", {}).get("rejected", []):
         rejected_per_file[r["file"]] = rejected_per_file.get(r["file"], 0) + 1
     for entry in manifest["files"]:
         sheets = contents[entry["path"]]

@@ -290,3 +290,45 @@ def test_template(tmp_path, kind):
     book = openpyxl.load_workbook(out)
     headers = [c.value for row in book.worksheets[0].iter_rows(max_row=6) for c in row if c.value]
     assert "姓名" in headers and "身份證號" in headers
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo district
+# ---------------------------------------------------------------------------------------------
+
+def test_demo_returnee_cases_found_exactly(checked_db, demo_data):
+    _, manifest = demo_data
+    d = manifest["defects"]
+    for check_id in CHECK_IDS:
+        expected = sorted((e["unit_code"], e["date"], e["name"]) for e in d[check_id])
+        assert len(expected) == 1, check_id
+        conn = sqlite3.connect(checked_db)
+        found = sorted(conn.execute("SELECT unit_code, date, subject_key FROM findings WHERE check_id = ?",
+                                    (check_id,)).fetchall())
+        conn.close()
+        assert found == expected, check_id
+    conn = sqlite3.connect(checked_db)
+    (severity,) = conn.execute("SELECT severity FROM findings WHERE check_id = 'returnee_positive'").fetchone()
+    assert severity == "error"                            # no disposal recorded
+    for case in d["returnee_late_notice"] + d["returnee_test_missed"]:
+        (evidence,) = conn.execute(
+            "SELECT evidence FROM findings f WHERE check_id IN ('returnee_late_notice', 'returnee_test_missed') "
+            "AND subject_key = ?", (case["name"],)).fetchone()
+        evidence = json.loads(evidence)
+        (path,) = conn.execute("SELECT path FROM source_files WHERE file_id = ?", (evidence["file_id"],)).fetchone()
+        assert Path(path).as_posix().endswith(case["file"]) and (evidence["sheet"], evidence["row"]) == (
+            case["sheet"], case["row"])
+    conn.close()
+
+
+def test_demo_mangled_identity_number_rejected(demo_conn, demo_data):
+    (expected,) = demo_data[1]["returnees"]["rejected"]
+    rows = demo_conn.execute("SELECT s.path, r.sheet, r.row_number, r.column_name, r.reason FROM rejected_rows r "
+                             "JOIN source_files s USING (file_id) WHERE r.kind = 'returnees'").fetchall()
+    assert [(Path(p).as_posix().endswith(expected["file"]), s, n, c) for p, s, n, c, _ in rows] == [
+        (True, expected["sheet"], expected["row"], "身份證號")]
+    assert "Excel" in rows[0]["reason"]
+
+
+def test_no_returnee_finding_on_the_clean_demo(clean_demo_db):
+    assert _findings(clean_demo_db) == set()

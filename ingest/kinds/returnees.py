@@ -100,14 +100,20 @@ def id_checksum_ok(digits: str) -> bool:
 def mangled_id(text: str | None) -> bool:
     """An identity number Excel turned into a number: written in scientific notation
     (4.50103E+17), as a decimal (450103199001011234.0), or read back from a number cell as 18
-    digits of which Excel kept 15 (450103199001011000: the last three zeros, and no valid check
-    digit)."""
+    digits of which Excel kept 15 (450103199001011000, or 440199199011041024 as the double holding
+    it is written out in full: zeros after the fifteenth digit but for the double's rounding), the
+    last character no valid check digit."""
     if text is None:
         return False
     s = unicodedata.normalize("NFKC", str(text)).strip()
     if re.fullmatch(_SCIENTIFIC, s) or re.fullmatch(_FLOAT, s):
         return True
-    return bool(re.fullmatch(r"\d{15}000", s)) and not id_checksum_ok(s)
+    if not re.fullmatch(r"\d{16,19}", s) or id_checksum_ok(s):
+        return False
+    # a double holding a number of 15 significant digits, written out in full (4.40199199011041E+17
+    # read as 440199199011041024): within the double's spacing of a number ending in zeros
+    n, scale = int(s), 10 ** (len(s) - 15)
+    return abs(n - (n + scale // 2) // scale * scale) <= 2 ** (n.bit_length() - 53)
 
 
 def _bad_id(ctx: SheetContext) -> tuple[pl.Expr, pl.Expr]:
