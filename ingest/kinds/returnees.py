@@ -25,7 +25,7 @@ import unicodedata
 
 import polars as pl
 
-from . import (Column, EXTRA, FREE_TEXT, Field, ID_NUMBER, Kind, NAME, OPEN, PHONE, PRIVATE, Plausible,
+from . import (ADDRESS, Column, EXTRA, FREE_TEXT, Field, ID_NUMBER, Kind, NAME, OPEN, PHONE, Plausible,
                SheetContext, Table, UNIT_NAME, register)
 from .. import parse
 from .roster import unit_from_context
@@ -187,7 +187,7 @@ def _common_fields(example_unit: str) -> tuple[Field, ...]:
 REGISTER_FIELDS = _common_fields("柳岸村") + (
     Field("origin", ("從何地返鄉", "來源地", "從何地返回", "返鄉來源地", "出發地", "從何地來", "返回地", "來自何地",
                      "從何地返鄉(具體到縣區)"), "text",
-          "從何地返鄉", "Where the person came from", "廣東省深圳市南山區", privacy=PRIVATE),
+          "從何地返鄉", "Where the person came from", "廣東省深圳市南山區", privacy=ADDRESS),
     Field("risk_level", ("風險等級", "來源地風險等級", "風險區域", "是否中高風險地區", "風險等級(低/中/高)"), "text",
           "來源地風險等級：低、中、高（空白為低）", "Risk level of the origin: 低, 中 or 高 (blank: low)", "低",
           privacy=OPEN),
