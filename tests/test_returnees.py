@@ -332,3 +332,20 @@ def test_demo_mangled_identity_number_rejected(demo_conn, demo_data):
 
 def test_no_returnee_finding_on_the_clean_demo(clean_demo_db):
     assert _findings(clean_demo_db) == set()
+
+
+def test_returnee_suite_documented_and_portable():
+    from fangyi.checks import BY_ID, CHECKS
+
+    assert {c.id: c.severity for c in CHECKS if c.suite == "returnees"} == {
+        "returnee_late_notice": "warning", "returnee_late_registration": "warning",
+        "returnee_no_certificate": "warning", "returnee_test_missed": "warning", "returnee_positive": "error",
+        "returnee_count_mismatch": "warning", "returnee_test_unmatched": "warning"}
+    root = Path(__file__).resolve().parent.parent
+    for doc in ("README.md", "docs/contract.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        for check_id in CHECK_IDS:
+            assert f"`{check_id}` | {BY_ID[check_id].severity}" in text, (doc, check_id)
+        assert "[returnees] test_late_tolerance_days" in text
+    toml = (root / "fangyi.toml").read_text(encoding="utf-8")
+    assert "[returnees]" in toml and load(root / "fangyi.toml").returnees == ReturneeSettings()
