@@ -31,7 +31,7 @@ SELECT j.unit_code,
            || ' and was registered only at ' || j.registered_at || ', '
            || CASE j.judged_by WHEN 'time' THEN 'more than ' || j.hours || ' hours later (judged by time)'
                   ELSE 'more than ' || ((j.hours + 23) / 24)
-                       || ' day(s) after the arrival date (dates only, judged by date)' END AS message,
+                       || ' day(s) after the arrival date: dates only, judged by date' END AS message,
        json_object('file_id', j.file_id, 'sheet', j.sheet, 'row', j.row_number, 'arrived_at', j.arrived_at,
                    'registered_at', j.registered_at, 'judged_by', j.judged_by) AS evidence
 FROM judged j
