@@ -18,7 +18,8 @@ copy is built from these declarations, fangyi.site.open_copy):
 A check whose findings are not all equally grave says so in its header: `-- row severity:
 warning` lists the lower severities its rows may take; its SELECT then returns a `severity`
 column as well (the header's severity when NULL), e.g. a family gathering above the advised
-size is a warning where another event above the limit is an error.
+size is a warning where another event above the limit is an error, and a positive returnee test
+is an error until its disposal is recorded, a warning after.
 
 A kind brought by a plug-in may bring a suite folder of its own (Kind.checks): all_checks()
 holds those checks beside the built-in ones."""

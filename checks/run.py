@@ -58,6 +58,24 @@ def settings_rows(settings) -> dict[str, str | None]:
         "gatherings_banquet_types": json.dumps(settings.gathering_banquet_types, ensure_ascii=False),
         "gatherings_banquet_bans": json.dumps([{"start": a.isoformat(), "end": b.isoformat()}
                                                for a, b in settings.gathering_banquet_bans]),
+        **returnee_rows(settings.returnees),
+    }
+
+
+def returnee_rows(r) -> dict[str, str]:
+    """[returnees] as the checks read them (workbench_settings keys returnee_*): each number, and
+    the schedules of tests owed by risk level as JSON lists of days."""
+    return {
+        "returnee_notice_hours": str(r.notice_hours),
+        "returnee_registration_hours": str(r.registration_hours),
+        "returnee_certificate_days": str(r.certificate_days),
+        "returnee_first_test_hours": str(r.first_test_hours),
+        "returnee_monitoring_days": str(r.monitoring_days),
+        "returnee_test_days": json.dumps(r.test_days),
+        "returnee_medium_high_risk_tests": str(r.medium_high_risk_tests),
+        "returnee_test_late_tolerance_days": str(r.test_late_tolerance_days),
+        "returnee_schedule_low": json.dumps(r.schedule("low")),
+        "returnee_schedule_medium_high": json.dumps(r.schedule("high")),
     }
 
 
@@ -159,6 +177,24 @@ def records_to_check(conn, start: str | None, end: str | None) -> int:
     return n
 
 
+def _run_check(conn, run_id: int, check) -> tuple[int, dict[str, int]]:
+    """Write the check's findings of the run: (how many, how many per severity)."""
+    if not check.row_severities:
+        n = conn.execute(
+            "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
+            f"message, evidence) SELECT ?, ?, ?, unit_code, date, subject_key, message, evidence "
+            f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+        return n, {check.severity: n}
+    n = conn.execute(
+        "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, message, evidence) "
+        f"SELECT ?, ?, CASE WHEN severity IN ({', '.join(repr(s) for s in check.row_severities)}) THEN severity "
+        f"ELSE ? END, unit_code, date, subject_key, message, evidence FROM ({check.sql})",
+        (run_id, check.id, check.severity)).rowcount
+    rows = conn.execute("SELECT severity, count(*) FROM findings_history WHERE run_id = ? AND check_id = ? "
+                        "GROUP BY severity", (run_id, check.id)).fetchall()
+    return n, dict(rows)
+
+
 def _now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -202,19 +238,11 @@ def run_checks(db_path: Path | str, settings, gx: bool = False, docs_dir: Path |
             counts: dict[str, int] = {}
             by_severity = {"error": 0, "warning": 0, "info": 0}
             for check in checks:
-                severity = "COALESCE(severity, ?)" if check.row_severities else "?"
                 with steps.step(check.id):
-                    n = conn.execute(
-                        "INSERT INTO findings_history (run_id, check_id, severity, unit_code, date, subject_key, "
-                        f"message, evidence) SELECT ?, ?, {severity}, unit_code, date, subject_key, message, evidence "
-                        f"FROM ({check.sql})", (run_id, check.id, check.severity)).rowcount
+                    n, severities = _run_check(conn, run_id, check)
                 counts[check.id] = n
-                if check.row_severities and n:
-                    for sev, m in conn.execute("SELECT severity, count(*) FROM findings_history WHERE run_id = ? "
-                                               "AND check_id = ? GROUP BY severity", (run_id, check.id)):
-                        by_severity[sev] += m
-                else:
-                    by_severity[check.severity] += n
+                for severity, k in severities.items():
+                    by_severity[severity] += k
             conn.execute(
                 "UPDATE check_runs SET finished_at = ?, counts = ?, errors = ?, warnings = ?, infos = ?, "
                 "step_seconds = ? WHERE run_id = ?",
@@ -286,6 +314,12 @@ def settings_from_rows(rows: dict[str, str | None]):
         s.chain_match_window_days = int(rows["chain_match_window_days"])
     if rows.get("retail_max_kg") is not None:
         s.retail_max_kg = float(rows["retail_max_kg"])
+    for name in ("notice_hours", "registration_hours", "certificate_days", "first_test_hours", "monitoring_days",
+                 "medium_high_risk_tests", "test_late_tolerance_days"):
+        if rows.get(f"returnee_{name}") is not None:
+            setattr(s.returnees, name, int(rows[f"returnee_{name}"]))
+    if rows.get("returnee_test_days"):
+        s.returnees.test_days = [int(d) for d in json.loads(rows["returnee_test_days"])]
     return s
 
 

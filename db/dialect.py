@@ -14,7 +14,7 @@ from importlib import resources
 
 DEFAULT_ENGINE = "sqlite"
 # The macros every engine's file defines (see the contract in db/macros/sqlite.sql).
-MACROS = ("add_days", "days_between", "iso_weekday", "iso_week", "timestamp_at")
+MACROS = ("add_days", "days_between", "iso_weekday", "iso_week", "timestamp_at", "add_hours")
 MACRO_FOLDER = "macros"
 
 

@@ -679,3 +679,98 @@ CREATE TABLE IF NOT EXISTS gathering_attendance (
 CREATE INDEX IF NOT EXISTS gathering_attendance_id ON gathering_attendance(id_key);
 CREATE INDEX IF NOT EXISTS gathering_attendance_phone ON gathering_attendance(phone_key);
 CREATE INDEX IF NOT EXISTS gathering_attendance_name ON gathering_attendance(unit_code, name_key);
+
+-- Returnees under health management (返鄉人員健康管理臺賬) and their nucleic-acid tests.
+-- Loaded rows as the files hold them; what the checks and pages read is derived by
+-- `fangyi check` (checks/_materialise/6NN_*.sql).
+-- ---------------------------------------------------------------------------------------
+
+-- (tables returnees and returnee_register_tests: declared by kind returnees; returnee_tests:
+-- declared by kind returnee_tests; created from the kind registry)
+
+-- Every register row with its unit resolved (after a check run; before one, unit_code is NULL).
+CREATE VIEW IF NOT EXISTS returnees_resolved AS
+SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates, r.hint_zh, r.hint_en
+FROM returnees d
+LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
+
+-- Every test row with its unit resolved (after a check run; before one, unit_code is NULL).
+CREATE VIEW IF NOT EXISTS returnee_tests_resolved AS
+SELECT d.*, r.unit_code, r.status AS resolution, r.matched_by, r.narrowed_by, r.candidates, r.hint_zh, r.hint_en
+FROM returnee_tests d
+LEFT JOIN unit_resolutions r ON r.name_id = d.name_id;
+
+-- Derived by `fangyi check`: the register in force. One row per person and arrival: a register
+-- sent again (the same unit, person and arrival day) replaces the earlier row; the latest file
+-- (then the latest row) wins. A person is known by identity number, else phone, else name.
+CREATE TABLE IF NOT EXISTS returnees_current (
+    returnee_id      INTEGER PRIMARY KEY,   -- returnees.returnee_id
+    unit_code        TEXT,                  -- NULL when the unit is unknown or ambiguous
+    unit_raw         TEXT,
+    person           TEXT NOT NULL,         -- 'id:' identity key, else 'phone:' phone key, else 'name:' name key
+    name             TEXT,
+    name_key         TEXT,
+    id_key           TEXT,
+    phone_key        TEXT,
+    risk_level       TEXT NOT NULL,         -- low | medium | high
+    notified_at      TEXT,
+    arrived_at       TEXT NOT NULL,
+    arrival_date     TEXT NOT NULL,
+    registered_at    TEXT,
+    registration_date TEXT,                 -- the registration time's date, else the arrival date
+    cert_date        TEXT,
+    has_cert         INTEGER NOT NULL,
+    cert_valid       INTEGER NOT NULL,      -- 1: a certificate from the certificate_days before arrival (or 有 without a date)
+    departed_on      TEXT,
+    monitoring_end   TEXT NOT NULL,         -- arrival date + monitoring_days, or the departure date if earlier
+    file_id          INTEGER NOT NULL,
+    sheet            TEXT NOT NULL,
+    row_number       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS returnees_current_id ON returnees_current(id_key);
+CREATE INDEX IF NOT EXISTS returnees_current_phone ON returnees_current(phone_key);
+CREATE INDEX IF NOT EXISTS returnees_current_name ON returnees_current(unit_code, name_key);
+
+-- Derived by `fangyi check`: one table of tests, from the test sheets (returnee_tests) and from
+-- the register's test columns (returnee_register_tests), each matched to a returnee in force: a
+-- register's own cells to their row; a test row by identity number, else phone, else name within
+-- the unit; among a person's arrivals, the latest on or before the test (else the first).
+CREATE TABLE IF NOT EXISTS returnee_test_results (
+    result_id        INTEGER PRIMARY KEY,
+    source           TEXT NOT NULL,         -- tests (a test sheet) | register (a test column of the register)
+    source_id        INTEGER NOT NULL,      -- returnee_tests.test_id or returnee_register_tests.register_test_id
+    column_name      TEXT,                  -- register: the test column as written
+    planned          TEXT,                  -- register: first | day:N | nth:K
+    returnee_id      INTEGER,               -- returnees_current; NULL: matches nobody
+    matched_by       TEXT,                  -- register | id_number | phone | name
+    unit_code        TEXT,
+    name             TEXT,
+    test_date        TEXT,                  -- ISO date (and time when written); NULL: a register cell with a result only
+    test_day         TEXT,                  -- its date
+    result           TEXT,                  -- negative | positive | pending | NULL
+    disposal         TEXT,
+    disposal_recorded INTEGER NOT NULL,
+    file_id          INTEGER NOT NULL,
+    sheet            TEXT NOT NULL,
+    row_number       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS returnee_test_results_returnee ON returnee_test_results(returnee_id);
+
+-- Derived by `fangyi check`: every test a returnee in force owes, with the test that meets it.
+-- Day N is the arrival date + N days. Low risk: [returnees] test_days; medium and high risk:
+-- medium_high_risk_tests tests, the days before test_days being day 1, 2 ... (default 1, 7, 14).
+-- A test on the day, up to test_late_tolerance_days before or after, meets it; a register cell
+-- of the test's column with a result and no date meets it too. Owed only when the day falls
+-- before the departure date.
+CREATE TABLE IF NOT EXISTS returnee_tests_owed (
+    returnee_id   INTEGER NOT NULL,
+    ordinal       INTEGER NOT NULL,         -- 1, 2, 3: the test's place in the schedule
+    day_number    INTEGER NOT NULL,         -- N of day N
+    due_date      TEXT NOT NULL,
+    latest_date   TEXT NOT NULL,            -- due date + test_late_tolerance_days
+    result_id     INTEGER,                  -- returnee_test_results: the test that meets it; NULL: none
+    test_date     TEXT,
+    late_test_date TEXT,                    -- none meets it: the first test after latest_date, if any
+    status        TEXT NOT NULL,            -- done | missed | not_yet (latest_date after the period's end)
+    PRIMARY KEY (returnee_id, ordinal)
+);

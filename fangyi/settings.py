@@ -24,6 +24,7 @@ class Settings:
     allowance_rate_per_shift: int | float = 200
     chain_match_window_days: int = 3
     retail_max_kg: int | float = 10           # [coldchain]: a sale to the public up to this weight ends the chain
+    returnees: "ReturneeSettings" = field(default_factory=lambda: ReturneeSettings())
     header_synonyms: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     unit_aliases: dict[str, list[str]] = field(default_factory=dict)
     levels: dict[str, str] = field(default_factory=dict)                  # extra level word -> level
@@ -54,6 +55,30 @@ class Settings:
                              zone=self.time_zone)
 
 
+@dataclass
+class ReturneeSettings:
+    """[returnees]: the rules for returnees under health management (data contract 1.6)."""
+    notice_hours: int = 24              # notified at least this long before arriving
+    registration_hours: int = 12        # registered within this long after arriving
+    certificate_days: int = 7           # negative certificate taken within this many days before arrival
+    first_test_hours: int = 24          # without a certificate: tested within this long after registering
+    monitoring_days: int = 14
+    test_days: list[int] = field(default_factory=lambda: [7, 14])   # day N = arrival date + N days
+    medium_high_risk_tests: int = 3
+    test_late_tolerance_days: int = 1
+
+    def schedule(self, risk: str) -> list[int]:
+        """The days of the tests owed: test_days for low risk; for medium and high risk
+        medium_high_risk_tests tests, the test_days preceded by days 1, 2 ... when more are owed
+        (default 1, 7, 14), or the last of them when fewer."""
+        if risk == "low":
+            return list(self.test_days)
+        extra = self.medium_high_risk_tests - len(self.test_days)
+        if extra <= 0:
+            return list(self.test_days[len(self.test_days) - self.medium_high_risk_tests:])
+        return list(range(1, extra + 1)) + list(self.test_days)
+
+
 class SettingsError(ValueError):
     """A settings file that cannot be used: one line naming the file, the table and the key, and
     what is expected there."""
@@ -66,6 +91,10 @@ RATE = (0, 100_000)             # [allowance] rate_per_shift, yuan
 WINDOW_DAYS = (0, 365)          # [coldchain] match_window_days
 RETAIL_KG = (0, 100_000)        # [coldchain] retail_max_kg
 DAYS_AHEAD = (0, 3660)          # [plausible] latest_days_ahead
+HOURS = (0, 24 * 30)            # [returnees] notice_hours, registration_hours, first_test_hours
+RETURNEE_DAYS = (1, 366)        # [returnees] certificate_days, monitoring_days, test_days
+RETURNEE_TESTS = (1, 30)        # [returnees] medium_high_risk_tests
+TOLERANCE_DAYS = (0, 30)        # [returnees] test_late_tolerance_days
 MAXIMUM = (0, 2**63 - 1)        # [plausible.max] <field>: SQLite's largest integer
 GATHERING_LIMIT = (1, 100_000)  # [gatherings] family_limit, limit: people
 GATHERING_TYPES = ("婚", "喪", "壽", "其他")    # what [gatherings] approval_exempt_types, banquet_types may list
@@ -170,7 +199,8 @@ def load(path: Path | str | None = None) -> Settings:
     data = _read(path)
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
-                       "levels", "filter", "site", "plausible", "limits", "time", "gatherings"}, where)
+                       "levels", "filter", "site", "plausible", "limits", "time", "gatherings",
+                       "returnees"}, where)
     s = Settings(source=path)
     for name in data:                   # every setting lives in a table: [period], [deadline], ...
         _table(data, name, where)
@@ -208,6 +238,7 @@ def load(path: Path | str | None = None) -> Settings:
     s.retail_max_kg = _number(coldchain.get("retail_max_kg", s.retail_max_kg),
                               f"{where} [coldchain] retail_max_kg", *RETAIL_KG, unit="kg")
     _gatherings(s, data.get("gatherings", {}), f"{where} [gatherings]")
+    s.returnees = _returnees(data.get("returnees", {}), f"{where} [returnees]")
     from fangyi.ingest import kinds as registry
 
     kinds = registry.all_kinds()
@@ -299,6 +330,34 @@ def _gatherings(s: Settings, table: dict, where: str) -> None:
         if start > end:
             raise SettingsError(f"{at}: start {start} is after end {end}; expected start on or before end")
         s.gathering_banquet_bans.append((start, end))
+
+
+def _returnees(table: dict, where: str) -> ReturneeSettings:
+    r = ReturneeSettings()
+    _check_keys(table, {"notice_hours", "registration_hours", "certificate_days", "first_test_hours",
+                        "monitoring_days", "test_days", "medium_high_risk_tests", "test_late_tolerance_days"}, where)
+    for name, (low, high), unit in (("notice_hours", HOURS, "hours"), ("registration_hours", HOURS, "hours"),
+                                    ("first_test_hours", HOURS, "hours"),
+                                    ("certificate_days", RETURNEE_DAYS, "days"),
+                                    ("monitoring_days", RETURNEE_DAYS, "days"),
+                                    ("medium_high_risk_tests", RETURNEE_TESTS, "tests"),
+                                    ("test_late_tolerance_days", TOLERANCE_DAYS, "days")):
+        setattr(r, name, _int(table.get(name, getattr(r, name)), f"{where} {name}", low, high, unit=unit))
+    days = table.get("test_days", r.test_days)
+    expected = (f"expected a list of days after arrival, each {RETURNEE_DAYS[0]} to {RETURNEE_DAYS[1]}, rising, "
+                "such as [7, 14]")
+    if not isinstance(days, list) or not days or not all(
+            isinstance(d, int) and not isinstance(d, bool) and RETURNEE_DAYS[0] <= d <= RETURNEE_DAYS[1] for d in days):
+        raise SettingsError(f"{where} test_days: {_shown(days)} is not a list of days; {expected}")
+    if any(a >= b for a, b in zip(days, days[1:])):
+        raise SettingsError(f"{where} test_days: {_shown(days)} does not rise; {expected}")
+    r.test_days = list(days)
+    extra = r.medium_high_risk_tests - len(r.test_days)
+    if extra > 0 and extra >= r.test_days[0]:
+        raise SettingsError(f"{where} medium_high_risk_tests: {r.medium_high_risk_tests} tests leave no room for "
+                            f"{extra} test(s) on days 1 .. {extra} before the first of test_days ({r.test_days[0]}); "
+                            "expected fewer tests or later test_days")
+    return r
 
 
 def _read(path: Path) -> dict:

@@ -19,7 +19,8 @@ from fangyi import demo
 NOT_DATA_MARKERS = ("疫情防控", "合計", "總計", "合计", "审核人", "審核人", "填表人",
                     "填報人", "填报人", "確診", "确诊", "單位編碼",
                     # gatherings: titles and headers of the registers and the attendee list
-                    "報備登記", "报备登记", "參加人員名單", "活動類型", "活动类型", "身份證號")
+                    "報備登記", "报备登记", "參加人員名單", "活動類型", "活动类型", "身份證號",
+                    "返鄉人員", "身份证号")           # returnee registers' titles and headers
 WS = re.compile(r"\s+")
 
 
@@ -100,7 +101,7 @@ def test_every_listed_file_exists_and_nothing_else(demo_data):
 def test_row_accounting_matches_files(demo_data, contents):
     _, manifest = demo_data
     rejected_per_file = {}
-    for r in manifest["defects"]["rejected"]:
+    for r in manifest["defects"]["rejected"] + manifest.get("returnees", {}).get("rejected", []):
         rejected_per_file[r["file"]] = rejected_per_file.get(r["file"], 0) + 1
     for entry in manifest["files"]:
         sheets = contents[entry["path"]]

@@ -32,7 +32,10 @@ PLANTED = ["司徒建華", "歐陽麗娟", "李德勝", "令狐沖", "張無忌"
            "139 8765 4321", "13987654321", "139 1234 5678", "13912345678", "0771-5551234", "5551234",
            "13655556666", "18677778888", "13811112222",
            # a register of gatherings and an attendee list (kinds gatherings, gathering_attendees)
-           "諸葛明月", "13566667777", "朝陽路16號", "端木華清", "450103197703030033", "15977778888", "公孫小蝶"]
+           "諸葛明月", "13566667777", "朝陽路16號", "端木華清", "450103197703030033", "15977778888", "公孫小蝶",
+           # returnee registers and tests
+           "諸葛孔明", "夏侯惇然", "公孫勝利", "獨孤求敗", "司馬懿德", "440199198801015678",
+           "13577778888", "135 7999 8888"]
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -103,6 +106,20 @@ def write_hostile_files(folder: Path, units: list[tuple[str, str]]) -> list[Path
         ["H-01", "端木華清", "450103197703030033", "15977778888"],
         ["H-01", "公孫小蝶", "", "15977778888"],
     ]))
+    # a returnee register (names, identity numbers, phones, the grid worker, a remark naming a
+    # relative) and its tests (a positive one whose disposal names a contact, one matching nobody)
+    files.append(_csv(folder / "returnees" / f"{n1}返鄉人員健康管理臺賬.csv", [
+        [f"{n1}返鄉人員健康管理臺賬（2021年2月）"],
+        ["社區(村)", "姓名", "身份證號", "聯繫電話", "從何地返鄉", "風險等級", "報備時間", "返鄉時間", "登記時間",
+         "核酸陰性證明日期", "管理方式", "離開日期", "網格員", "第7天核酸", "備註"],
+        [n1, "諸葛孔明", "440199198801015678", "13566667777", "深圳市福田區", "中", "2021-02-08 08:00",
+         "2021-02-08 10:00", "2021-02-08 11:00", "", "居家隔離", "", "夏侯惇然", "", "同住親屬司馬懿德"],
+    ]))
+    files.append(_csv(folder / "returnees" / f"{n1}返鄉人員核酸檢測.csv", [
+        ["社區(村)", "姓名", "身份證號", "聯繫電話", "採樣日期", "結果", "處置情況"],
+        [n1, "諸葛孔明", "440199198801015678", "", "2021-02-08", "陽性", "已轉運，聯繫人公孫勝利 13577778888"],
+        [n1, "獨孤求敗", "", "135 7999 8888", "2021-02-08", "陰性", ""],
+    ]))
     # a file nobody can read as any kind: every row of it is a non-data row
     files.append(_csv(folder / "misc" / "張無忌的表.csv", [["姓名", "電話"], ["張無忌", "13987654321"]]))
     return files
@@ -130,7 +147,7 @@ def hostile_db(demo_data, tmp_path_factory) -> Path:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     held = "\n".join(str(v) for t in ("non_data_rows", "rejected_rows", "daily_reports", "duty_shifts",
                                        "source_files", "source_sheets", "coldchain_sales",
-                                       "gathering_events", "gathering_attendees")
+                                       "gathering_events", "gathering_attendees", "returnees", "returnee_tests")
                      for row in conn.execute(f"SELECT * FROM {t}") for v in row if v is not None)
     conn.close()
     # the full database does hold them all (else the test would prove nothing)

@@ -22,6 +22,9 @@ Dates are ISO 8601 text, 'YYYY-MM-DD'; date-times 'YYYY-MM-DDTHH:MM:SS'; a NULL 
   timestamp_at(date, days, time)  the date-time 'YYYY-MM-DDTHH:MM:SS' at `time` ('HH:MM' text) on the day
                                 `days` (an integer, 0 or more) after `date`: a report's deadline,
                                 timestamp_at("'2021-01-31'", 1, "'09:00'") = '2021-02-01T09:00:00'.
+  add_hours(timestamp, hours)   the date-time 'YYYY-MM-DDTHH:MM:SS' `hours` (an integer; negative goes back)
+                                after the date-time `timestamp`:
+                                add_hours("'2021-01-31T20:00:00'", 12) = '2021-02-01T08:00:00'.
 -#}
 
 {#- a whole number of days given as a number is written as a constant modifier: '+1 days' -#}
@@ -49,4 +52,8 @@ CAST(julianday({{ end }}) - julianday({{ start }}) AS INTEGER)
 {% macro timestamp_at(date, days, time) -%}
 strftime('%Y-%m-%dT%H:%M:%S', {{ date }}, '+' || ({{ days }}) || ' days',
          '+' || (CAST(substr({{ time }}, 1, 2) AS INTEGER) * 60 + CAST(substr({{ time }}, 4, 2) AS INTEGER)) || ' minutes')
+{%- endmacro %}
+
+{% macro add_hours(timestamp, hours) -%}
+strftime('%Y-%m-%dT%H:%M:%S', {{ timestamp }}, ({{ hours }}) || ' hours')
 {%- endmacro %}

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 import pathlib
 import random
 
@@ -55,7 +56,7 @@ from .daily_forms import write_town1, write_town2, write_town3, write_town4
 from .district import (COMMUNITIES, DAYS, DISTRICT_CODE, DISTRICT_NAME, PERIOD_END, PERIOD_START, TOWNS, Plan,
                        build_units, plan_defects)
 from .files import save
-from .manifest import build_manifest
+from .manifest import add_kind_sections, build_manifest
 from .registry import write_registry
 from .roster import build_rosters, roster_manifest, write_roster_town1, write_roster_town2
 
@@ -85,10 +86,12 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += [write_claims_town1(claims, staff[1]), write_claims_town2(claims, staff[2][1])]
     ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
     files += ledgers
-    files += kind_demos(seed, units, clean)
+    kind_files, sections = kind_demos(seed, units, District(seed, clean, units, plan, reports))
+    files += kind_files
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
+    add_kind_sections(manifest, sections)
     roster_defects, manifest["roster"] = roster_manifest(rosters, reports, plan)
     manifest["defects"].update(roster_defects, allowance_overclaim=claims_manifest(claims))
     manifest["claims"] = claims_entry(claims)
@@ -98,18 +101,34 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     return manifest
 
 
-def kind_demos(seed: int, units: list, clean: bool = False) -> list:
+@dataclass(frozen=True)
+class District:
+    """What a kind's demo writer may need beyond the units: whether the drop is --clean, the
+    defect plan and the daily reports as the units meant them (fangyi.demo.daily.Report), e.g. to
+    agree with the reports' counts."""
+    seed: int
+    clean: bool
+    units: list
+    plan: Plan
+    reports: list
+
+
+def kind_demos(seed: int, units: list, district: District | None = None) -> tuple[list, dict]:
     """The files of every registered kind that brings its own demo writer (`Kind.demo`: a function
     of (random.Random, the district's units) returning OutFiles, or "module:function" naming one),
-    each with a random generator of its own so that adding a kind changes no other file. A writer
-    that takes `clean` is told to inject no defect; an OutFile may carry a `manifest` attribute,
-    sections that build_manifest adds to manifest.json (the kind's injected cases)."""
+    each with a random generator of its own so that adding a kind changes no other file.
+
+    A writer that takes `clean` is told whether to inject defects; one that takes a keyword
+    `district` is given the District too. A writer may return (files, section) instead of files:
+    the section goes into manifest.json under the kind's name, its "defects" (check id -> injected
+    cases) beside the other checks' (add_kind_sections); an OutFile may also carry a `manifest`
+    attribute, sections that build_manifest adds to manifest.json (the kind's injected cases)."""
     import importlib
     import inspect
 
     from fangyi.ingest import kinds as registry
 
-    files = []
+    files, sections = [], {}
     for kind in registry.all_kinds().values():
         if kind.demo is None:
             continue
@@ -117,11 +136,15 @@ def kind_demos(seed: int, units: list, clean: bool = False) -> list:
         if isinstance(write, str):
             module, _, function = write.partition(":")
             write = getattr(importlib.import_module(module), function)
-        if "clean" in inspect.signature(write).parameters:
-            files += write(random.Random(f"{seed}:{kind.name}"), units, clean=clean)
-        else:
-            files += write(random.Random(f"{seed}:{kind.name}"), units)
-    return files
+        params = inspect.signature(write).parameters
+        extra = {"district": district} if "district" in params else {}
+        if "clean" in params:
+            extra["clean"] = bool(district and district.clean)
+        out = write(random.Random(f"{seed}:{kind.name}"), units, **extra)
+        if isinstance(out, tuple):
+            out, sections[kind.name] = out
+        files += out
+    return files, sections
 
 
 def main(argv: list[str] | None = None) -> None:

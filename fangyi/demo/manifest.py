@@ -76,3 +76,11 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
         "opened_unit": {"unit_code": opened.code, "opened_on": opened.opened.isoformat()},
         **kind_sections,
     }
+
+
+def add_kind_sections(manifest: dict, sections: dict) -> None:
+    """Each kind's manifest section under its name; its "defects" merged into manifest["defects"]."""
+    for name, section in sections.items():
+        section = dict(section)
+        manifest["defects"].update(section.pop("defects", {}))
+        manifest[name] = section

@@ -1,0 +1,37 @@
+-- check: returnee_count_mismatch
+-- label: 日報返鄉人員登記數與登記表不符
+-- severity: warning
+-- meaning: a unit-day's 返鄉人員登記 on the daily report differs from the registrations in the returnee register that day
+-- open: message
+-- open evidence: file_id, row, reported, registered, register_from, register_to
+-- Unit-days inside a unit's register span (its first to its last registration day in
+-- returnees_current) whose report in force gives 返鄉人員登記 (not blank): the count against the
+-- register rows in force registered that day (the registration time's date, else the arrival
+-- date). Evidence: the report's row.
+WITH registered AS (
+    SELECT unit_code, registration_date AS day, count(*) AS n
+    FROM returnees_current
+    WHERE unit_code IS NOT NULL
+    GROUP BY unit_code, registration_date
+),
+spans AS (
+    SELECT unit_code, min(registration_date) AS register_from, max(registration_date) AS register_to
+    FROM returnees_current
+    WHERE unit_code IS NOT NULL
+    GROUP BY unit_code
+)
+SELECT d.unit_code,
+       d.report_date AS date,
+       NULL AS subject_key,
+       u.name || ' ' || d.report_date || ' 的日報寫返鄉人員登記 ' || d.returnees_registered || ' 人，登記表上當天登記 '
+           || COALESCE(g.n, 0) || ' 人 / ' || u.name || '''s report for ' || d.report_date || ' gives '
+           || d.returnees_registered || ' returnees registered; the register has ' || COALESCE(g.n, 0)
+           || ' registered that day' AS message,
+       json_object('file_id', d.file_id, 'sheet', d.sheet, 'row', d.row_number, 'reported', d.returnees_registered,
+                   'registered', COALESCE(g.n, 0), 'register_from', s.register_from,
+                   'register_to', s.register_to) AS evidence
+FROM spans s
+JOIN daily_reports_current d ON d.unit_code = s.unit_code AND d.report_date BETWEEN s.register_from AND s.register_to
+JOIN units_current u ON u.unit_code = d.unit_code
+LEFT JOIN registered g ON g.unit_code = d.unit_code AND g.day = d.report_date
+WHERE d.returnees_registered IS NOT NULL AND d.returnees_registered <> COALESCE(g.n, 0)

@@ -1,0 +1,4 @@
+-- From schema version 12 to 13: returnees under health management. Only new tables and views
+-- (returnees_resolved, returnee_tests_resolved, returnees_current, returnee_test_results,
+-- returnee_tests_owed), which schema.sql (run after this) creates; the kinds' own tables are
+-- created from the kind registry.
