@@ -254,3 +254,31 @@ def test_a_plugin_kind_marked_expected_gets_its_expected_days(tmp_path):
         conn.close()
     finally:
         kinds.unregister(kind.name)
+
+
+def test_the_demo_findings_are_the_injected_cases(checked_db, demo_data):
+    _, manifest = demo_data
+    injected = manifest["defects"]["disinfection_missed"]
+    assert len(injected) == 2 and {c["judged_by"] for c in injected} == {"day", "slot"}
+    assert _found(checked_db) == sorted((c["unit_code"], c["date"], c["place"], c["judged_by"], c["slot_start"])
+                                        for c in injected)
+    conn = sqlite3.connect(checked_db)
+    # the places sheet's three places; the lobby closed, the lift opened: expected only in between
+    assert conn.execute("SELECT place, frequency, opened_on, closed_on FROM expected_subjects "
+                        "WHERE kind = 'disinfection' ORDER BY row_number").fetchall() == [
+        ("桃源小區", "daily", None, None), ("社區服務中心大堂", "daily", None, manifest["disinfection"]["lobby_closed_on"]),
+        ("1號樓電梯", "every_2h", manifest["disinfection"]["lift_opened_on"], None)]
+    assert conn.execute("SELECT min(day), max(day), count(*) FROM expected_record_status e JOIN expected_subjects s "
+                        "USING (kind, subject_key) WHERE s.place = '1號樓電梯'").fetchone() == (
+        manifest["disinfection"]["lift_opened_on"], manifest["period"]["end"], 14 * 6)
+    # the log's times as written (8:00, 10:05, 12時, 下午2點, 16時10分) are read
+    assert {t for (t,) in conn.execute("SELECT DISTINCT time FROM disinfection_records WHERE place = '1號樓電梯'")} == {
+        "08:00", "10:05", "12:00", "14:00", "16:10", "18:00"}
+    conn.close()
+
+
+def test_no_disinfection_finding_on_the_clean_drop(clean_demo_db):
+    conn = sqlite3.connect(clean_demo_db)
+    assert conn.execute("SELECT count(*) FROM disinfection_records").fetchone()[0] > 100
+    assert conn.execute("SELECT count(*) FROM findings WHERE check_id = 'disinfection_missed'").fetchone() == (0,)
+    conn.close()

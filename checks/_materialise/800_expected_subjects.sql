@@ -11,22 +11,7 @@
 --              and 桃源 are one place.
 -- The daily reports keep their own tuned table (120_expected_report_status.sql) over the same
 -- calendar_days.
-CREATE TABLE IF NOT EXISTS expected_subjects (
-    kind            TEXT NOT NULL,
-    subject_key     TEXT NOT NULL,        -- per unit: the unit code; per place: unit code ':' place_key_short
-    unit_code       TEXT,
-    place           TEXT,                 -- per place: as listed
-    place_key       TEXT,
-    place_key_short TEXT,
-    frequency       TEXT NOT NULL,        -- daily | twice_daily | every_2h
-    opened_on       TEXT,
-    closed_on       TEXT,
-    source          TEXT NOT NULL,        -- units | settings | sheet
-    file_id         INTEGER,              -- a place from a sheet: where it is listed
-    sheet           TEXT,
-    row_number      INTEGER,
-    PRIMARY KEY (kind, subject_key)
-);
+-- (table expected_subjects: created with the kinds' tables, ingest/kinds/__init__.py EXPECTED_DDL)
 DELETE FROM expected_subjects;
 {% for k in expected_kinds %}
 {% if k.per == "unit" %}

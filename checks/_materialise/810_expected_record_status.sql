@@ -11,22 +11,7 @@
 -- day_records counts the subject's records of the day, timed or not; day_untimed those without a
 -- time: on such a day the slots cannot be judged, only the day. Generated per expected kind by
 -- the loop below from the registry (kinds.expected_kinds): a new expected kind needs no SQL here.
-CREATE TABLE IF NOT EXISTS expected_record_status (
-    kind          TEXT NOT NULL,
-    subject_key   TEXT NOT NULL,
-    unit_code     TEXT,
-    day           TEXT NOT NULL,
-    slot          INTEGER NOT NULL,       -- 0, 1, ... in the day
-    slot_start    TEXT NOT NULL,          -- HH:MM
-    slot_end      TEXT NOT NULL,          -- HH:MM (24:00: end of the day)
-    frequency     TEXT NOT NULL,
-    records       INTEGER NOT NULL,       -- the subject's records in the slot (daily: of the day, timed or not)
-    record_id     INTEGER,                -- the first of them
-    day_records   INTEGER NOT NULL,       -- the subject's records of the day
-    day_untimed   INTEGER NOT NULL,       -- ... of them without a time
-    subject_timed INTEGER NOT NULL,       -- 1: some record of the subject has a time
-    PRIMARY KEY (kind, subject_key, day, slot)
-) WITHOUT ROWID;
+-- (table expected_record_status: created with the kinds' tables, ingest/kinds/__init__.py EXPECTED_DDL)
 DELETE FROM expected_record_status;
 {% for k in expected_kinds %}
 DROP TABLE IF EXISTS temp.expected_records;

@@ -55,7 +55,7 @@ from .daily_forms import write_town1, write_town2, write_town3, write_town4
 from .district import (COMMUNITIES, DAYS, DISTRICT_CODE, DISTRICT_NAME, PERIOD_END, PERIOD_START, TOWNS, Plan,
                        build_units, plan_defects)
 from .files import save
-from .manifest import build_manifest
+from .manifest import add_kind_manifests, build_manifest
 from .registry import write_registry
 from .roster import build_rosters, roster_manifest, write_roster_town1, write_roster_town2
 
@@ -85,7 +85,7 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     files += [write_claims_town1(claims, staff[1]), write_claims_town2(claims, staff[2][1])]
     ledgers, coldchain = write_coldchain(random.Random(seed + 6), clean=clean)
     files += ledgers
-    files += kind_demos(seed, units)
+    files += kind_demos(seed, units, clean)
     for out in files:
         save(out, out_dir)
     manifest = build_manifest(seed, units, plan, reports, files)
@@ -93,16 +93,18 @@ def generate(out_dir: pathlib.Path, seed: int = 20210111, clean: bool = False) -
     manifest["defects"].update(roster_defects, allowance_overclaim=claims_manifest(claims))
     manifest["claims"] = claims_entry(claims)
     manifest["coldchain"] = coldchain
+    add_kind_manifests(manifest, units, clean)
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
 
 
-def kind_demos(seed: int, units: list) -> list:
+def kind_demos(seed: int, units: list, clean: bool = False) -> list:
     """The files of every registered kind that brings its own demo writer (`Kind.demo`: a function
     of (random.Random, the district's units) returning OutFiles, or "module:function" naming one),
     each with a random generator of its own so that adding a kind changes no other file."""
     import importlib
+    import inspect
 
     from fangyi.ingest import kinds as registry
 
@@ -114,7 +116,8 @@ def kind_demos(seed: int, units: list) -> list:
         if isinstance(write, str):
             module, _, function = write.partition(":")
             write = getattr(importlib.import_module(module), function)
-        files += write(random.Random(f"{seed}:{kind.name}"), units)
+        takes_clean = "clean" in inspect.signature(write).parameters      # a plug-in's writer may not
+        files += write(random.Random(f"{seed}:{kind.name}"), units, **({"clean": clean} if takes_clean else {}))
     return files
 
 

@@ -72,3 +72,13 @@ def build_manifest(seed: int, units: list[Unit], plan: Plan, reports: list[Repor
         "closed_unit": {"unit_code": closed.code, "closed_on": closed.closed.isoformat()},
         "opened_unit": {"unit_code": opened.code, "opened_on": opened.opened.isoformat()},
     }
+
+
+def add_kind_manifests(manifest: dict, units: list[Unit], clean: bool) -> None:
+    """The injected cases of the kinds whose demo modules write their own files (Kind.demo)."""
+    from . import disinfection
+
+    manifest["defects"]["disinfection_missed"] = disinfection.injected(units, clean)
+    manifest["disinfection"] = {"places": [disinfection.COMPOUND, disinfection.LOBBY, disinfection.LIFT],
+                                "lobby_closed_on": disinfection.LOBBY_CLOSED.isoformat(),
+                                "lift_opened_on": disinfection.LIFT_OPENED.isoformat()}

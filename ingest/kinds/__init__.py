@@ -357,9 +357,9 @@ def register(kind: Kind) -> Kind:
         raise KindError(f"kind {kind.name}: dated_by {kind.dated_by!r} is not a column of {kind.table}")
     if kind.expected is not None:
         e = kind.expected
-        if kind.dated_by is None or e.per not in ("unit", "place") or e.frequency not in FREQUENCIES \
+        if kind.dated_by is None or not kind.tables[0].names_unit or e.per not in ("unit", "place") or e.frequency not in FREQUENCIES \
                 or (e.per == "place") != bool(e.places) or (e.time is not None and e.time not in kind.columns):
-            raise KindError(f"kind {kind.name}: expected needs dated records, per 'unit' or 'place' (a place "
+            raise KindError(f"kind {kind.name}: expected needs dated records naming their unit, per 'unit' or 'place' (a place "
                             f"kind for 'place'), a frequency of {', '.join(FREQUENCIES)} and a time column "
                             f"of {kind.table} if any: {e}")
     taken = {t.name: k.name for k in KINDS.values() if k.name != kind.name for t in k.tables}
@@ -398,11 +398,54 @@ def ddl() -> list[str]:
     return [stmt for _, t in tables().values() for stmt in t.ddl()]
 
 
+# The shared expected-record calendar's derived tables (see Expected), filled by `fangyi check`
+# (checks/_materialise/800_expected_subjects.sql, 810_expected_record_status.sql) for every kind
+# marked expected; created with the kinds' tables, so they exist whichever kinds are registered.
+EXPECTED_DDL = """
+CREATE TABLE IF NOT EXISTS expected_subjects (
+    kind            TEXT NOT NULL,
+    subject_key     TEXT NOT NULL,        -- per unit: the unit code, per place: unit code ':' place_key_short
+    unit_code       TEXT,
+    place           TEXT,                 -- per place: as listed
+    place_key       TEXT,
+    place_key_short TEXT,
+    frequency       TEXT NOT NULL,        -- daily | twice_daily | every_2h
+    opened_on       TEXT,
+    closed_on       TEXT,
+    source          TEXT NOT NULL,        -- units | settings | sheet
+    file_id         INTEGER,              -- a place from a sheet: where it is listed
+    sheet           TEXT,
+    row_number      INTEGER,
+    PRIMARY KEY (kind, subject_key)
+);
+CREATE TABLE IF NOT EXISTS expected_record_status (
+    kind          TEXT NOT NULL,
+    subject_key   TEXT NOT NULL,
+    unit_code     TEXT,
+    day           TEXT NOT NULL,
+    slot          INTEGER NOT NULL,       -- 0, 1, ... in the day
+    slot_start    TEXT NOT NULL,          -- HH:MM
+    slot_end      TEXT NOT NULL,          -- HH:MM (24:00: end of the day)
+    frequency     TEXT NOT NULL,
+    records       INTEGER NOT NULL,       -- the subject's records in the slot (daily: of the day, timed or not)
+    record_id     INTEGER,                -- the first of them
+    day_records   INTEGER NOT NULL,       -- the subject's records of the day
+    day_untimed   INTEGER NOT NULL,       -- ... of them without a time
+    subject_timed INTEGER NOT NULL,       -- 1: some record of the subject has a time
+    PRIMARY KEY (kind, subject_key, day, slot)
+) WITHOUT ROWID;
+"""
+
+
 def create_tables(conn) -> None:
-    """Create the tables (and indexes) of every registered kind that the database lacks. Called
-    by the writers (ingest, check) after db.connect(); existing tables are left as they are."""
+    """Create the tables (and indexes) of every registered kind that the database lacks, and the
+    expected-record calendar's tables (EXPECTED_DDL). Called by the writers (ingest, check) after
+    db.connect(); existing tables are left as they are."""
     for stmt in ddl():
         conn.execute(stmt)
+    for stmt in EXPECTED_DDL.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
 
 
 def values_of(field_name: str) -> tuple[str, ...]:
