@@ -30,7 +30,8 @@ PLANTED = ["司徒建華", "歐陽麗娟", "李德勝", "令狐沖", "張無忌"
            "皇甫嵩林", "民主路88號", "青秀區竹溪大道27號",
            "450103198507153216", "45010319900101002X", "4.50103E+17",
            "139 8765 4321", "13987654321", "139 1234 5678", "13912345678", "0771-5551234", "5551234",
-           "13655556666", "18677778888", "13811112222"]
+           "13655556666", "18677778888", "13811112222",
+           "夏侯惇", "公孫勝", "13566667777"]
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -83,6 +84,14 @@ def write_hostile_files(folder: Path, units: list[tuple[str, str]]) -> list[Path
         ["2021-02-08", "清河恆通冷鏈貿易商行", "91440199MA5CHT0011", "QL2101120001", "冷凍牛腩", "2", "kg",
          "東方紅梅", "13655556666", "身份證45010319900101002X"],
     ]))
+    # a disinfection log naming its operator and supervisor (with a phone) in their columns, the
+    # file name and the footer
+    files.append(_csv(folder / "disinfection" / "消毒記錄_夏侯惇.csv", [
+        ["社區", "消毒場所", "日期", "時間", "消毒劑", "消毒人員", "監督人"],
+        [n1, "1號樓電梯", "2021-02-08", "8:00", "84消毒液", "夏侯惇", "公孫勝 13566667777"],
+        [n1, "1號樓電梯", "2021-02-08", "10時", "84消毒液", "夏侯惇", "公孫勝"],
+        ["填表人：夏侯惇　審核人：公孫勝"],
+    ]))
     # a file nobody can read as any kind: every row of it is a non-data row
     files.append(_csv(folder / "misc" / "張無忌的表.csv", [["姓名", "電話"], ["張無忌", "13987654321"]]))
     return files
@@ -109,7 +118,7 @@ def hostile_db(demo_data, tmp_path_factory) -> Path:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     held = "\n".join(str(v) for t in ("non_data_rows", "rejected_rows", "daily_reports", "duty_shifts",
-                                       "source_files", "source_sheets", "coldchain_sales")
+                                       "source_files", "source_sheets", "coldchain_sales", "disinfection_records")
                      for row in conn.execute(f"SELECT * FROM {t}") for v in row if v is not None)
     conn.close()
     # the full database does hold them all (else the test would prove nothing)
