@@ -8,7 +8,8 @@ files keep their file ids):
 - <community>小區消毒記錄表_2021年1月11日-2月7日.xlsx: the compound's daily log, with a merged title
   row, dates written 2021年1月11日, the place written without its suffix (桃源 for 桃源小區), the
   lobby's rows up to its closing, and a footer naming the supervisor;
-- 物業電梯消毒記錄_2021年.csv (GBK): the lift's two-hourly log from its opening day, dates
+- 物業電梯消毒記錄_2021年.csv (GBK, written as its superset GB18030: the same bytes for these
+  characters): the lift's two-hourly log from its opening day, dates
   written 1月25日 (the year in the title), times as people write them (8:00, 10:05, 12時,
   下午2點, 16時10分, 18:00).
 Injected (not with clean=True): the compound has no record on MISSING_DAY, and the lift none in
@@ -37,7 +38,8 @@ AGENTS = ("84消毒液 1:100", "含氯消毒液 500mg/L")
 
 def _units(units: list):
     """The community whose compound is logged (town 1) and the one the lift is in (town 3)."""
-    daily = [u for u in units if u.reports_daily and u.level in ("社區", "村") and not u.opened and not u.closed]
+    daily = [u for u in units if u.reports_daily and u.level in ("社區", "村") and not u.closed
+             and (u.opened is None or u.opened <= DAYS[0])]
     return next(u for u in daily if u.town == 1), next(u for u in daily if u.town == 3)
 
 
@@ -61,7 +63,7 @@ def _places(compound, lift) -> OutFile:
     out = OutFile(f"{FOLDER}/消毒點位名錄.xlsx", "disinfection_places", "xlsx")
     sheet = Sheet("點位")
     header = ["序號", "所屬社區", "單位編碼", "消毒場所", "頻次", "啟用日期", "停用日期"]
-    sheet.add("title", ["清河區公共場所消毒點位名錄"])
+    sheet.add("title", ["清河區疫情防控公共場所消毒點位名錄"])
     sheet.merges.append(f"A1:{get_column_letter(len(header))}1")
     sheet.add("header", header)
     sheet.add("data", [1, compound.name, compound.code, COMPOUND, "每日一次", None, None])
@@ -75,17 +77,17 @@ def _places(compound, lift) -> OutFile:
 def _compound_log(rng, compound, clean: bool) -> OutFile:
     out = OutFile(f"{FOLDER}/{compound.name}小區消毒記錄表_2021年1月11日-2月7日.xlsx", "disinfection", "xlsx")
     sheet = Sheet("消毒記錄")
-    header = ["日期", "社區", "消毒場所", "消毒時間", "消毒劑", "消毒人員", "監督人"]
-    sheet.add("title", [f"{compound.name}公共區域消毒記錄表（一日一消毒）"])
+    header = ["日期", "社區", "單位編碼", "消毒場所", "消毒時間", "消毒劑", "消毒人員", "監督人"]
+    sheet.add("title", [f"{compound.name}疫情防控公共區域消毒記錄表（一日一消毒）"])
     sheet.merges.append(f"A1:{get_column_letter(len(header))}1")
     sheet.add("header", header)
     for day in DAYS:
         written = f"{day.year}年{day.month}月{day.day}日"
         if clean or day != MISSING_DAY:
-            sheet.add("data", [written, compound.name, COMPOUND_WRITTEN, "", AGENTS[0], rng.choice(OPERATORS),
+            sheet.add("data", [written, compound.name, "", COMPOUND_WRITTEN, "", AGENTS[0], rng.choice(OPERATORS),
                                SUPERVISOR])
         if day <= LOBBY_CLOSED:
-            sheet.add("data", [written, compound.name, LOBBY, f"{rng.choice((9, 10, 15))}:{rng.choice(('00', '30'))}",
+            sheet.add("data", [written, compound.name, "", LOBBY, f"{rng.choice((9, 10, 15))}:{rng.choice(('00', '30'))}",
                                AGENTS[0], rng.choice(OPERATORS), SUPERVISOR])
     sheet.add("footer", [f"填表人：{OPERATORS[0]}　審核人：{SUPERVISOR}"])
     sheet.widths = {"A": 16, "C": 18}
@@ -94,17 +96,17 @@ def _compound_log(rng, compound, clean: bool) -> OutFile:
 
 
 def _lift_log(rng, lift, clean: bool) -> OutFile:
-    out = OutFile(f"{FOLDER}/物業電梯消毒記錄_2021年.csv", "disinfection", "gbk")
+    out = OutFile(f"{FOLDER}/物業電梯消毒記錄_2021年.csv", "disinfection", "gb18030")
     sheet = Sheet("")
-    header = ["小區所屬社區", "消毒點位", "日期", "時間", "消毒液", "消毒人", "檢查人"]
-    sheet.add("title", ["錦繡物業 電梯消毒記錄（2021年，每2小時一次）"] + [""] * (len(header) - 1))
+    header = ["小區所屬社區", "單位編碼", "消毒點位", "日期", "時間", "消毒液", "消毒人", "檢查人"]
+    sheet.add("title", ["錦繡物業疫情防控電梯消毒記錄（2021年，每2小時一次）"] + [""] * (len(header) - 1))
     sheet.add("header", header)
     day = LIFT_OPENED
     while day <= PERIOD_END:
         for time in LIFT_TIMES:
             if not clean and day == MISSING_SLOT_DAY and time == "下午2點":
                 continue
-            sheet.add("data", [lift.name, LIFT, f"{day.month}月{day.day}日", time, AGENTS[1], LIFT_OPERATOR,
+            sheet.add("data", [lift.name, "", LIFT, f"{day.month}月{day.day}日", time, AGENTS[1], LIFT_OPERATOR,
                                LIFT_SUPERVISOR])
         day += dt.timedelta(days=1)
     out.sheets.append(sheet)

@@ -10,7 +10,10 @@ A `Kind` declares, in one place:
   db/schema.sql; the site's column headers, the downloads' headers and the docs read the labels;
   the open copy publishes a column only when its class is `open` (see PRIVACY);
 - whether its rows are reference data (the registry of units) or dated records and by which
-  column, and whether a record is expected of every unit on every day (daily reports);
+  column, and whether a record is expected of every unit on every day (daily reports, with their
+  own tuned calendar table) or, for any other dated kind, of each unit or each listed place on
+  every day and time slot (`Expected`: the shared expected-record calendar, which gives the kind
+  its expected days without SQL of its own);
 - optionally a suite folder of its own checks and a demo writer (kinds brought by a plug-in).
 
 Header detection, the loader, `--kind`, the settings' `[headers.<kind>]`, `fangyi template`,
