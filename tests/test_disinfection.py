@@ -200,16 +200,25 @@ def test_settings_are_validated(tmp_path):
                                       "opened_on": None, "closed_on": "2021-02-03"}]
 
 
-def test_the_template(tmp_path):
+@pytest.mark.parametrize("kind", ["disinfection", "disinfection_places"])
+def test_the_template(tmp_path, kind):
+    """`fangyi template disinfection x.xlsx`: the form is recognised as its kind, its example row loads."""
     import openpyxl
+    from click.testing import CliRunner
 
-    from fangyi.template import write_template
+    from fangyi.cli import cli
 
-    for name in ("disinfection", "disinfection_places"):
-        out = tmp_path / f"{name}.xlsx"
-        write_template(name, out)
-        headers = [c.value for c in next(openpyxl.load_workbook(out).worksheets[0].iter_rows(max_row=5)) if c.value]
-        assert headers
+    path = tmp_path / "x.xlsx"
+    result = CliRunner().invoke(cli, ["template", kind, str(path)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(path)
+    assert [c.value for c in book["填報"][1]] == [f.synonyms[0] for f in kinds.get(kind).fields]
+    [report] = ingest(tmp_path / "w.db", [path])
+    assert report.kinds == [kind] and report.rows_loaded == 0 and report.rows_rejected == 0
+    book["填報"].append([f.example for f in kinds.get(kind).fields])
+    book.save(tmp_path / "filled.xlsx")
+    [report] = ingest(tmp_path / "w2.db", [tmp_path / "filled.xlsx"])
+    assert (report.rows_loaded, report.rows_rejected) == (1, 0), report.rejections
 
 
 # A plug-in kind marked expected per unit: a daily hand-hygiene log of every reporting unit, with
