@@ -13,9 +13,9 @@ from importlib import resources
 from pathlib import Path
 
 from fangyi import db
-from fangyi.db.dialect import render
+from fangyi.db.dialect import render_with
 from fangyi.ingest import kinds as registry
-from fangyi.keys import name_key
+from fangyi.keys import name_key, place_key, place_key_short
 
 from . import all_checks, at_or_above
 from .resolve import resolve_units
@@ -58,6 +58,11 @@ def settings_rows(settings) -> dict[str, str | None]:
         "gatherings_banquet_types": json.dumps(settings.gathering_banquet_types, ensure_ascii=False),
         "gatherings_banquet_bans": json.dumps([{"start": a.isoformat(), "end": b.isoformat()}
                                                for a, b in settings.gathering_banquet_bans]),
+        # [disinfection]: read by the shared expected-record calendar as <kind>.opening_hours and
+        # <kind>.places (checks/_materialise/800_expected_subjects.sql, 810_expected_record_status.sql)
+        "disinfection.opening_hours": "-".join(t.strftime("%H:%M") for t in settings.disinfection_opening_hours),
+        "disinfection.places": json.dumps(settings.disinfection_places, ensure_ascii=False)
+        if settings.disinfection_places else None,
         **returnee_rows(settings.returnees),
     }
 
@@ -86,12 +91,15 @@ def materialise_steps() -> list[tuple[str, str]]:
     """(name, SQL script) of each materialisation step: plain SQL that empties and refills a
     derived table defined in db/schema.sql (DELETE, then INSERT ... SELECT). Besides SQLite's
     own functions a step may call name_key(text), the normalised form of a person's name
-    (ingest/text.py), which the ingest also stores beside the names it loads. Date arithmetic
+    (ingest/text.py), which the ingest also stores beside the names it loads, and place_key(text)
+    and place_key_short(text) (fangyi.keys), a place's matching forms. A step may loop over the
+    registry's expected kinds ({% for k in expected_kinds %}, see kinds.expected_kinds). Date arithmetic
     is written as the macros of db/macros/<engine>.sql; the scripts come back rendered."""
     folder = resources.files(__package__).joinpath(MATERIALISE)
     if not folder.is_dir():
         return []
-    return sorted((p.name[:-4], render(p.read_text(encoding="utf-8")))
+    context = {"expected_kinds": registry.expected_kinds()}
+    return sorted((p.name[:-4], render_with(p.read_text(encoding="utf-8"), **context))
                   for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
@@ -130,6 +138,8 @@ def prepare(conn, settings, steps: Steps | None = None) -> None:
     with steps.step("resolve_units"):
         resolve_units(conn, settings.unit_aliases)
     conn.create_function("name_key", 1, name_key, deterministic=True)
+    conn.create_function("place_key", 1, place_key, deterministic=True)
+    conn.create_function("place_key_short", 1, place_key_short, deterministic=True)
     for name, script in materialise_steps():
         with steps.step(name):
             for statement in db.statements(script):
@@ -320,6 +330,10 @@ def settings_from_rows(rows: dict[str, str | None]):
             setattr(s.returnees, name, int(rows[f"returnee_{name}"]))
     if rows.get("returnee_test_days"):
         s.returnees.test_days = [int(d) for d in json.loads(rows["returnee_test_days"])]
+    if rows.get("disinfection.opening_hours"):
+        s.disinfection_opening_hours = tuple(dt.time.fromisoformat(t) for t in rows["disinfection.opening_hours"].split("-"))
+    if rows.get("disinfection.places"):
+        s.disinfection_places = json.loads(rows["disinfection.places"])
     return s
 
 

@@ -66,3 +66,20 @@ def render(sql: str, engine: str = DEFAULT_ENGINE) -> str:
     except jinja2.TemplateError as exc:
         where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
         raise DialectError(f"cannot render SQL for {engine}{where}: {exc}") from exc
+
+
+def render_with(sql: str, engine: str = DEFAULT_ENGINE, **context) -> str:
+    """`sql` as a template: its macro calls written out as render() does, and its other Jinja
+    ({% for k in expected_kinds %} ...) filled from `context` (the registry's expected kinds, for
+    the shared expected-record calendar in checks/_materialise/8xx). Not cached: the context is
+    the registry of the run."""
+    if "{" not in sql:
+        return render(sql, engine)
+    import jinja2
+
+    env = _environment(engine)
+    try:
+        return env.from_string(sql).render(**context)
+    except jinja2.TemplateError as exc:
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        raise DialectError(f"cannot render SQL for {engine}{where}: {exc}") from exc

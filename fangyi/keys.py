@@ -133,3 +133,23 @@ def typed_week(value):
             return f"{y}-W{w:02d}"
         return None
     return f"{m.group(1)}-W{int(m.group(2)):02d}"
+
+
+# The words a place (消毒場所/點位) may be written with or without: 桃源小區 is 桃源, 1號樓電梯 is 1號樓.
+PLACE_SUFFIXES = ("小区", "社区", "电梯间", "电梯", "轿厢", "楼道", "大堂", "大厅", "公共区域")
+
+
+def place_key(raw: str | None) -> str | None:
+    """The matching form of a place: normalised as a unit name ('桃源小區' -> '桃源小区')."""
+    key = norm(raw)
+    return key or None
+
+
+def place_key_short(raw: str | None) -> str | None:
+    """The matching form without a suffix of PLACE_SUFFIXES ('桃源小區' -> '桃源', '1號樓電梯' ->
+    '1号楼'), keeping at least two characters; a place written with or without it matches."""
+    key = norm(raw)
+    for suffix in PLACE_SUFFIXES:
+        if key.endswith(suffix) and len(key) - len(suffix) >= 2:
+            return key[: -len(suffix)]
+    return key or None

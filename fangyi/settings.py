@@ -43,6 +43,9 @@ class Settings:
     gathering_approval_exempt_types: list[str] = field(default_factory=lambda: ["婚", "喪"])   # reported, not approved
     gathering_banquet_types: list[str] = field(default_factory=lambda: ["婚", "喪", "壽"])     # private banquets
     gathering_banquet_bans: list[tuple[dt.date, dt.date]] = field(default_factory=list)      # [[gatherings.banquet_ban]]
+    # [disinfection]: the window of the every_2h slots, and the places expected to be disinfected
+    disinfection_opening_hours: tuple[dt.time, dt.time] = (dt.time(8, 0), dt.time(20, 0))
+    disinfection_places: list[dict] = field(default_factory=list)   # [[disinfection.places]], validated
     source: Path | None = None
 
     def ingest_options(self):
@@ -200,7 +203,7 @@ def load(path: Path | str | None = None) -> Settings:
     where = str(path)
     _check_keys(data, {"period", "deadline", "silent_streak", "allowance", "coldchain", "headers", "aliases",
                        "levels", "filter", "site", "plausible", "limits", "time", "gatherings",
-                       "returnees"}, where)
+                       "returnees", "disinfection"}, where)
     s = Settings(source=path)
     for name in data:                   # every setting lives in a table: [period], [deadline], ...
         _table(data, name, where)
@@ -285,6 +288,7 @@ def load(path: Path | str | None = None) -> Settings:
                        for name, value in maxima.items()}
     s.unit_aliases = {str(code): _words(names, f"{where} [aliases] {code!r}")
                       for code, names in data.get("aliases", {}).items()}
+    _disinfection(data.get("disinfection", {}), s, where)
     return s
 
 
@@ -358,6 +362,55 @@ def _returnees(table: dict, where: str) -> ReturneeSettings:
                             f"{extra} test(s) on days 1 .. {extra} before the first of test_days ({r.test_days[0]}); "
                             "expected fewer tests or later test_days")
     return r
+
+
+PLACE_KEYS = {"unit_code", "place", "frequency", "opened_on", "closed_on"}
+
+
+def _disinfection(table: dict, s: Settings, where: str) -> None:
+    """[disinfection] opening_hours = "HH:MM-HH:MM" and [[disinfection.places]] entries."""
+    from fangyi.ingest.kinds import FREQUENCIES
+
+    _check_keys(table, {"opening_hours", "places"}, f"{where} [disinfection]")
+    if "opening_hours" in table:
+        s.disinfection_opening_hours = _hours(table["opening_hours"], f"{where} [disinfection] opening_hours")
+    places = table.get("places", [])
+    if not isinstance(places, list) or not all(isinstance(p, dict) for p in places):
+        raise SettingsError(f"{where} [disinfection] places: {_shown(places)}; expected a list of tables "
+                            "[[disinfection.places]] with unit_code, place and frequency")
+    s.disinfection_places = []
+    for i, entry in enumerate(places, 1):
+        at = f"{where} [[disinfection.places]] #{i}"
+        _check_keys(entry, PLACE_KEYS, at)
+        code, place = entry.get("unit_code"), entry.get("place")
+        if not isinstance(code, str) or not code.strip():
+            raise SettingsError(f"{at} unit_code: {_shown(code)}; expected the unit's code as text in quotes, "
+                                "such as \"450103001001\"")
+        if not isinstance(place, str) or not place.strip():
+            raise SettingsError(f"{at} place: {_shown(place)}; expected the place's name, such as \"桃源小區\"")
+        frequency = entry.get("frequency", "daily")
+        if frequency not in FREQUENCIES:
+            raise SettingsError(f"{at} frequency: {_shown(frequency)} is not one of {', '.join(FREQUENCIES)}")
+        opened = _date(entry.get("opened_on"), f"{at} opened_on")
+        closed = _date(entry.get("closed_on"), f"{at} closed_on")
+        if opened and closed and closed < opened:
+            raise SettingsError(f"{at}: closed_on {closed} is before opened_on {opened}; expected it on or after")
+        s.disinfection_places.append({"unit_code": code.strip(), "place": place.strip(), "frequency": frequency,
+                                      "opened_on": opened.isoformat() if opened else None,
+                                      "closed_on": closed.isoformat() if closed else None})
+
+
+def _hours(value, where: str) -> tuple[dt.time, dt.time]:
+    """"08:00-20:00": opening and closing time, closing later than opening."""
+    parts = value.replace("–", "-").split("-") if isinstance(value, str) else []
+    if len(parts) != 2:
+        raise SettingsError(f"{where}: {_shown(value)} is not a span of hours; expected \"HH:MM-HH:MM\" such as "
+                            "\"08:00-20:00\"")
+    start, end = (_time(p.strip(), where) for p in parts)
+    if end <= start:
+        raise SettingsError(f"{where}: {_shown(value)} closes before it opens; expected \"HH:MM-HH:MM\" with the "
+                            "second time later, such as \"08:00-20:00\"")
+    return start, end
 
 
 def _read(path: Path) -> dict:

@@ -40,7 +40,8 @@ def test_value_rules_hold_on_the_demo(gx_run):
     assert {rule.split(":")[0] for rule in rules} == {"values_daily", "values_units", "values_roster", "values_claims",
                                                       "values_coldchain_in", "values_coldchain_out", "values_gatherings",
                                                       "values_gathering_attendees", "registry",
-                                                      "values_returnees", "values_returnee_tests"}
+                                                      "values_returnees", "values_returnee_tests",
+                                                      "values_disinfection", "values_disinfection_places"}
     assert all(any(r.startswith("values_daily:") and r.endswith(f"({c})") for r in rules) for c in COUNT_FIELDS)
     assert any(r.startswith("values_units:") and r.endswith("(opened_on)") for r in rules)
     assert any(r.startswith("registry:") and r.endswith("(unit_code)") for r in rules)

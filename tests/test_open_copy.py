@@ -35,7 +35,8 @@ PLANTED = ["司徒建華", "歐陽麗娟", "李德勝", "令狐沖", "張無忌"
            "諸葛明月", "13566667777", "朝陽路16號", "端木華清", "450103197703030033", "15977778888", "公孫小蝶",
            # returnee registers and tests
            "諸葛孔明", "夏侯惇然", "公孫勝利", "獨孤求敗", "司馬懿德", "440199198801015678",
-           "13577778888", "135 7999 8888"]
+           "13577778888", "135 7999 8888",
+           "夏侯惇", "公孫勝"]
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -120,6 +121,14 @@ def write_hostile_files(folder: Path, units: list[tuple[str, str]]) -> list[Path
         [n1, "諸葛孔明", "440199198801015678", "", "2021-02-08", "陽性", "已轉運，聯繫人公孫勝利 13577778888"],
         [n1, "獨孤求敗", "", "135 7999 8888", "2021-02-08", "陰性", ""],
     ]))
+    # a disinfection log naming its operator and supervisor (with a phone) in their columns, the
+    # file name and the footer
+    files.append(_csv(folder / "disinfection" / "消毒記錄_夏侯惇.csv", [
+        ["社區", "消毒場所", "日期", "時間", "消毒劑", "消毒人員", "監督人"],
+        [n1, "1號樓電梯", "2021-02-08", "8:00", "84消毒液", "夏侯惇", "公孫勝 13566667777"],
+        [n1, "1號樓電梯", "2021-02-08", "10時", "84消毒液", "夏侯惇", "公孫勝"],
+        ["填表人：夏侯惇　審核人：公孫勝"],
+    ]))
     # a file nobody can read as any kind: every row of it is a non-data row
     files.append(_csv(folder / "misc" / "張無忌的表.csv", [["姓名", "電話"], ["張無忌", "13987654321"]]))
     return files
@@ -147,7 +156,8 @@ def hostile_db(demo_data, tmp_path_factory) -> Path:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     held = "\n".join(str(v) for t in ("non_data_rows", "rejected_rows", "daily_reports", "duty_shifts",
                                        "source_files", "source_sheets", "coldchain_sales",
-                                       "gathering_events", "gathering_attendees", "returnees", "returnee_tests")
+                                       "gathering_events", "gathering_attendees", "returnees", "returnee_tests",
+                                       "disinfection_records")
                      for row in conn.execute(f"SELECT * FROM {t}") for v in row if v is not None)
     conn.close()
     # the full database does hold them all (else the test would prove nothing)

@@ -10,7 +10,10 @@ A `Kind` declares, in one place:
   db/schema.sql; the site's column headers, the downloads' headers and the docs read the labels;
   the open copy publishes a column only when its class is `open` (see PRIVACY);
 - whether its rows are reference data (the registry of units) or dated records and by which
-  column, and whether a record is expected of every unit on every day (daily reports);
+  column, and whether a record is expected of every unit on every day (daily reports, with their
+  own tuned calendar table) or, for any other dated kind, of each unit or each listed place on
+  every day and time slot (`Expected`: the shared expected-record calendar, which gives the kind
+  its expected days without SQL of its own);
 - optionally a suite folder of its own checks and a demo writer (kinds brought by a plug-in).
 
 Header detection, the loader, `--kind`, the settings' `[headers.<kind>]`, `fangyi template`,
@@ -209,6 +212,34 @@ class Table:
         return out
 
 
+# How often a subject of an expected kind must have a record (see Expected); slots within a day:
+# daily: the whole day; twice_daily: one before noon and one from noon on; every_2h: each two
+# hours of the kind's opening hours ([<kind>] opening_hours, default 08:00-20:00).
+FREQUENCIES = ("daily", "twice_daily", "every_2h")
+DEFAULT_OPENING_HOURS = "08:00-20:00"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What makes records of a dated kind expected, for the shared expected-record calendar
+    (checks/_materialise/800_expected_subjects.sql, 810_expected_record_status.sql): its
+    subjects, each expected on every day of the reporting period inside its opened_on ..
+    closed_on, in the slots of its frequency. No SQL of the kind's own is needed.
+
+    per="unit": every unit of the registry marked to report daily (units_in_force.reports_daily),
+    its records matched by the unit they name (name_id). per="place": every place listed for the
+    kind, by the rows of its places kind (`places`: a reference kind whose table has unit (name_id),
+    place, place_key, place_key_short, frequency, opened_on, closed_on) and by the settings'
+    [[<kind>.places]]; its records matched by unit and place key (place_key / place_key_short
+    columns of the main table). `time`: the main table's column holding the time of day (HH:MM),
+    which slots are judged by; without it (or on a day with a record without a time) only the
+    day is judged."""
+    per: str = "unit"                   # unit | place
+    places: str | None = None           # per place: the reference kind listing the places
+    time: str | None = None             # the main table's time-of-day column (HH:MM), if any
+    frequency: str = "daily"            # per unit: the frequency of every unit (a place has its own)
+
+
 def keep_all(frame: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
     return frame
 
@@ -223,6 +254,9 @@ class Kind:
     tables: tuple[Table, ...]                   # the first is the main table
     dated_by: str | None = None                 # the main table's date column; None: reference data
     expected_daily: bool = False                # a record is expected of every unit on every day
+    # (the daily reports: their expected unit-days are the tuned table expected_report_status);
+    # any other kind whose records are expected per unit or per place and day: see Expected
+    expected: "Expected | None" = None
     finish: Callable[[pl.DataFrame, SheetContext], pl.DataFrame] = keep_all
     # good rows -> {table: frame with that table's columns and `_row`}; default: the main table
     write: Callable[[pl.DataFrame, SheetContext], dict[str, pl.DataFrame]] | None = None
@@ -324,6 +358,13 @@ def register(kind: Kind) -> Kind:
         raise KindError(f"kind {kind.name}: unknown privacy class(es) {bad}; known: {', '.join(PRIVACY)}")
     if kind.dated_by is not None and kind.dated_by not in kind.columns:
         raise KindError(f"kind {kind.name}: dated_by {kind.dated_by!r} is not a column of {kind.table}")
+    if kind.expected is not None:
+        e = kind.expected
+        if kind.dated_by is None or not kind.tables[0].names_unit or e.per not in ("unit", "place") or e.frequency not in FREQUENCIES \
+                or (e.per == "place") != bool(e.places) or (e.time is not None and e.time not in kind.columns):
+            raise KindError(f"kind {kind.name}: expected needs dated records naming their unit, per 'unit' or 'place' (a place "
+                            f"kind for 'place'), a frequency of {', '.join(FREQUENCIES)} and a time column "
+                            f"of {kind.table} if any: {e}")
     taken = {t.name: k.name for k in KINDS.values() if k.name != kind.name for t in k.tables}
     clash = [t.name for t in kind.tables if t.name in taken]
     if clash:
@@ -360,11 +401,54 @@ def ddl() -> list[str]:
     return [stmt for _, t in tables().values() for stmt in t.ddl()]
 
 
+# The shared expected-record calendar's derived tables (see Expected), filled by `fangyi check`
+# (checks/_materialise/800_expected_subjects.sql, 810_expected_record_status.sql) for every kind
+# marked expected; created with the kinds' tables, so they exist whichever kinds are registered.
+EXPECTED_DDL = """
+CREATE TABLE IF NOT EXISTS expected_subjects (
+    kind            TEXT NOT NULL,
+    subject_key     TEXT NOT NULL,        -- per unit: the unit code, per place: unit code ':' place_key_short
+    unit_code       TEXT,
+    place           TEXT,                 -- per place: as listed
+    place_key       TEXT,
+    place_key_short TEXT,
+    frequency       TEXT NOT NULL,        -- daily | twice_daily | every_2h
+    opened_on       TEXT,
+    closed_on       TEXT,
+    source          TEXT NOT NULL,        -- units | settings | sheet
+    file_id         INTEGER,              -- a place from a sheet: where it is listed
+    sheet           TEXT,
+    row_number      INTEGER,
+    PRIMARY KEY (kind, subject_key)
+);
+CREATE TABLE IF NOT EXISTS expected_record_status (
+    kind          TEXT NOT NULL,
+    subject_key   TEXT NOT NULL,
+    unit_code     TEXT,
+    day           TEXT NOT NULL,
+    slot          INTEGER NOT NULL,       -- 0, 1, ... in the day
+    slot_start    TEXT NOT NULL,          -- HH:MM
+    slot_end      TEXT NOT NULL,          -- HH:MM (24:00: end of the day)
+    frequency     TEXT NOT NULL,
+    records       INTEGER NOT NULL,       -- the subject's records in the slot (daily: of the day, timed or not)
+    record_id     INTEGER,                -- the first of them
+    day_records   INTEGER NOT NULL,       -- the subject's records of the day
+    day_untimed   INTEGER NOT NULL,       -- ... of them without a time
+    subject_timed INTEGER NOT NULL,       -- 1: some record of the subject has a time
+    PRIMARY KEY (kind, subject_key, day, slot)
+) WITHOUT ROWID;
+"""
+
+
 def create_tables(conn) -> None:
-    """Create the tables (and indexes) of every registered kind that the database lacks. Called
-    by the writers (ingest, check) after db.connect(); existing tables are left as they are."""
+    """Create the tables (and indexes) of every registered kind that the database lacks, and the
+    expected-record calendar's tables (EXPECTED_DDL). Called by the writers (ingest, check) after
+    db.connect(); existing tables are left as they are."""
     for stmt in ddl():
         conn.execute(stmt)
+    for stmt in EXPECTED_DDL.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
 
 
 def values_of(field_name: str) -> tuple[str, ...]:
@@ -399,3 +483,19 @@ def _discover() -> None:
         _discovered = True
     finally:
         _discovering = False
+
+
+def expected_kinds() -> list[dict]:
+    """The kinds whose records are expected per unit or place and day (Kind.expected), as the
+    shared calendar's templates read them (checks/_materialise/8xx): one dict per kind, in name
+    order, naming its table and columns."""
+    out = []
+    for kind in sorted(all_kinds().values(), key=lambda k: k.name):
+        e = kind.expected
+        if e is None:
+            continue
+        out.append({"name": kind.name, "table": kind.table, "date": kind.dated_by, "time": e.time,
+                    "per": e.per, "frequency": e.frequency,
+                    "places": get(e.places).table if e.places else None,
+                    "names_unit": kind.tables[0].names_unit})
+    return out
