@@ -61,7 +61,7 @@ def _town4(clean: bool) -> list[dict]:
         ("YF-2021-005", "楊柳村", "楊柳村", "開業慶典", "2月2日", "楊柳村農貿店", "周志明", "13902001005", 30, 28,
          "1月31日", "2月1日" if clean else None, "雲峰鎮人民政府" if clean else "無", None,
          None if clean else "gathering_unapproved"),
-        ("YF-2021-006", "馬頭村", "馬頭村", "家庭聚餐", _d(2, 4), "馬頭村吳家", "吳春花", "13902001006", 8, 8,
+        ("YF-2021-006", "馬頭村", "馬頭村", "家庭聚餐", FAMILY_DINNER, "馬頭村吳家", "吳春花", "13902001006", 8, 8,
          None, None, None, "家庭聚會，未超10人", None),
         ("YF-2021-007", "橋西村", "橋西村", "白事", "1月27日", "橋西村劉家", "劉大山", "13902001007", 30, 30,
          "1月25日", None, None, None, None),
@@ -90,6 +90,7 @@ def _town3(clean: bool) -> list[dict]:
                       "approved", "approver", "check"), r)) for r in rows]
 
 
+FAMILY_DINNER = dt.date(2021, 2, 4)     # 吳春花's family dinner, the event whose attendee list is sent
 ATTENDEES = [   # 吳春花's family dinner (YF-2021-006): name, identity number, phone
     ("吳春花", "440199196803154321", "13902001006"),
     ("馬德福", "44019919650722401X", ""),
@@ -97,7 +98,7 @@ ATTENDEES = [   # 吳春花's family dinner (YF-2021-006): name, identity number
     ("吳小梅", "", "13902001012"),
     ("馬秀蘭", "440199194512034026", ""),
     ("吳天明", "440199201503214017", ""),
-    ("陳麗", "440199199406304028", "+86 13902001013"),
+    ("陳麗", "440199199406304021", "+86 13902001013"),
     ("吳奶奶", "", "13902001014"),
 ]
 

@@ -117,7 +117,8 @@ def write_returnees(rng: random.Random, units: list, district=None) -> tuple[lis
 
     defects: dict[str, list] = {k: [] for k in (
         "returnee_late_notice", "returnee_late_registration", "returnee_no_certificate", "returnee_test_missed",
-        "returnee_positive", "returnee_test_unmatched", "returnee_count_mismatch")}
+        "returnee_positive", "returnee_test_unmatched", "returnee_count_mismatch",
+        "gathering_attendee_under_management")}
     mangled = None
     extra_test = None
     if not clean:
@@ -153,6 +154,17 @@ def write_returnees(rng: random.Random, units: list, district=None) -> tuple[lis
         mangled = low(registers["龍潭村"])[2]
         assert mangled is not first
         extra_test = ("興業社區", people.name(), "13912345678", dt.date(2021, 2, 2))
+        # a guest of 吳春花's family dinner (the attendee list of the gatherings demo) returned to 龍潭村
+        # less than 14 days before it: gathering_attendee_under_management
+        from .gatherings import ATTENDEES, FAMILY_DINNER
+
+        guest = next(a for a in ATTENDEES if a[0] == "陳麗")
+        p = next(q for q in low(registers["龍潭村"]) + [q for q in registers["龍潭村"] if q["risk"] != "中"]
+                 if FAMILY_DINNER - dt.timedelta(days=13) <= q["arrived"].date() < FAMILY_DINNER
+                 and not q.get("case") and q is not first and q is not mangled)
+        p["name"], p["id"], p["phone"] = guest[0], guest[1], guest[2].replace("+86 ", "")
+        defects["gathering_attendee_under_management"].append(
+            {"unit_code": by_name["馬頭村"].code, "date": FAMILY_DINNER.isoformat(), "name": guest[0]})
 
     files = [_town4_register(registers, defects, mangled), _town2_register(registers, defects, by_name)]
     files.append(_town2_tests(registers, defects, extra_test, by_name))
