@@ -349,3 +349,13 @@ def test_returnee_suite_documented_and_portable():
         assert "[returnees] test_late_tolerance_days" in text
     toml = (root / "fangyi.toml").read_text(encoding="utf-8")
     assert "[returnees]" in toml and load(root / "fangyi.toml").returnees == ReturneeSettings()
+
+
+@pytest.mark.parametrize("text, mangled", [
+    ("4.50103E+17", True), ("450103199001011234.0", True),
+    ("440199199011041024", True),          # a number cell of 15 digits, read back in full
+    ("440199199406304028", False),          # a mistyped number (wrong check digit), not a double's
+    ("440199199406304021", False),          # a valid one
+])
+def test_a_mistyped_identity_number_is_not_taken_for_one_excel_made(text, mangled):
+    assert mangled_id(text) is mangled

@@ -111,9 +111,12 @@ def mangled_id(text: str | None) -> bool:
     if not re.fullmatch(r"\d{16,19}", s) or id_checksum_ok(s):
         return False
     # a double holding a number of 15 significant digits, written out in full (4.40199199011041E+17
-    # read as 440199199011041024): within the double's spacing of a number ending in zeros
+    # read as 440199199011041024): a value a double holds exactly, within the double's spacing of a
+    # number ending in zeros (a mistyped number is one a double holds exactly once in 64)
     n, scale = int(s), 10 ** (len(s) - 15)
-    return abs(n - (n + scale // 2) // scale * scale) <= 2 ** (n.bit_length() - 53)
+    if n % scale == 0:                  # Excel's 15 digits written out with zeros (450103199001011000)
+        return True
+    return int(float(n)) == n and abs(n - (n + scale // 2) // scale * scale) <= 2 ** (n.bit_length() - 53)
 
 
 def _bad_id(ctx: SheetContext) -> tuple[pl.Expr, pl.Expr]:
