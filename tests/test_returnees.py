@@ -359,3 +359,27 @@ def test_returnee_suite_documented_and_portable():
 ])
 def test_a_mistyped_identity_number_is_not_taken_for_one_excel_made(text, mangled):
     assert mangled_id(text) is mangled
+
+
+def test_a_form_without_notice_or_certificate_columns_and_no_year_in_its_title(tmp_path):
+    """A village's own form: no 報備時間 and no certificate column (so no finding about either: a
+    form without the column has no blank), no year in its title, sheet or file name (a test cell
+    written 2月1日 陰性 takes the year of the arrivals)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "柳岸村"
+    sheet.append(["柳岸村返鄉人員登記表"])
+    sheet.append(["序號", "姓名", "身份證號碼", "手機號碼", "從何地返回", "返回時間", "登記時間", "第7天核酸", "第14天核酸"])
+    sheet.append([1, "莫大", person_id(31), "13877120009", "河北石家莊", "2021/1/25 18:00", "2021/1/26 9:00",
+                  "2月1日 陰性", "2月8日 陰性"])
+    sheet.append([2, "韋小寶", person_id(32), "13877120001", "廣東東莞", "2021-01-28", "2021-01-28",
+                  "2月4日 陰性", "2月11日 陰性"])
+    book.save(tmp_path / "返鄉人員登記表.xlsx")
+    reports = ingest(tmp_path / "w.db", [_registry(tmp_path), tmp_path / "返鄉人員登記表.xlsx"])
+    assert [r.rows_rejected for r in reports] == [0, 0], [r.rejections for r in reports]
+    run_checks(tmp_path / "w.db", PERIOD)
+    conn = sqlite3.connect(tmp_path / "w.db")
+    tests = conn.execute("SELECT test_date FROM returnee_test_results ORDER BY test_date").fetchall()
+    assert [t for (t,) in tests] == ["2021-02-01", "2021-02-04", "2021-02-08", "2021-02-11"]
+    found = conn.execute("SELECT check_id, subject_key FROM findings WHERE check_id LIKE 'returnee%'").fetchall()
+    assert found == [("returnee_late_registration", "莫大")]      # 15 hours after arriving

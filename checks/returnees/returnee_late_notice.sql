@@ -7,7 +7,8 @@
 -- Register rows in force (returnees_current) of resolved units. With both times written: notified
 -- later than notice_hours before the arrival time. With a date only on either side: notified
 -- fewer days before the arrival date than notice_hours in whole days, rounded up (24 hours: on an
--- earlier day). Blank 報備時間: not notified. The message says which was used.
+-- earlier day). Blank 報備時間: not notified; a sheet without that column is not judged (a form
+-- without the column has no blank). The message says which was used.
 WITH s AS (
     SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'returnee_notice_hours'), 24)
                 AS INTEGER) AS hours
@@ -19,7 +20,9 @@ judged AS (
                 ELSE 'date' END AS judged_by
     FROM returnees_current c
     CROSS JOIN s
+    JOIN source_sheets f ON f.file_id = c.file_id AND f.sheet = c.sheet
     WHERE c.unit_code IS NOT NULL
+      AND (c.notified_at IS NOT NULL OR json_extract(f.fields, '$.notified_at') IS NOT NULL)
 )
 SELECT j.unit_code,
        j.arrival_date AS date,

@@ -10,7 +10,8 @@
 -- after the registration (the registration time, else the arrival time): by time when both are
 -- written, else by date (first_test_hours in whole days, rounded up: 24 hours = the same or the
 -- next day). A register's 入戶核酸 cell with a result and no date counts as that test. When that
--- limit falls after the end of the reporting period, it is not due yet: no finding.
+-- limit falls after the end of the reporting period, it is not due yet: no finding. A register
+-- whose sheet has no certificate column is not judged: a form without the column has no blank.
 WITH s AS (
     SELECT CAST(COALESCE((SELECT value FROM workbench_settings WHERE key = 'returnee_first_test_hours'), 24)
                 AS INTEGER) AS hours,
@@ -27,7 +28,9 @@ judged AS (
            {{ add_days("c.registration_date", "(s.hours + 23) / 24") }} AS last_day
     FROM returnees_current c
     CROSS JOIN s
+    JOIN source_sheets f ON f.file_id = c.file_id AND f.sheet = c.sheet
     WHERE c.unit_code IS NOT NULL AND c.cert_valid = 0
+      AND json_extract(f.fields, '$.cert') IS NOT NULL      -- a form without the column says nothing of it
 )
 SELECT j.unit_code,
        j.registration_date AS date,

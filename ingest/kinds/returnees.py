@@ -139,10 +139,10 @@ def _people(parsed: pl.DataFrame) -> dict[str, pl.Expr]:
     )
 
 
-def _parse_dates(texts: list[str], ctx: SheetContext) -> dict[str, str | None]:
+def _parse_dates(texts: list[str], ctx: SheetContext, year: int | None = None) -> dict[str, str | None]:
     if not texts:
         return {}
-    out = parse.date(pl.DataFrame({"t": texts}, schema={"t": pl.String}), ctx.default_year, ctx.zone)
+    out = parse.date(pl.DataFrame({"t": texts}, schema={"t": pl.String}), year or ctx.default_year, ctx.zone)
     return dict(zip(out["t"].to_list(), out["v"].to_list()))
 
 
@@ -291,10 +291,23 @@ REGISTER_TESTS = Table(
 )
 
 
+def _sheet_year(parsed: pl.DataFrame, ctx: SheetContext) -> int | None:
+    """The year of a date written without one (1月27日): the title's, sheet's or file's, else the
+    year most of the sheet's arrivals are in (a register titled 返鄉人員登記表 with no year)."""
+    if ctx.default_year or "arrived_at" not in parsed.columns:
+        return ctx.default_year
+    years = parsed["arrived_at"].drop_nulls().str.slice(0, 4).cast(pl.Int64, strict=False).drop_nulls()
+    return int(years.mode().sort()[-1]) if years.len() else None
+
+
 def _certificate(parsed: pl.DataFrame, ctx: SheetContext) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(cert_date, has_cert, bad) from the certificate cells."""
+    """(cert_date, has_cert, bad) from the certificate cells; a result written beside the date
+    (1月26日陰性) is left out of it."""
     texts = parsed["cert"].drop_nulls().unique().to_list()
-    dates = _parse_dates([t for t in texts if norm(t) not in NONE_WORDS | YES_WORDS], ctx)
+    written = {t: (_test_cell(t)[0] or t) for t in texts}
+    parsed_dates = _parse_dates(sorted({written[t] for t in texts if norm(t) not in NONE_WORDS | YES_WORDS}), ctx,
+                                _sheet_year(parsed, ctx))
+    dates = {t: parsed_dates.get(written[t]) for t in texts}
     date = {t: dates.get(t) for t in texts}
     has = {t: 0 if norm(t) in NONE_WORDS else (1 if norm(t) in YES_WORDS or dates.get(t) else 0) for t in texts}
     bad = {t: norm(t) not in NONE_WORDS | YES_WORDS and dates.get(t) is None for t in texts}
@@ -311,7 +324,7 @@ def _test_cells(parsed: pl.DataFrame, ctx: SheetContext) -> dict[str, dict[str, 
             continue
         cells = parsed[field].drop_nulls().unique().to_list()
         split = {c: _test_cell(c) for c in cells}
-        dates = _parse_dates(sorted({d for d, _, _ in split.values() if d}), ctx)
+        dates = _parse_dates(sorted({d for d, _, _ in split.values() if d}), ctx, _sheet_year(parsed, ctx))
         out[field] = {c: (dates.get(d) if d else None, r, ok and (d is None or dates.get(d) is not None))
                       for c, (d, r, ok) in split.items()}
     return out
