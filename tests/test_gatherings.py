@@ -377,3 +377,20 @@ def test_every_gatherings_setting_is_documented():
         assert f"\n{key} = " in toml and f"`[gatherings] {key}`" in readme
     assert "[[gatherings.banquet_ban]]" in toml and "`[[gatherings.banquet_ban]] start`, `end`" in readme
     assert load(root / "fangyi.toml").gathering_banquet_bans == []
+
+
+def test_a_villages_own_register_names_its_village_in_the_title(tmp_path):
+    """No unit column: the title 白圩鎮石門村紅白喜事報備登記表 names the village; a funeral written
+    老人去世 is a funeral."""
+    rows = ["白圩鎮石門村紅白喜事報備登記表", "序號,事主姓名,事由,舉辦時間,預計人數,報備時間",
+            "1,覃大勇,兒子結婚,2021年2月10日,45,2021年2月5日", "2,韋阿婆,老人去世,2021年2月12日,40,2021年2月10日"]
+    (tmp_path / "紅白喜事.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "units.csv").write_text(REGISTRY + "440199004003,石門村,村,440199004000\n", encoding="utf-8")
+    reports = ingest(tmp_path / "w.db", [tmp_path / "units.csv", tmp_path / "紅白喜事.csv"])
+    assert reports[1].rows_loaded == 2, reports[1].rejections
+    run_checks(tmp_path / "w.db", Settings())
+    conn = sqlite3.connect(tmp_path / "w.db")
+    got = conn.execute("SELECT unit_raw, unit_code IS NOT NULL, event_type, organiser FROM gatherings_current "
+                       "ORDER BY event_date").fetchall()
+    assert got == [("石門村", 1, "婚", "覃大勇"), ("石門村", 1, "喪", "韋阿婆")]
+    assert conn.execute("SELECT count(*) FROM findings WHERE check_id LIKE 'gathering%'").fetchone()[0] == 0

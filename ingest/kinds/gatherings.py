@@ -28,6 +28,7 @@ import unicodedata
 
 import polars as pl
 
+from .roster import unit_from_context
 from . import (ADDRESS, Column, EXTRA, FREE_TEXT, Field, ID_NUMBER, Kind, NAME, OPEN, PHONE, Plausible,
                SheetContext, Table, UNIT_NAME, register)
 from ..parse import ZERO_WORDS
@@ -39,7 +40,8 @@ TYPES = ("婚", "喪", "壽", "其他")
 # birthdays; anything else is 其他.
 FAMILY_WORDS = tuple(norm(w) for w in ("家庭聚會", "家庭聚餐", "家宴", "家庭聚餐", "親友聚餐", "家庭團聚", "家庭聚會(10人以下)"))
 TYPE_WORDS = (
-    ("喪", tuple(norm(w) for w in ("喪", "白事", "葬", "出殯", "白喜事", "追悼", "殯"))),
+    ("喪", tuple(norm(w) for w in ("喪", "白事", "葬", "出殯", "白喜事", "追悼", "殯", "去世", "過世", "逝世", "病故",
+                                    "辭世", "老人走"))),
     ("婚", tuple(norm(w) for w in ("婚", "嫁", "娶", "喜宴", "喜事", "紅事", "喜酒"))),
     ("壽", tuple(norm(w) for w in ("壽", "生日", "祝壽", "做壽"))),
     ("其他", tuple(norm(w) for w in ("其他", "其它"))),
@@ -109,7 +111,7 @@ _EVENT_NO = Field("event_no", ("活動編號", "報備編號", "登記編號", "
                   "Event number (the register's number of the event; an attendee list names its event by it)",
                   "YF-2021-003", privacy=OPEN)
 _ORGANISER = Field("organiser", ("組織人", "承辦人", "主辦人", "組織者", "事主", "戶主", "主家", "負責人", "舉辦人",
-                                 "組織人/承辦人"), "text",
+                                 "組織人/承辦人", "事主姓名", "戶主姓名", "組織人姓名", "承辦人姓名", "主家姓名"), "text",
                    "組織人或承辦人", "Organiser (the family or person holding the event)", "張建國",
                    privacy=NAME, role="組織人")
 _EVENT_DATE_SYNONYMS = ("舉辦日期", "活動日期", "舉辦時間", "活動時間", "辦酒日期", "宴席日期", "舉行日期", "辦理日期")
@@ -230,6 +232,9 @@ NO_UNIT = "沒有單位：社區（村）和單位編碼都是空的 / no unit: 
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
+    if ctx.headers and not {"unit", "unit_code"} & set(ctx.headers):
+        # a village's own register has no unit column: its title, sheet or file name names it
+        parsed = parsed.with_columns(unit=pl.lit(unit_from_context(ctx), pl.String))
     types = {v: event_type(v) for v in parsed["event_type"].drop_nulls().unique().to_list()}
     out = parsed.with_columns(
         **_unit_columns(parsed),

@@ -65,6 +65,7 @@ def shift_of(text: str | None) -> tuple[str, tuple[int, int, bool] | None] | Non
 
 # A unit's name in a sheet name or a title: the words before 疫情, 值班, a year, a bracket...
 _UNIT_STOP = re.compile(r"(?:疫情|防控|值班|排班|帶班|带班|二十四小時|二十四小时|24小時|24小时|春節|春节|\d{4}\s*年|"
+                        r"紅白喜事|红白喜事|婚喪|婚丧|報備|报备|登記|登记|返鄉|返乡|消毒|活動|活动|聚集|健康管理|臺賬|台账|"
                         r"\d{1,2}\s*月|\d+日|[()\[\]【】]|[-_ .])")
 _UNIT_END = re.compile(r"(社區|社区|居委會|居委会|村委會|村委会|村|小區|小区|網格|网格|嘎查|項目部|项目部)$")
 _TOWN_PREFIX = re.compile(r"^.+?(街道|鎮|镇|鄉|乡)(?=.)")
