@@ -103,6 +103,9 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
 def _context(path: Path, sheet: Sheet, header, options: IngestOptions) -> SheetContext:
     title = " ".join(str(v) for row in sheet.head[:header.row_index] for v in row if v)
     year = parse.find_year(title) or parse.find_year(sheet.name) or parse.find_year(path.name)
+    start, end = options.period_start, options.period_end
+    if year is None and start and end and start.year == end.year:
+        year = start.year          # 2月1日 in a form that writes no year: the year of the [period]
     sheet_date = parse.find_date(title, year) or parse.find_date(sheet.name, year)
     headers = {name: header.texts[col] for name, col in header.by_field().items() if col < len(header.texts)}
     return SheetContext(str(path), sheet.name, title, sheet_date, year, options, headers)

@@ -291,3 +291,21 @@ def test_no_disinfection_finding_on_the_clean_drop(clean_demo_db):
     assert conn.execute("SELECT count(*) FROM disinfection_records").fetchone()[0] > 100
     assert conn.execute("SELECT count(*) FROM findings WHERE check_id = 'disinfection_missed'").fetchone() == (0,)
     conn.close()
+
+
+def test_a_communitys_own_log_with_no_unit_column_and_no_year(tmp_path):
+    """柳岸社區's own log: the unit only in its title, dates written 2月1日 (the year of the
+    [period]), its own words for the columns (消毒區域, 消毒藥品, 消毒人)."""
+    data = tmp_path / "data"
+    _csv(data / "units.csv", UNITS)
+    rows = [["柳岸社區公共場所消毒記錄表"], ["日期", "時間", "消毒區域", "消毒方式", "消毒藥品", "消毒人", "監督人"]]
+    rows += [[f"2月{d}日", "8:30", place, "噴灑", "84消毒液", "歐陽春生", "司馬秋月"]
+             for d in (1, 2, 4) for place in ("居委會辦公樓", "文化廣場")]
+    _csv(data / "消毒記錄.csv", rows)
+    settings = _places(Settings(period_start=dt.date(2021, 2, 1), period_end=dt.date(2021, 2, 4)),
+                       (LIUAN, "居委會辦公樓", "daily", None), (LIUAN, "文化廣場", "daily", None))
+    reports = ingest(tmp_path / "wb.db", [data], options=settings.ingest_options())
+    assert [(r.rows_loaded, r.rows_rejected) for r in reports] == [(4, 0), (6, 0)], [r.rejections for r in reports]
+    run_checks(tmp_path / "wb.db", settings)
+    assert sorted((f["unit_code"], f["date"], f["subject_key"]) for f in findings_of(tmp_path / "wb.db", "disinfection_missed")) \
+        == [(LIUAN, "2021-02-03", "居委會辦公樓"), (LIUAN, "2021-02-03", "文化廣場")]

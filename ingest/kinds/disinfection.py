@@ -18,6 +18,7 @@ import unicodedata
 
 import polars as pl
 
+from .roster import unit_from_context
 from . import (FREQUENCIES, Column, EXTRA, Expected, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext,
                Table, UNIT_NAME, register)
 from fangyi.keys import norm, place_key, place_key_short
@@ -127,6 +128,9 @@ NO_PLACE = "沒有消毒場所：場所/點位格是空的 / no place: the place
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
+    if ctx.headers and not {"unit", "unit_code"} & set(ctx.headers):
+        # a community's own log has no unit column: its title, sheet or file name names it
+        parsed = parsed.with_columns(unit=pl.lit(unit_from_context(ctx), pl.String))
     texts = parsed["time"].drop_nulls().unique().to_list()
     times = {t: time_of_day(t) for t in texts}
     out = _keys(parsed).with_columns(
@@ -232,8 +236,10 @@ KIND = register(Kind(
     name="disinfection",
     title="消毒記錄 disinfection log",
     fields=FIELDS,
-    recognise=lambda fields: {"place", "date"} <= fields and bool({"unit", "unit_code"} & fields)
-    and bool({"agent", "operator", "signed_by"} & fields),
+    # a log names its unit, or (a community's own log, the unit in its title) has two more of its columns
+    recognise=lambda fields: {"place", "date"} <= fields and (
+        bool({"unit", "unit_code"} & fields) and bool({"agent", "operator", "signed_by"} & fields)
+        or len({"time", "agent", "operator", "signed_by"} & fields) >= 2),
     label_field="place",
     tables=(TABLE,),
     dated_by="date",

@@ -68,6 +68,7 @@ _UNIT_STOP = re.compile(r"(?:疫情|防控|值班|排班|帶班|带班|二十四
                         r"紅白喜事|红白喜事|婚喪|婚丧|報備|报备|登記|登记|返鄉|返乡|消毒|活動|活动|聚集|健康管理|臺賬|台账|"
                         r"\d{1,2}\s*月|\d+日|[()\[\]【】]|[-_ .])")
 _UNIT_END = re.compile(r"(社區|社区|居委會|居委会|村委會|村委会|村|小區|小区|網格|网格|嘎查|項目部|项目部)$")
+_UNIT_HEAD = re.compile(r"^(.{2,}?(?:社區|社区|居委會|居委会|村委會|村委会))|^(.{2,}?村)(?!委)")
 _TOWN_PREFIX = re.compile(r"^.+?(街道|鎮|镇|鄉|乡)(?=.)")
 _GENERIC_SHEET = re.compile(r"^(sheet\d*|工作表\d*|值班表|排班表|\d+月?|第?\d+周)$", re.I)
 
@@ -86,6 +87,10 @@ def _unit_name_in(text: str | None) -> str | None:
             rest = _TOWN_PREFIX.sub("", piece)
             rest_end = _UNIT_END.search(rest)
             return rest if rest != piece and rest_end and len(rest) > len(rest_end.group(1)) else piece
+    for piece in pieces:            # 柳岸社區公共場所: the community its piece begins with
+        head = _UNIT_HEAD.match(piece)
+        if head:
+            return _unit_name_in(head.group(1) or head.group(2))
     return pieces[0] if pieces else None
 
 
