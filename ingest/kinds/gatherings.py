@@ -148,15 +148,22 @@ FIELDS = (
     Field("remark", ("備註", "備注", "說明"), "text", "備註", "Remarks", "", privacy=FREE_TEXT),
 )
 
-GATHERINGS = Table(
-    "gathering_events", key="gathering_id", names_unit=True,
-    zh="聚集性活動報備登記：每個活動一行", en="Register of gatherings: one row per event",
-    columns=(
+def _event_columns() -> tuple:
+    """How a register row and an attendee row name their event's unit: as written, and normalised."""
+    return (
         Column("event_no", zh="活動編號（原文照錄）", en="Event number as written"),
         Column("unit_raw", zh="社區或村（原文照錄）", en="The community or village as written", privacy=UNIT_NAME),
         Column("unit_code_raw", zh="單位編碼（原文照錄）", en="The unit code as written", privacy=FREE_TEXT),
         Column("parent_raw", zh="所屬街道/鄉鎮（原文照錄）", en="The parent town as written", privacy=FREE_TEXT),
         Column("unit_key", zh="規範化後的單位名稱", en="Normalised unit name", privacy=FREE_TEXT),
+    )
+
+
+GATHERINGS = Table(
+    "gathering_events", key="gathering_id", names_unit=True,
+    zh="聚集性活動報備登記：每個活動一行", en="Register of gatherings: one row per event",
+    columns=(
+        *_event_columns(),
         Column("event_type", "TEXT NOT NULL", "活動類型：婚、喪、壽、其他", "Type of event: 婚, 喪, 壽 or 其他", OPEN),
         Column("event_type_raw", zh="活動類型（原文照錄）", en="The type as written", privacy=FREE_TEXT),
         Column("family", "INTEGER NOT NULL", "1：家庭聚會（家庭聚餐、家宴等，類型為其他）",
@@ -199,11 +206,7 @@ ATTENDEES = Table(
     "gathering_attendees", key="attendee_id", names_unit=True,
     zh="活動參加人員名單：每人每個活動一行", en="Attendee lists: one row per person and event",
     columns=(
-        Column("event_no", zh="活動編號（原文照錄）", en="Event number as written"),
-        Column("unit_raw", zh="社區或村（原文照錄）", en="The community or village as written", privacy=UNIT_NAME),
-        Column("unit_code_raw", zh="單位編碼（原文照錄）", en="The unit code as written", privacy=FREE_TEXT),
-        Column("parent_raw", zh="所屬街道/鄉鎮（原文照錄）", en="The parent town as written", privacy=FREE_TEXT),
-        Column("unit_key", zh="規範化後的單位名稱", en="Normalised unit name", privacy=FREE_TEXT),
+        *_event_columns(),
         Column("event_date", zh="活動舉辦日期：日期列，否則標題行中的日期", en="Date of the event: its column, else the title's date"),
         Column("organiser"),
         Column("organiser_key", zh="規範化後的組織人姓名", en="Normalised organiser's name", privacy=NAME, role="組織人"),
