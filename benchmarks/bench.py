@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import signal
@@ -87,25 +88,42 @@ def fresh(db: Path) -> Path:
     return db
 
 
+def expected(manifest: dict) -> dict[str, int]:
+    """check_id -> the findings the manifest says the run must give: the missing and late
+    reports, and with returnee registers each returnee check's injected cases."""
+    want = {check_id: manifest[key] for check_id, key in VERIFIED.items()}
+    return {**want, **manifest.get("returnees", {}).get("defects", {})}
+
+
 def verify(db: Path, manifest: dict) -> dict[str, str]:
     """check_id -> 'OK n' or 'MISMATCH n (manifest m)' for the latest run's findings."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         out = {}
-        for check_id, key in VERIFIED.items():
+        for check_id, want in expected(manifest).items():
             found = conn.execute("SELECT count(*) FROM findings WHERE check_id = ?", (check_id,)).fetchone()[0]
-            want = manifest[key]
             out[check_id] = f"OK {found:,}" if found == want else f"MISMATCH {found:,} (manifest {want:,})"
         return out
     finally:
         conn.close()
 
 
+def returnee_seconds(db: Path) -> dict[str, float]:
+    """The latest run's seconds of the returnee steps (check_runs.step_seconds): materialising
+    returnees_current, returnee_test_results, returnee_tests_owed (6NN_*) and the returnee checks."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (steps,) = conn.execute("SELECT step_seconds FROM check_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return {k: v for k, v in json.loads(steps or "{}").items() if k.startswith(("6", "returnee_"))}
+
+
 def bench_scale(scale: float, args, log) -> dict:
-    out = HERE / "out" / f"province-{scale:g}"
+    out = HERE / "out" / (f"province-{scale:g}" + ("-no-returnees" if args.no_returnees else ""))
     res: dict = {"scale": scale}
     start = time.perf_counter()
-    manifest = res["manifest"] = province.generate(out, scale)
+    manifest = res["manifest"] = province.generate(out, scale, returnees=not args.no_returnees)
     res["generate"] = Step("ok", time.perf_counter() - start)
     log(f"scale {scale:g}: {manifest['daily_rows']:,} rows, {manifest['daily_bytes'] / 1e6:.0f} MB "
         f"generated in {res['generate'].seconds:.1f} s")
@@ -116,7 +134,8 @@ def bench_scale(scale: float, args, log) -> dict:
     fangyi = [str(BIN / "fangyi"), "--settings", str(settings)]
     steps = {
         "floor": ["sqlite3", str(fresh(out / "floor.db")), f".import --csv {daily} daily"],
-        "ingest": [*fangyi, "ingest", "--db", str(fresh(db)), str(units), str(daily)],
+        "ingest": [*fangyi, "ingest", "--db", str(fresh(db)), str(units), str(daily),
+                   *([str(out / manifest["files"]["returnees"])] if "returnees" in manifest["files"] else [])],
         "check_nogx": [*fangyi, "check", "--db", str(db), "--no-gx", "--fail-on", "never"],
         "check_gx": [*fangyi, "check", "--db", str(db), "--fail-on", "never", "--docs", str(out / "data_docs")],
     }
@@ -134,6 +153,9 @@ def bench_scale(scale: float, args, log) -> dict:
         if name.startswith("check") and step.status == "ok":
             res[f"verify_{name}"] = verify(db, manifest)
             log(f"    {res[f'verify_{name}']}")
+            res[f"returnee_seconds_{name}"] = returnee_seconds(db)
+            log(f"    returnee steps: {sum(res[f'returnee_seconds_{name}'].values()):.2f} s "
+                f"{res[f'returnee_seconds_{name}']}")
     if args.skip_serve:
         res["serve"] = Step("skipped", detail="--skip-serve")
     elif res["ingest"].status != "ok":
@@ -225,6 +247,9 @@ def report(results: list[dict]) -> str:
     row("daily rows (CSV MB)", lambda r: f"{r['manifest']['daily_rows']:,} ({r['manifest']['daily_bytes'] / 1e6:.0f})")
     row("missing / late / resubmitted (manifest)", lambda r: "{missing_unit_days:,} / {late:,} / {resubmitted:,}"
         .format(**r["manifest"]))
+    row("returnee registers: units / returnees / tests", lambda r: "{units:,} / {returnees:,} / {tests:,}".format(
+        **r["manifest"]["returnees"], tests=r["manifest"]["returnees"]["register_test_cells"]
+        + r["manifest"]["returnees"]["test_rows"]) if "returnees" in r["manifest"] else "none")
     row("generate, s", lambda r: r["generate"].cell())
     row("sqlite3 .import (floor), s", lambda r: r["floor"].cell())
     row("fangyi ingest, s", lambda r: r["ingest"].cell())
@@ -233,7 +258,10 @@ def report(results: list[dict]) -> str:
     row("ingest peak memory, MB", lambda r: f"{r['ingest'].maxrss_mb:.0f}" if r["ingest"].maxrss_mb else "—")
     for name, label in (("check_nogx", "fangyi check --no-gx"), ("check_gx", "fangyi check (GX)")):
         row(f"{label}, s", lambda r, n=name: r[n].cell())
-        for check_id in VERIFIED:
+        row("&nbsp;&nbsp;returnee steps (6NN_*, returnee_*), s",
+            lambda r, n=name: f"{sum(r[f'returnee_seconds_{n}'].values()):.2f}"
+            if r.get(f"returnee_seconds_{n}") else "—")
+        for check_id in dict.fromkeys(c for r in results for c in expected(r["manifest"])):
             row(f"&nbsp;&nbsp;{check_id} vs manifest",
                 lambda r, n=name, c=check_id: r.get(f"verify_{n}", {}).get(c, "—"))
     by_scale = sorted(results, key=lambda r: r["scale"])
@@ -288,6 +316,8 @@ def main() -> None:
     parser.add_argument("--skip-serve", action="store_true", help="do not serve and measure latency")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per step (default 1800)")
     parser.add_argument("--no-readme", action="store_true", help="print the results only")
+    parser.add_argument("--no-returnees", action="store_true",
+                        help="generate no returnee registers (out/province-S-no-returnees/)")
     parser.add_argument("--serve-only", type=Path, metavar="DB",
                         help="only serve DB (ingested and checked) and measure its pages; prints the results")
     args = parser.parse_args()

@@ -486,11 +486,12 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
               show_default=True, help="Folder for the HTML files, one per notebook.")
 @click.option("--week", default=None, help="ISO week for the weekly-bulletin notebook, e.g. 2021-W04.")
 @click.option("--trace-code", default=None, help="Trace code for the batch-trace notebook.")
-@click.option("--unit-code", default=None, help="Unit shown on its own in the completeness and duty notebooks.")
+@click.option("--unit-code", default=None, help="Unit shown on its own in the completeness, duty and returnee notebooks.")
 def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | None, unit_code: str | None) -> None:
     """Execute the auditors' notebooks against the database and write each as HTML.
 
-    The notebooks (reporting completeness, weekly bulletin, batch trace, duty and allowance) run
+    The notebooks (reporting completeness, weekly bulletin, batch trace, duty and allowance,
+    returnees) run
     in a Jupyter kernel on this Python with FANGYI_DB set to the database, read-only; the HTML is
     self-contained (charts and images embedded, no script from the network) and stamped with the
     latest check run's id and data SHA-256. Parameters not given keep the notebooks' defaults.

@@ -29,8 +29,9 @@ def province_db(tmp_path_factory):
     out = tmp_path_factory.mktemp("province")
     manifest = _province().generate(out, scale=0.01)
     db = out / "workbench.db"
-    reports = ingest(db, [out / "units.csv", out / "daily.csv"])
-    assert [r.rows_rejected for r in reports] == [0, 0]
+    returnees = [out / f for f in manifest["returnees"]["files"]]
+    reports = ingest(db, [out / "units.csv", out / "daily.csv", *returnees])
+    assert [r.rows_rejected for r in reports] == [0] * (2 + len(returnees))
     run_checks(db, Settings())
     return out, manifest, db
 
@@ -71,9 +72,41 @@ def test_resubmitted_unit_days_are_not_missing(province_db):
     assert not resubmitted & _findings(db, "missing_report")
 
 
+def test_returnee_registers_give_exactly_their_injected_cases(province_db):
+    """1% of the communities keep a returnee register (XLSX with test columns, or a GB18030 CSV
+    with an XLSX test sheet): every row loads, every test matches its returnee, and each returnee
+    check finds exactly the cases the generator injected (none for the rest: the daily reports'
+    返鄉人員登記 are the registers' registrations)."""
+    _, manifest, db = province_db
+    section = manifest["returnees"]
+    assert section["units"] == 2 and 20 <= section["returnees"] <= 80
+    assert section["register_test_cells"] > 0 and section["test_rows"] > 0
+    assert any(f.endswith(".csv") for f in section["files"]) and any(f.endswith(".xlsx") for f in section["files"])
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT count(*) FROM returnees_current WHERE unit_code IS NOT NULL").fetchone()[0] \
+            == section["returnees"]
+        assert conn.execute("SELECT count(*) FROM returnee_test_results WHERE returnee_id IS NULL").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM returnee_test_results").fetchone()[0] \
+            == section["register_test_cells"] + section["test_rows"]
+    finally:
+        conn.close()
+    for check_id, count in section["defects"].items():
+        assert len(_findings(db, check_id)) == count, check_id
+    assert sum(section["defects"].values()) == 4
+
+
 def test_same_seed_same_files(tmp_path):
     province = _province()
     first = province.generate(tmp_path / "a", scale=0.002)
     again = province.generate(tmp_path / "b", scale=0.002)
     assert first == again
     assert (tmp_path / "a" / "daily.csv").read_bytes() == (tmp_path / "b" / "daily.csv").read_bytes()
+    for name in first["returnees"]["files"]:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    # the registers draw from a generator of their own: without them the same gaps, late and
+    # resubmitted reports (only the register communities' 返鄉人員登記 differ)
+    without = province.generate(tmp_path / "c", scale=0.002, returnees=False)
+    assert "returnees" not in without and not (tmp_path / "c" / "returnees").exists()
+    same = ("missing_unit_days", "late", "resubmitted", "daily_rows", "expected_unit_days")
+    assert {k: without[k] for k in same} == {k: first[k] for k in same}

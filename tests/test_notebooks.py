@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from fangyi.report import EXTERNAL_SCRIPT, build_report, inject_parameters, notebook_paths, parameter_names
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["01_reporting_completeness", "02_weekly_bulletin", "03_batch_trace", "04_duty_and_allowance"]
+NOTEBOOKS = ["01_reporting_completeness", "02_weekly_bulletin", "03_batch_trace", "04_duty_and_allowance",
+             "05_returnees"]
 WEEK = "2021-W04"
 
 
@@ -47,7 +48,8 @@ def test_committed_notebooks_have_no_outputs():
 def test_notebooks_declare_parameters_and_open_the_database_read_only():
     declared = {p.stem: parameter_names(nbformat.read(p, as_version=4)) for p in notebook_paths()}
     assert declared == {"01_reporting_completeness": ["unit_code"], "02_weekly_bulletin": ["week"],
-                        "03_batch_trace": ["trace_code"], "04_duty_and_allowance": ["unit_code"]}
+                        "03_batch_trace": ["trace_code"], "04_duty_and_allowance": ["unit_code"],
+                        "05_returnees": ["unit_code"]}
     for path in notebook_paths():
         source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert "notebook.connect(DB)" in source and "sqlite3.connect" not in source
@@ -129,6 +131,33 @@ def test_completeness_counts_every_expected_unit_day(report, demo_data, checked_
     assert sum(r["status_counts"].values()) == expected
     assert r["status_counts"]["漏報 missed"] == len(manifest["defects"]["missing_report"])
     assert len(r["streaks"]) == 1 and r["unit_missed_days"]
+
+
+RETURNEE_CHECKS = ["returnee_test_missed", "returnee_late_notice", "returnee_late_registration",
+                   "returnee_no_certificate"]
+
+
+def test_returnee_checks_recomputed_from_the_base_tables_agree(report, demo_data, checked_db):
+    """The notebook recomputes the four returnee checks from the base tables (its own assert cell
+    compares them with the findings); here: it did, it found each injected case, and what it
+    derived on the way (returnees in force, the tests owed by status) is what `fangyi check` derived."""
+    _, manifest = demo_data
+    r = result(report, "05")
+    assert r["differences"] == {}
+    assert [a["check_id"] for a in r["agreement"]] == RETURNEE_CHECKS
+    conn = sqlite3.connect(checked_db)
+    try:
+        found = dict(conn.execute("SELECT check_id, count(*) FROM findings WHERE check_id LIKE 'returnee_%' "
+                                  "GROUP BY check_id").fetchall())
+        in_force = conn.execute("SELECT count(*) FROM returnees_current").fetchone()[0]
+        owed = dict(conn.execute("SELECT status, count(*) FROM returnee_tests_owed GROUP BY status").fetchall())
+    finally:
+        conn.close()
+    for a in r["agreement"]:
+        assert a["recomputed"] == a["findings"] == found[a["check_id"]] >= 1, a
+        assert a["only_recomputed"] == a["only_findings"] == 0, a
+    assert r["returnees_in_force"] == in_force and r["owed"] == owed and owed.get("missed")
+    assert r["unit_code"]
 
 
 def test_html_report_is_self_contained_with_its_charts(report, checked_db):

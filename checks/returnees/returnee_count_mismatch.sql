@@ -8,30 +8,46 @@
 -- returnees_current) whose report in force gives 返鄉人員登記 (not blank): the count against the
 -- register rows in force registered that day (the registration time's date, else the arrival
 -- date). Evidence: the report's row.
-WITH registered AS (
+-- The report in force of each day of a span is looked up by current_reports' key (the day and the
+-- unit), one day at a time: the rows daily_reports_current gives, without reading every unit's
+-- reports of the span's days for each unit that keeps a register.
+WITH RECURSIVE registered AS (
     SELECT unit_code, registration_date AS day, count(*) AS n
     FROM returnees_current
     WHERE unit_code IS NOT NULL
     GROUP BY unit_code, registration_date
 ),
 spans AS (
-    SELECT unit_code, min(registration_date) AS register_from, max(registration_date) AS register_to
-    FROM returnees_current
-    WHERE unit_code IS NOT NULL
-    GROUP BY unit_code
+    SELECT r.unit_code, u.name, min(r.registration_date) AS register_from, max(r.registration_date) AS register_to
+    FROM returnees_current r
+    JOIN units_current u ON u.unit_code = r.unit_code
+    GROUP BY r.unit_code, u.name
+),
+days(unit_code, day, register_to) AS (
+    SELECT unit_code, register_from, register_to FROM spans
+    UNION ALL
+    SELECT unit_code, {{ add_days("day", 1) }}, register_to
+    FROM days
+    WHERE day < register_to
+),
+reports AS (
+    SELECT k.unit_code, r.report_date, r.returnees_registered, r.file_id, r.sheet, r.row_number
+    FROM days k
+    JOIN current_reports c ON c.report_date = k.day AND c.unit_group = k.unit_code
+    JOIN daily_reports_resolved r ON r.report_id = c.report_id AND r.report_date = c.report_date
+    WHERE r.unit_code = k.unit_code
 )
 SELECT d.unit_code,
        d.report_date AS date,
        NULL AS subject_key,
-       u.name || ' ' || d.report_date || ' 的日報寫返鄉人員登記 ' || d.returnees_registered || ' 人，登記表上當天登記 '
-           || COALESCE(g.n, 0) || ' 人 / ' || u.name || '''s report for ' || d.report_date || ' gives '
+       s.name || ' ' || d.report_date || ' 的日報寫返鄉人員登記 ' || d.returnees_registered || ' 人，登記表上當天登記 '
+           || COALESCE(g.n, 0) || ' 人 / ' || s.name || '''s report for ' || d.report_date || ' gives '
            || d.returnees_registered || ' returnees registered; the register has ' || COALESCE(g.n, 0)
            || ' registered that day' AS message,
        json_object('file_id', d.file_id, 'sheet', d.sheet, 'row', d.row_number, 'reported', d.returnees_registered,
                    'registered', COALESCE(g.n, 0), 'register_from', s.register_from,
                    'register_to', s.register_to) AS evidence
 FROM spans s
-JOIN daily_reports_current d ON d.unit_code = s.unit_code AND d.report_date BETWEEN s.register_from AND s.register_to
-JOIN units_current u ON u.unit_code = d.unit_code
+JOIN reports d ON d.unit_code = s.unit_code
 LEFT JOIN registered g ON g.unit_code = d.unit_code AND g.day = d.report_date
 WHERE d.returnees_registered IS NOT NULL AND d.returnees_registered <> COALESCE(g.n, 0)
