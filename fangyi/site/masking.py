@@ -19,7 +19,7 @@ How, through the plugin's hooks and the project's own served databases:
 
 Which columns: every column the privacy declarations (fangyi.site.open_copy.declarations: the
 kind registry and db/privacy.yml) class as an identity number, and in a view every column of
-one of those names. SQL typed by hand (the inspector's) is masked where it has that shape too;
+a name that is an identity number wherever it is declared (id_number, id_key). SQL typed by hand (the inspector's) is masked where it has that shape too;
 `main.<table>` reads the stored values."""
 from __future__ import annotations
 
@@ -65,12 +65,15 @@ def id_columns() -> tuple[dict[str, frozenset[str]], frozenset[str]]:
     """({table: its identity-number columns}, every name such a column has)."""
     from fangyi.site.open_copy import declarations
 
-    tables = {}
+    tables, other = {}, set()
     for table, columns in declarations().items():
         ids = frozenset(c for c, d in columns.items() if d.privacy == "id_number")
+        other |= {c for c, d in columns.items() if d.privacy != "id_number"}
         if ids:
             tables[table] = ids
-    return tables, frozenset(c for ids in tables.values() for c in ids)
+    # a view's column by the name of one that holds identity numbers wherever it is declared
+    # (id_number, id_key; not person, a name in the rosters)
+    return tables, frozenset(c for ids in tables.values() for c in ids) - other
 
 
 def _unquote(ident: str) -> str:
