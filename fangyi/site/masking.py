@@ -43,18 +43,16 @@ def _masked(text: str) -> str:
 def mask_id(value):
     """An identity number with its middle masked (4501**********1234); the identity numbers in a
     text likewise; anything else as it is."""
-    if value is None or isinstance(value, bytes):
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        text = str(int(value))             # a number cell: masked only if it is an identity number
+    else:
         return value
-    if isinstance(value, float) and value.is_integer():
-        value = str(int(value))
-    elif isinstance(value, int):
-        value = str(value)
-    elif not isinstance(value, str):
-        return value
-    out = ID_RUN.sub(lambda m: _masked(m.group(0)), value)
-    if out != value:
+    out = ID_RUN.sub(lambda m: _masked(m.group(0)), text)
+    if out != text:
         return out
-    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
     if ID_COMPACT.fullmatch(compact):      # written with spaces, or a digit too many or too few
         return _masked(compact)
     return value
