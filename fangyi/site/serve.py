@@ -104,7 +104,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
                     flt["db"] = open_db
     else:
         metadata.get("plugins", {}).pop("datasette-dashboards", None)
-    _not_sortable_by_id(databases, ours, _columns_of(db_path))
+    _not_sortable_by_id(ours, _columns_of(db_path))
     ours["allow"] = dict(INSPECTOR)
     ours["allow_sql"] = dict(INSPECTOR)
     ours["allow_download"] = dict(INSPECTOR)
@@ -177,20 +177,18 @@ def _registry_descriptions(tables: dict, present: dict[str, set[str]] | None) ->
                     columns.setdefault(column, text)
 
 
-def _not_sortable_by_id(databases: dict, ours: dict, present: dict[str, set[str]] | None) -> None:
-    """Tables and views holding identity numbers are sortable by every other column only: their
-    pages show the numbers masked (fangyi.site.masking), and Datasette walks a sorted table's
-    pages by the values it shows."""
+def _not_sortable_by_id(ours: dict, present: dict[str, set[str]] | None) -> None:
+    """On the full database, tables and views holding identity numbers are sortable by every
+    other column only: their pages show the numbers masked (fangyi.site.masking), and Datasette
+    walks a sorted table's pages by the values it shows. (The open copy holds none.)"""
     if not present:
         return
-    _, names = masking.id_columns()
-    tables = masking.id_columns()[0]
+    tables, names = masking.id_columns()
     for name, columns in present.items():
         ids = tables.get(name, frozenset()) | (columns & names)
         if ids:
-            for meta in [ours, *databases.values()]:
-                entry = meta.setdefault("tables", {}).setdefault(name, {})
-                entry.setdefault("sortable_columns", sorted(columns - ids))
+            entry = ours.setdefault("tables", {}).setdefault(name, {})
+            entry.setdefault("sortable_columns", sorted(columns - ids))
 
 
 def _privacy_notes(tables: dict) -> None:
