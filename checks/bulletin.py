@@ -36,6 +36,39 @@ def _evidence(evidence: str, *keys: str) -> list:
     return [values[k] for k in keys]
 
 
+TOWN_COUNTS = """
+WITH towns AS (SELECT unit_code, town_code, town_name FROM units_in_force),
+counted AS (
+    SELECT c.unit_code, 1 AS registered, 0 AS missed, 0 AS breaches, 0 AS undisinfected
+    FROM returnees_current c WHERE c.registration_date BETWEEN :first AND :last
+    UNION ALL
+    SELECT f.unit_code, 0, f.check_id = 'returnee_test_missed', substr(f.check_id, 1, 10) = 'gathering_',
+           f.check_id = 'disinfection_missed'
+    FROM findings f
+    WHERE (f.check_id IN ('returnee_test_missed', 'disinfection_missed') OR substr(f.check_id, 1, 10) = 'gathering_')
+      AND substr(f.date, 1, 10) BETWEEN :first AND :last
+)
+SELECT * FROM (
+SELECT t.town_code, t.town_name, sum(x.registered), sum(x.missed), sum(x.breaches), sum(x.undisinfected)
+FROM (SELECT DISTINCT town_code, town_name FROM towns WHERE town_code IS NOT NULL) t
+LEFT JOIN (SELECT u.town_code, c.* FROM counted c JOIN towns u ON u.unit_code = c.unit_code) x
+       ON x.town_code = t.town_code
+GROUP BY t.town_code
+UNION ALL
+SELECT NULL, '（未識別單位 unknown unit）', sum(registered), sum(missed), sum(breaches), sum(undisinfected)
+FROM counted WHERE unit_code IS NULL OR unit_code NOT IN (SELECT unit_code FROM towns WHERE town_code IS NOT NULL)
+HAVING count(*) > 0)
+ORDER BY town_code IS NULL, town_code
+"""
+
+
+def town_counts(conn, first: str, last: str) -> list[tuple]:
+    """(town code, town name, returnees registered, tests missed, gathering breaches, places or
+    slots not disinfected) of every town from first to last, both inclusive; a town with none, 0."""
+    return [(code, name, *(n or 0 for n in counts))
+            for code, name, *counts in conn.execute(TOWN_COUNTS, {"first": first, "last": last})]
+
+
 def weekly_bulletin(db_path: Path | str, week: str) -> str:
     """The bulletin of an ISO week, written as people write it (2021-W03, 2021年第3周, or a day of it)."""
     iso = typed_week(week)
@@ -90,6 +123,14 @@ def weekly_bulletin(db_path: Path | str, week: str) -> str:
         rows = [[names.get(c), c, *_evidence(ev, "first_day", "last_day", "days")]
                 for c, _, _, _, ev in streaks]
         lines += _table(["單位 unit", "編碼 code", "起 from", "止 to", "天數 days"], rows) if rows else ["本周無連續未報 None."]
+
+        lines += ["", "## 返鄉人員、聚集活動和消毒 Returnees, gatherings and disinfection", "",
+                  "每個街鎮本周：登記的返鄉人員（按登記日期）、核酸漏檢或遲檢（按應檢日期）、聚集活動違規（按舉辦日期）、"
+                  "漏消毒（場所或時段）。 — Per town this week: returnees registered (by registration day), tests "
+                  "missed or late (by due day), gathering breaches (by event day), places or slots not disinfected.", ""]
+        lines += _table(["街鎮 town", "返鄉登記 registered", "核酸漏檢 tests missed", "聚集違規 gathering breaches",
+                         "漏消毒 not disinfected"], [[name or code, *counts] for code, name, *counts in
+                                                    town_counts(conn, first, last)])
         return "\n".join(lines) + "\n"
     finally:
         conn.close()

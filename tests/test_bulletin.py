@@ -94,3 +94,42 @@ def test_bulletin_reads_the_week_as_people_write_it(checked_db_copy):
     for written in ("2021年第3周", "2021-w3", "2021/1/20"):
         result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", written])
         assert result.exit_code == 0 and result.output == expected, written
+
+
+def test_bulletin_counts_returnees_gatherings_and_disinfection_per_town(checked_db_copy, demo_data):
+    """Per town, the week's returnees registered, tests missed, gathering breaches and places not
+    disinfected: the tables' and the findings' numbers, the demo's injected cases in their weeks."""
+    _, manifest = demo_data
+    conn = sqlite3.connect(checked_db_copy)
+    towns = dict(conn.execute("SELECT DISTINCT town_code, town_name FROM units_in_force WHERE town_code IS NOT NULL"))
+    town_of = dict(conn.execute("SELECT unit_code, town_code FROM units_in_force"))
+    seen = {"returnee_test_missed": 0, "gathering": 0, "disinfection_missed": 0}
+    for week in ("2021-W03", "2021-W04", "2021-W05"):
+        result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", week])
+        assert result.exit_code == 0, result.output
+        rows = [r for r in _rows(result.output, "返鄉人員、聚集活動和消毒") if r[0] != "街鎮 town"]
+        first, last = conn.execute("SELECT min(day), max(day) FROM calendar WHERE iso_week = ?", (week,)).fetchone()
+        expected = {code: [0, 0, 0, 0] for code in towns}
+        for (unit,) in conn.execute("SELECT unit_code FROM returnees_current WHERE registration_date BETWEEN ? AND ?",
+                                    (first, last)):
+            expected[town_of[unit]][0] += 1
+        for check, unit in conn.execute("SELECT check_id, unit_code FROM findings WHERE date BETWEEN ? AND ?",
+                                        (first, last)):
+            column = {"returnee_test_missed": 1, "disinfection_missed": 3}.get(
+                check, 2 if check.startswith("gathering_") else None)
+            if column is not None:
+                expected[town_of[unit]][column] += 1
+        assert sorted(rows) == sorted([towns[c], *map(str, counts)] for c, counts in expected.items())
+        for key, column in (("returnee_test_missed", 2), ("gathering", 3), ("disinfection_missed", 4)):
+            seen[key] += sum(int(r[column]) for r in rows)
+    defects = manifest["defects"]
+    assert seen["returnee_test_missed"] == len(defects["returnee_test_missed"])
+    assert seen["disinfection_missed"] == len(defects["disinfection_missed"])
+    assert seen["gathering"] == conn.execute(
+        "SELECT count(*) FROM findings f JOIN calendar c ON c.day = f.date WHERE substr(f.check_id, 1, 10) = "
+        "'gathering_' AND c.iso_week IN ('2021-W03', '2021-W04', '2021-W05')").fetchone()[0] >= 4
+    # W05: the disinfection slot missed at 湖濱社區 on 2021-02-02 counts for its town
+    case = defects["disinfection_missed"][1]
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", "2021-W05"])
+    [row] = [r for r in _rows(result.output, "返鄉人員、聚集活動和消毒") if r[0] == towns[town_of[case["unit_code"]]]]
+    assert row[4] == "1"

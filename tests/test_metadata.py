@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from conftest import workbench
 
-from conftest import inspector_cookies, site
+from conftest import findings_of, inspector_cookies, site
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]{3,}")
@@ -414,5 +414,117 @@ def test_roster_queries_on_demo(checked_db, demo_data):
             over["claimed"]["amount"], over["supported"]["amount"], over["claimed"]["amount"] - over["supported"]["amount"])
         assert all(r["difference"] == 0 and r["claimed"] == r["supported"] for r in rows[1:])
         assert await query("allowance_reconciliation", month="2021-02") == []
+
+    asyncio.run(run())
+
+
+# ---------------------------------------------------------------------------------------------
+# Returnees, gatherings and disinfection: the canned queries on the checked demo district.
+# ---------------------------------------------------------------------------------------------
+
+KIND_QUERIES = ("returnee_tests_due", "returnees_overdue", "gathering_breaches_week", "disinfection_missed_on_day",
+                "returnee_detail")
+MASKED_ID = re.compile(r"^\d{4}\*{10}\d{3}[\dX]$")
+
+
+def test_kind_queries_on_demo(metadata, checked_db, demo_data):
+    path, (_, manifest) = checked_db, demo_data
+    defects = manifest["defects"]
+    queries = metadata["databases"]["workbench"]["queries"]
+    assert set(KIND_QUERIES) <= set(queries)
+    # the lists that name people are the inspector's only: not on the open copy
+    from fangyi.site.serve import site_metadata
+
+    served = site_metadata(path, "workbench_open")["databases"]
+    assert set(KIND_QUERIES) - set(served["workbench_open"]["queries"]) == {
+        "returnee_tests_due", "gathering_breaches_week", "returnee_detail"}
+    assert set(KIND_QUERIES) <= set(served["workbench"]["queries"])
+    assert not any("inspector_only" in q for db in served.values() for q in db.get("queries", {}).values())
+
+    async def run():
+        ds = site(path, open_copy=False)
+
+        async def query(name: str, **params) -> list[dict]:
+            return await _query(ds, name, **params)
+
+        for name, params in (("returnee_tests_due", "date=2021-02-01"), ("returnees_overdue", ""),
+                             ("gathering_breaches_week", "iso_week=2021-W05"),
+                             ("disinfection_missed_on_day", "date=2021-02-02"), ("returnee_detail", "returnee_id=1")):
+            page = await ds.client.get(f"/workbench/{name}?{params}", cookies=inspector_cookies(ds))
+            assert page.status_code == 200, (name, page.text[:500])
+
+        # 某日應做核酸檢測的返鄉人員: every test whose window holds the day and was not taken before it
+        missed = defects["returnee_test_missed"][0]
+        for day in ("2021-02-01", "2021-02-07"):
+            rows = await query("returnee_tests_due", date=day)
+            expected = _sql(path, "SELECT o.returnee_id, o.due_date, r.name, r.phone, r.grid_worker, r.id_number "
+                                  "FROM returnee_tests_owed o JOIN returnees r ON r.returnee_id = o.returnee_id "
+                                  "WHERE o.due_date <= ?1 AND o.latest_date >= ?1 "
+                                  "AND (o.test_date IS NULL OR substr(o.test_date, 1, 10) >= ?1)", day)
+            assert expected
+            assert sorted((r["returnee_id"], r["due_date"], r["name"], r["phone"], r["grid_worker"]) for r in rows) \
+                == sorted(e[:5] for e in expected)
+            assert all(MASKED_ID.match(r["id_number"]) for r in rows if r["id_number"])
+            assert all(r["id_number"] == e[5][:4] + "*" * 10 + e[5][-4:] for r in rows for e in expected
+                       if e[0] == r["returnee_id"] and e[5])
+        rows = await query("returnee_tests_due", date=missed["date"])
+        assert [r["status"] for r in rows if r["name"] == missed["name"]] == ["missed"]
+        assert all(r["phone"] and r["grid_worker"] for r in rows)
+
+        # 各單位返鄉人員核酸漏檢: the units of the missed tests, counted
+        rows = await query("returnees_overdue")
+        assert [(r["unit_code"], r["tests_missed"], r["returnees"]) for r in rows] == [
+            (d["unit_code"], 1, 1) for d in defects["returnee_test_missed"]]
+        assert not {"name", "phone", "id_number"} & set(rows[0])
+
+        # 一周聚集活動及違規情況: every event of the week once, its breaches the findings of the week
+        for week in ("2021-W03", "2021-W04", "2021-W05"):
+            rows = await query("gathering_breaches_week", iso_week=week)
+            events = _sql(path, "SELECT gathering_id FROM gatherings_current g JOIN calendar_days k "
+                                "ON k.day = g.event_date WHERE k.iso_week = ?", week)
+            assert sorted(r["gathering_id"] for r in rows) == sorted(e[0] for e in events)
+            findings = _sql(path, "SELECT f.check_id, f.unit_code, f.date FROM findings f JOIN calendar_days k "
+                                  "ON k.day = f.date WHERE substr(f.check_id, 1, 10) = 'gathering_' AND k.iso_week = ?",
+                            week)
+            assert sum(r["breaches"] for r in rows) == len(findings)
+            assert sorted((r["unit_code"], r["event_date"]) for r in rows for _ in range(r["breaches"])) == \
+                sorted((u, d) for _, u, d in findings)
+        rows = await query("gathering_breaches_week", iso_week="2021年第5周")
+        case = defects["gathering_attendee_under_management"][0]
+        [hit] = [r for r in rows if r["unit_code"] == case["unit_code"] and r["event_date"] == case["date"]]
+        assert hit["breaches"] == 1 and hit["breach_checks"] == "健康管理期內的返鄉人員參加聚集性活動"
+        assert case["name"] in hit["messages"]
+
+        # 某日漏消毒的場所: the injected cases, each on its day; no date: the day before the latest record
+        for case in defects["disinfection_missed"]:
+            rows = await query("disinfection_missed_on_day", date=case["date"].replace("-", "/"))
+            assert [(r["unit_code"], r["place"], r["judged_by"], r["slot_start"]) for r in rows] == [
+                (case["unit_code"], case["place"], case["judged_by"], case["slot_start"])]
+        rows = await query("disinfection_missed_on_day", date="")
+        (latest,) = _sql(path, "SELECT date(max(date), '-1 day') FROM disinfection_records")[0]
+        assert len(rows) == len([f for f in findings_of(path, "disinfection_missed") if f["date"] == latest])
+        assert {r["date"] for r in rows} <= {latest}
+
+        # 返鄉人員詳情: the identity number in full, on this page only
+        [(rid, id_number, name)] = _sql(path, "SELECT r.returnee_id, r.id_number, r.name FROM returnees r JOIN "
+                                              "returnees_current c USING (returnee_id) WHERE r.id_number IS NOT NULL "
+                                              "ORDER BY r.returnee_id LIMIT 1")
+        rows = await query("returnee_detail", returnee_id=str(rid))
+        assert rows[0]["section"] == "登記" and rows[0]["item"] == name and id_number in rows[0]["detail"]
+        assert {r["section"] for r in rows} == {"登記", "應檢", "檢測"}
+        assert await query("returnee_detail", returnee_id="999999") == []
+
+        # 單位頁: counts only, per day
+        case = defects["disinfection_missed"][1]
+        rows = await query("unit_page", unit_code=case["unit_code"])
+        assert [(r["date"], r["item"], r["detail"]) for r in rows if r["section"] == "消毒"] == [
+            (case["date"], "漏消毒", f"1 處（時段）：{case['place']}")]
+        case = defects["returnee_test_missed"][0]
+        rows = await query("unit_page", unit_code=case["unit_code"])
+        assert (case["date"], "漏檢或遲檢", "1 人次") in [(r["date"], r["item"], r["detail"]) for r in rows
+                                                        if r["section"] == "返鄉核酸"]
+        case = defects["gathering_attendee_under_management"][0]
+        rows = await query("unit_page", unit_code=case["unit_code"])
+        assert (case["date"], "1 起") in [(r["date"], r["detail"]) for r in rows if r["section"] == "聚集活動"]
 
     asyncio.run(run())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import shutil
 import sqlite3
 import time
@@ -38,7 +39,8 @@ def _objects(db_path: Path) -> dict[str, list]:
 
 
 def _personal(db_path: Path) -> tuple[set[str], set[str]]:
-    """Person names and phone numbers of the demo, read from the full database."""
+    """Person names and phone numbers (and identity numbers) of the demo, read from the full
+    database."""
     conn = sqlite3.connect(db_path)
     names: set[str] = set()
     phones: set[str] = set()
@@ -48,6 +50,14 @@ def _personal(db_path: Path) -> tuple[set[str], set[str]]:
                     "SELECT buyer FROM coldchain_sales s WHERE buyer_merchant_id IS NULL AND NOT EXISTS "
                     "(SELECT 1 FROM merchants m WHERE m.name = s.buyer)"):
             names |= {r[0].strip() for r in conn.execute(sql) if r[0] and len(r[0].strip()) >= 2}
+        # returnees, their tests, gatherings and their attendees: names, phones, identity numbers
+        for sql in ("SELECT name FROM returnees", "SELECT name FROM returnee_tests", "SELECT organiser FROM "
+                    "gathering_events", "SELECT name FROM gathering_attendees", "SELECT grid_worker FROM returnees"):
+            names |= {r[0].strip() for r in conn.execute(sql) if r[0] and len(r[0].strip()) >= 2}
+        for sql in ("SELECT phone FROM returnees", "SELECT phone FROM returnee_tests", "SELECT phone FROM "
+                    "gathering_attendees", "SELECT id_number FROM returnees", "SELECT id_number FROM returnee_tests",
+                    "SELECT id_number FROM gathering_attendees"):
+            phones |= {r[0].strip() for r in conn.execute(sql) if r[0]}
         for sql in ("SELECT phone FROM duty_shifts", "SELECT phone FROM roster_unit_days",
                     "SELECT buyer_phone FROM coldchain_sales s WHERE buyer_merchant_id IS NULL AND NOT EXISTS "
                     "(SELECT 1 FROM merchants m WHERE m.name = s.buyer)"):
@@ -66,7 +76,8 @@ def _params(db_path: Path) -> dict[str, str]:
     finally:
         conn.close()
     return {"date": "2021-01-22", "start_date": "2021-01-11", "end_date": "2021-02-07", "unit_code": unit,
-            "iso_week": "2021-W03", "month": "2021-01", "trace_code": code, "merchant_id": merchant}
+            "iso_week": "2021-W03", "month": "2021-01", "trace_code": code, "merchant_id": merchant,
+            "returnee_id": "1"}
 
 
 def _queries(ds, db: str) -> dict:
@@ -104,7 +115,9 @@ def test_anonymous_sees_only_the_open_database(site_db):
             for fmt in ("", ".json", ".csv", ".xlsx"):
                 await expect(_query_url(full, name, query, params, fmt), 403)
                 await expect(_query_url(full, name, query, params, fmt), 200, inspector)
-                await expect(_query_url(public, name, query, params, fmt), 200)
+                # a query naming people (metadata.yml's inspector_only) is not on the open copy
+                await expect(_query_url(public, name, query, params, fmt), 200 if name in _queries(ds, public)
+                             else 404)
         for url in (f"/{full}", f"/{full}.json", f"/{full}?sql=select+person+from+duty_shifts",
                     f"/{full}.json?sql=select+person+from+duty_shifts", f"/{full}.csv?sql=select+1",
                     f"/{full}.db"):
@@ -118,7 +131,9 @@ def test_anonymous_sees_only_the_open_database(site_db):
         await expect(f"/{public}.json?sql=select+1", 200, inspector)
         await expect("/-/dashboards/reporting", 200)
         assert not problems, "\n".join(problems[:40])
-        assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) == set(_queries(ds, public))
+        assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) - set(_queries(ds, public)) == {
+            "returnee_tests_due", "gathering_breaches_week", "returnee_detail"}
+        assert set(_queries(ds, public)) < set(_queries(ds, full))
 
     run_site(site_db, go)
 
@@ -372,3 +387,107 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     again = Site(path).start(wait=0)
     assert again.published.current is not None and Path(again.ds.databases[public].path) == open_path
     assert open_path.stat().st_mtime_ns == built
+
+
+def test_home_page_counts_returnees_gatherings_and_disinfection(site_db):
+    """The home page's sections: counts per unit of the returnees owing a test on the latest day
+    and overdue, the latest week's gathering breaches, places not disinfected; links to the
+    queries (those naming people for the inspector only); no name, phone or identity number for
+    anonymous visitors, who cannot open the inspector's queries."""
+    full, public = site_db.stem, open_name(site_db)
+    conn = sqlite3.connect(site_db)
+    latest, week = conn.execute("SELECT day, iso_week FROM calendar_days WHERE day = "
+                                "(SELECT max(day) FROM calendar_days WHERE day <= date('now'))").fetchone()
+    owing = conn.execute("SELECT count(DISTINCT o.returnee_id) FROM returnee_tests_owed o WHERE o.due_date <= ?1 "
+                         "AND o.latest_date >= ?1 AND (o.test_date IS NULL OR substr(o.test_date, 1, 10) >= ?1)",
+                         (latest,)).fetchone()[0]
+    overdue = conn.execute("SELECT count(*) FROM returnee_tests_owed WHERE status = 'missed'").fetchone()[0]
+    breaches = conn.execute("SELECT count(*) FROM findings f JOIN calendar_days k ON k.day = f.date "
+                            "WHERE substr(f.check_id, 1, 10) = 'gathering_' AND k.iso_week = ?", (week,)).fetchone()[0]
+    day, places = conn.execute("SELECT date, count(*) FROM findings WHERE check_id = 'disinfection_missed' AND date = "
+                               "(SELECT max(date) FROM findings WHERE check_id = 'disinfection_missed' AND date <= ?)",
+                               (latest,)).fetchone()
+    missed_unit = conn.execute("SELECT c.unit_code FROM returnee_tests_owed o JOIN returnees_current c "
+                               "USING (returnee_id) WHERE o.status = 'missed'").fetchone()[0]
+    conn.close()
+    names, phones = _personal(site_db)
+    assert owing and overdue and breaches and places
+
+    async def go(ds, inspector):
+        pages = {who: (await ds.client.get("/", cookies=cookies)).text
+                 for who, cookies in (("anonymous", {}), ("inspector", inspector))}
+        refused = [(await ds.client.get(f"/{public}/{name}")).status_code
+                   for name in ("returnee_tests_due", "gathering_breaches_week", "returnee_detail")]
+        refused += [(await ds.client.get(f"/{full}/returnee_tests_due?date={latest}")).status_code]
+        return pages, refused
+
+    pages, refused = run_site(site_db, go)
+    assert refused == [404, 404, 404, 403]
+    for who, page in pages.items():
+        db = full if who == "inspector" else public
+        text = visible_text("/", 200, page.encode())
+        assert f"{latest} 應做核酸檢測 {owing} 人；漏檢或遲檢 {overdue} 人次" in text
+        assert f"{week} 聚集活動違規 {breaches} 起" in text
+        assert f"{day} 漏消毒 {places} 處（時段）" in text
+        assert f"/{db}/unit_page?unit_code={missed_unit}" in page
+        assert f"/{db}/returnees_overdue" in page and f"/{db}/disinfection_missed_on_day?date={day}" in page
+        inspector_links = (f"/{db}/returnee_tests_due?date={latest}", f"/{db}/gathering_breaches_week?iso_week={week}")
+        assert all((link in page) == (who == "inspector") for link in inspector_links), who
+    leaks = [v for v in names | phones if v in visible_text("/", 200, pages["anonymous"].encode())]
+    assert leaks == []
+
+
+def test_identity_numbers_masked_but_on_the_returnee_page(site_db):
+    """Identity numbers masked (4501**********1234) for the inspector too, on every table, view
+    and row page, facet and download of the tables holding them, and in the canned queries;
+    in full on a returnee's own page; sorting by them is refused (its pages would be walked by
+    the masked values)."""
+    from fangyi.site.masking import mask_id
+
+    full = site_db.stem
+    conn = sqlite3.connect(site_db)
+    numbers = {r[0] for sql in ("SELECT id_number FROM returnees", "SELECT id_key FROM returnees",
+                                "SELECT id_number FROM returnee_tests", "SELECT id_number FROM gathering_attendees",
+                                "SELECT id_key FROM gathering_attendance")
+               for r in conn.execute(sql) if r[0]}
+    [(rid, number)] = conn.execute("SELECT returnee_id, id_number FROM returnees WHERE id_number IS NOT NULL "
+                                   "AND returnee_id IN (SELECT returnee_id FROM returnees_current) "
+                                   "ORDER BY returnee_id LIMIT 1").fetchall()
+    conn.close()
+    assert len(numbers) > 50 and all(len(n) in (15, 18) for n in numbers)
+    assert mask_id("450103198507153216") == "4501**********3216"
+    assert mask_id("id:45010319900101002X") == "id:4501**********002X"
+    assert mask_id("4501 0319 8507 1532 16") == "4501**********3216"
+    assert mask_id("13912345678") == "13912345678" and mask_id("440199001001") == "440199001001"
+    assert mask_id(None) is None and mask_id(3) == 3
+
+    async def go(ds, inspector):
+        urls = []
+        for table in ("returnees", "returnee_tests", "gathering_attendees", "returnees_current", "returnees_resolved",
+                      "returnee_tests_resolved", "gathering_attendance"):
+            for suffix in ("", ".json?_size=max&_shape=objects", ".csv?_stream=1&_size=max", ".csvbom?_size=max",
+                           ".xlsx?_size=max", "/1", "/1.json", "?_facet=id_key", ".json?_facet=id_key&_size=0"):
+                urls.append(f"/{full}/{table}{suffix}")
+        urls += [f"/{full}/returnee_tests_due{fmt}?date=2021-02-07" for fmt in ("", ".json", ".csv", ".csvbom", ".xlsx")]
+        shown = {}
+        for url in urls:
+            resp = await ds.client.get(url, cookies=inspector)
+            shown[url] = (resp.status_code, visible_text(url, resp.status_code, resp.content))
+        own = {fmt: await ds.client.get(f"/{full}/returnee_detail{fmt}?returnee_id={rid}", cookies=inspector)
+               for fmt in ("", ".json")}
+        sort = await ds.client.get(f"/{full}/returnees.json?_sort=id_number", cookies=inspector)
+        return shown, own, sort
+
+    shown, own, sort = run_site(site_db, go)
+    leaks = [f"{url}: {n}" for url, (_, text) in shown.items() for n in numbers if n in text]
+    assert leaks == []
+    bad = [url for url, (status, _) in shown.items() if status != 200]
+    assert all("_resolved/1" in url for url in bad), bad        # a view has no row pages
+    masked = re.compile(r"\d{4}\*{10}\d{3}[\dX]")
+    for url, (status, text) in shown.items():
+        if status == 200 and ("returnees" in url or "returnee_tests_due" in url or "gathering_attendees" in url):
+            assert masked.search(text), url
+    assert number[:4] + "*" * 10 + number[-4:] in shown[f"/{full}/returnees.json?_size=max&_shape=objects"][1]
+    for resp in own.values():
+        assert resp.status_code == 200 and number in resp.text
+    assert sort.status_code != 200 and "id_number" in sort.text

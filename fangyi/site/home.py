@@ -1,6 +1,7 @@
 """The home page's template variables: the latest day's missed and late units (with whom to call
-for the inspector), this week's ranking of towns, the latest findings, the canned queries and
-the dashboards."""
+for the inspector), this week's ranking of towns, the counts per unit of returnees owing a test
+on the latest day and overdue, of the latest week's gathering breaches and of places not
+disinfected on the latest day, the latest findings, the canned queries and the dashboards."""
 from __future__ import annotations
 
 from fangyi.site.actors import is_inspector, site_names
@@ -57,6 +58,79 @@ ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' T
 LIMIT 30
 """
 
+# Returnees, gatherings and disinfection: counts per unit only (the open copy's home page shows
+# them too; the lists that name people are the inspector's canned queries).
+LATEST_DAY = "(SELECT max(day) FROM calendar_days WHERE day <= date('now'))"
+
+HOME_RETURNEES = f"""
+WITH k AS (SELECT {LATEST_DAY} AS day),
+owing AS (
+    -- a test is owed from its due date to its last day, unless taken before that day
+    SELECT c.unit_code, count(DISTINCT c.returnee_id) AS n
+    FROM k JOIN returnee_tests_owed o ON o.due_date <= k.day AND o.latest_date >= k.day
+         AND (o.test_date IS NULL OR substr(o.test_date, 1, 10) >= k.day)
+    JOIN returnees_current c ON c.returnee_id = o.returnee_id
+    GROUP BY c.unit_code),
+overdue AS (
+    SELECT c.unit_code, count(*) AS n
+    FROM returnee_tests_owed o JOIN returnees_current c ON c.returnee_id = o.returnee_id
+    WHERE o.status = 'missed'
+    GROUP BY c.unit_code)
+SELECT (SELECT day FROM k) AS day, x.unit_code, u.name AS unit_name, u.town_name,
+       COALESCE(owing.n, 0) AS owing, COALESCE(overdue.n, 0) AS overdue
+FROM (SELECT unit_code FROM owing UNION SELECT unit_code FROM overdue) x
+LEFT JOIN owing ON owing.unit_code IS x.unit_code
+LEFT JOIN overdue ON overdue.unit_code IS x.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = x.unit_code
+ORDER BY overdue DESC, owing DESC, u.town_code, x.unit_code
+"""
+
+HOME_WEEK = f"SELECT iso_week FROM calendar_days WHERE day = {LATEST_DAY}"
+
+HOME_GATHERINGS = f"""
+SELECT k.iso_week, f.unit_code, u.name AS unit_name, u.town_name, f.check_id,
+       fangyi_check_label(f.check_id) AS check_label, count(*) AS n
+FROM calendar_days k
+JOIN findings f ON f.date = k.day AND substr(f.check_id, 1, 10) = 'gathering_'
+LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
+WHERE k.iso_week = ({HOME_WEEK})
+GROUP BY f.unit_code, f.check_id
+ORDER BY u.town_code, f.unit_code, f.check_id
+"""
+
+HOME_DISINFECTION = f"""
+WITH d AS (
+    -- the latest day, else the latest day before it with a place not disinfected
+    SELECT max(date) AS day FROM findings WHERE check_id = 'disinfection_missed' AND date <= {LATEST_DAY})
+SELECT d.day, f.unit_code, u.name AS unit_name, u.town_name, count(*) AS n
+FROM d JOIN findings f ON f.check_id = 'disinfection_missed' AND f.date = d.day
+LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
+GROUP BY f.unit_code
+ORDER BY u.town_code, f.unit_code
+"""
+
+
+async def _kinds(database) -> dict:
+    """The home page's sections on returnees, gatherings and disinfection (empty where the
+    database has none of their tables yet)."""
+    out = {}
+    for key, sql in (("fy_returnees", HOME_RETURNEES), ("fy_gatherings", HOME_GATHERINGS),
+                     ("fy_disinfection", HOME_DISINFECTION)):
+        try:
+            out[key] = [dict(r) for r in (await database.execute(sql)).rows]
+        except Exception:
+            out[key] = []
+    try:
+        out["fy_week"] = (await database.execute(HOME_WEEK)).rows[0][0]
+    except Exception:
+        out["fy_week"] = None
+    out["fy_owing"] = sum(r["owing"] for r in out["fy_returnees"])
+    out["fy_overdue"] = sum(r["overdue"] for r in out["fy_returnees"])
+    out["fy_breaches"] = sum(r["n"] for r in out["fy_gatherings"])
+    out["fy_undisinfected"] = sum(r["n"] for r in out["fy_disinfection"])
+    out["fy_disinfection_day"] = out["fy_disinfection"][0]["day"] if out["fy_disinfection"] else None
+    return out
+
 
 async def _home(datasette, request):
     full, open_ = site_names(datasette)
@@ -87,6 +161,7 @@ async def _home(datasette, request):
             "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:
         out["fy_latest"] = None
+    out.update(await _kinds(database))
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
     queries = await datasette.get_canned_queries(db, request.actor if request else None)
     out["fy_queries"] = [(name, q.get("title") or name) for name, q in queries.items()]

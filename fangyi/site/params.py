@@ -6,11 +6,13 @@ what a canned query's parameters were read as.
   '2021-W03'; fangyi_norm(name) is the unit-name matching form.
 - Labels: fangyi_check_label(check_id) is a check's Chinese label, fangyi_severity_label and
   fangyi_severity_rank a severity's label and order.
+- fangyi_mask_id(value): an identity number with its middle masked (fangyi.site.masking).
 - query_hints: why a canned query may show nothing, each parameter as read from the request
   (the canned-query pages show them)."""
 from __future__ import annotations
 
 from fangyi.keys import norm, typed_date, typed_month, typed_week
+from fangyi.site.masking import mask_id
 from fangyi.site.opendata import SEVERITY_LABELS, check_labels
 
 def fangyi_norm(value):
@@ -38,6 +40,7 @@ SQL_FUNCTIONS = {
     "fangyi_check_label": fangyi_check_label,
     "fangyi_severity_label": fangyi_severity_label,
     "fangyi_severity_rank": fangyi_severity_rank,
+    "fangyi_mask_id": mask_id,
 }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 from datasette.database import Database
 
-from fangyi.site import paging
+from fangyi.site import masking, paging
 
 METADATA = Path(__file__).parent.parent / "metadata.yml"   # fangyi/metadata.yml: in a checkout, a link to the top-level file
 METADATA_DB = "workbench"                             # the database name metadata.yml is written for
@@ -38,6 +38,9 @@ STATIC = Path(__file__).parent / "static"
 INSPECTOR = {"id": "inspector"}
 PASSWORD_ENV = "FANGYI_INSPECTOR_PASSWORD_HASH"       # fangyi.site.login.PASSWORD_ENV
 OPEN_SUFFIX = "_open"
+# A canned query of metadata.yml that shows people (names, phones, identity numbers) says
+# `inspector_only: true` (an option of this project): it is served on the full database only.
+INSPECTOR_ONLY = "inspector_only"
 
 OPEN_TABLES = {
     "check_labels": {
@@ -77,6 +80,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})
+    inspector_only = {name for name, q in (ours.get("queries") or {}).items() if q.pop(INSPECTOR_ONLY, False)}
     _registry_descriptions(ours.setdefault("tables", {}), _columns_of(db_path))
     dashboards = metadata.get("plugins", {}).get("datasette-dashboards", {})
     if open_db:
@@ -88,6 +92,8 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
         public["tables"].update(copy.deepcopy(OPEN_TABLES))
         _privacy_notes(public["tables"])
         public["allow_sql"] = dict(INSPECTOR)          # the dashboards' charts: fangyi.site.surface
+        for name in inspector_only:                   # they show people: not on the open copy
+            public.get("queries", {}).pop(name, None)
         databases[open_db] = public
         for dash in dashboards.values():
             for chart in dash.get("charts", {}).values():
@@ -98,6 +104,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
                     flt["db"] = open_db
     else:
         metadata.get("plugins", {}).pop("datasette-dashboards", None)
+    _not_sortable_by_id(ours, _columns_of(db_path))
     ours["allow"] = dict(INSPECTOR)
     ours["allow_sql"] = dict(INSPECTOR)
     ours["allow_download"] = dict(INSPECTOR)
@@ -129,8 +136,9 @@ class ServedDatabase(Database):
     async def execute(self, sql, params=None, truncate=False, custom_time_limit=None, page_size=None,
                       log_sql_errors=True):
         """Datasette's execute; a table or view page's query in a total order, its unique key
-        last (fangyi.site.paging), so that its pages and downloads hold each row once."""
-        sql = await paging.page_sql(self, sql, truncate)
+        last (fangyi.site.paging), so that its pages and downloads hold each row once; the identity
+        numbers it reads from a table or view by name masked (fangyi.site.masking)."""
+        sql = await masking.mask_sql(self, await paging.page_sql(self, sql, truncate))
         return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
 
 
@@ -167,6 +175,20 @@ def _registry_descriptions(tables: dict, present: dict[str, set[str]] | None) ->
             for column, text in labels.get(source, {}).items():
                 if present is None or column in present.get(name, ()):
                     columns.setdefault(column, text)
+
+
+def _not_sortable_by_id(ours: dict, present: dict[str, set[str]] | None) -> None:
+    """On the full database, tables and views holding identity numbers are sortable by every
+    other column only: their pages show the numbers masked (fangyi.site.masking), and Datasette
+    walks a sorted table's pages by the values it shows. (The open copy holds none.)"""
+    if not present:
+        return
+    tables, names = masking.id_columns()
+    for name, columns in present.items():
+        ids = tables.get(name, frozenset()) | (columns & names)
+        if ids:
+            entry = ours.setdefault("tables", {}).setdefault(name, {})
+            entry.setdefault("sortable_columns", sorted(columns - ids))
 
 
 def _privacy_notes(tables: dict) -> None:
