@@ -382,15 +382,20 @@ def test_every_gatherings_setting_is_documented():
 def test_a_villages_own_register_names_its_village_in_the_title(tmp_path):
     """No unit column: the title 白圩鎮石門村紅白喜事報備登記表 names the village; a funeral written
     老人去世 is a funeral."""
-    rows = ["白圩鎮石門村紅白喜事報備登記表", "序號,事主姓名,事由,舉辦時間,預計人數,報備時間",
-            "1,覃大勇,兒子結婚,2021年2月10日,45,2021年2月5日", "2,韋阿婆,老人去世,2021年2月12日,40,2021年2月10日"]
+    rows = ["白圩鎮石門村紅白喜事報備登記表", "序號,事主姓名,事由,舉辦時間,預計人數,報備時間,審批日期,鎮審批意見",
+            "1,覃大勇,兒子結婚,2021年2月10日,45,2021年2月5日,,", "2,韋阿婆,老人去世,2021年2月12日,40,2021年2月10日,,",
+            "3,藍小明,搬新居,2021年2月14日,30,2021年2月8日,2021年2月9日,同意（王主任）"]
     (tmp_path / "紅白喜事.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     (tmp_path / "units.csv").write_text(REGISTRY + "440199004003,石門村,村,440199004000\n", encoding="utf-8")
     reports = ingest(tmp_path / "w.db", [tmp_path / "units.csv", tmp_path / "紅白喜事.csv"])
-    assert reports[1].rows_loaded == 2, reports[1].rejections
+    assert reports[1].rows_loaded == 3, reports[1].rejections
     run_checks(tmp_path / "w.db", Settings())
     conn = sqlite3.connect(tmp_path / "w.db")
-    got = conn.execute("SELECT unit_raw, unit_code IS NOT NULL, event_type, organiser FROM gatherings_current "
+    got = conn.execute("SELECT unit_raw, unit_code IS NOT NULL, event_type, organiser, approved_by FROM gatherings_current "
                        "ORDER BY event_date").fetchall()
-    assert got == [("石門村", 1, "婚", "覃大勇"), ("石門村", 1, "喪", "韋阿婆")]
+    assert got == [("石門村", 1, "婚", "覃大勇", None), ("石門村", 1, "喪", "韋阿婆", None),
+                   ("石門村", 1, "其他", "藍小明", "同意(王主任)")]
+    # the approval as written may name whoever signed it: never published
+    from fangyi.ingest import kinds
+    assert next(f for f in kinds.get("gatherings").fields if f.name == "approved_by").privacy != "open"
     assert conn.execute("SELECT count(*) FROM findings WHERE check_id LIKE 'gathering%'").fetchone()[0] == 0

@@ -143,8 +143,10 @@ FIELDS = (
     Field("approved_on", ("審批日期", "審批時間", "批准日期", "批准時間", "報批日期"), "date",
           "鄉鎮（街道）審批的日期（婚、喪以外的活動）", "Date the town approved it (events other than weddings and funerals)",
           "2021-02-04", Plausible(window=True), privacy=OPEN),
-    Field("approved_by", ("審批單位", "審批部門", "批准單位", "審批機關", "審批人單位"), "text",
-          "審批單位", "Approving body", "雲峰鎮人民政府", privacy=OPEN),
+    # private: a form's 審批意見 may name whoever signed it (同意，王主任)
+    Field("approved_by", ("審批單位", "審批部門", "批准單位", "審批機關", "審批人單位", "審批意見", "鎮審批意見",
+                          "鄉鎮審批意見", "審批情況"), "text",
+          "審批單位（或審批意見）", "Approving body (or the approval as written)", "雲峰鎮人民政府", privacy=FREE_TEXT),
     Field("remark", ("備註", "備注", "說明"), "text", "備註", "Remarks", "", privacy=FREE_TEXT),
 )
 
