@@ -132,16 +132,18 @@ async def _kinds(database) -> dict:
     return out
 
 
+BUILDING = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
+
+
 async def _home(datasette, request):
     full, open_ = site_names(datasette)
     inspector = is_inspector(request.actor if request else None)
     db = full if (inspector and full) else open_
-    if db is None:
+    if db is None:                               # a Datasette not started by `fangyi serve`
         return {}
-    out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
     if db not in datasette.databases:            # fangyi serve still building the open copy
-        out["fy_building"] = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
-        return out
+        return {"fy_inspector": inspector, "fy_full": full, "fy_open": open_, "fy_building": BUILDING}
+    out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
     try:
         database = datasette.get_database(db)
         out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
