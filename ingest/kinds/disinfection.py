@@ -18,7 +18,7 @@ import unicodedata
 
 import polars as pl
 
-from .roster import unit_from_context
+from .roster import has_unit_column, unit_from_context
 from . import (FREQUENCIES, Column, EXTRA, Expected, FREE_TEXT, Field, Kind, NAME, OPEN, Plausible, SheetContext,
                Table, UNIT_NAME, register)
 from fangyi.keys import norm, place_key, place_key_short
@@ -128,7 +128,7 @@ NO_PLACE = "沒有消毒場所：場所/點位格是空的 / no place: the place
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    if ctx.headers and not {"unit", "unit_code"} & set(ctx.headers):
+    if not has_unit_column(parsed, ctx):
         # a community's own log has no unit column: its title, sheet or file name names it
         parsed = parsed.with_columns(unit=pl.lit(unit_from_context(ctx), pl.String))
     texts = parsed["time"].drop_nulls().unique().to_list()

@@ -28,7 +28,7 @@ import unicodedata
 
 import polars as pl
 
-from .roster import unit_from_context
+from .roster import has_unit_column, unit_from_context
 from . import (ADDRESS, Column, EXTRA, FREE_TEXT, Field, ID_NUMBER, Kind, NAME, OPEN, PHONE, Plausible,
                SheetContext, Table, UNIT_NAME, register)
 from ..parse import ZERO_WORDS
@@ -237,7 +237,7 @@ NO_UNIT = "沒有單位：社區（村）和單位編碼都是空的 / no unit: 
 
 
 def finish(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    if ctx.headers and not {"unit", "unit_code"} & set(ctx.headers):
+    if not has_unit_column(parsed, ctx):
         # a village's own register has no unit column: its title, sheet or file name names it
         parsed = parsed.with_columns(unit=pl.lit(unit_from_context(ctx), pl.String))
     types = {v: event_type(v) for v in parsed["event_type"].drop_nulls().unique().to_list()}

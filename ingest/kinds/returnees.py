@@ -28,7 +28,7 @@ import polars as pl
 from . import (ADDRESS, Column, EXTRA, FREE_TEXT, Field, ID_NUMBER, Kind, NAME, OPEN, PHONE, Plausible,
                SheetContext, Table, UNIT_NAME, register)
 from .. import parse
-from .roster import unit_from_context
+from .roster import has_unit_column, unit_from_context
 from fangyi.keys import name_key, norm
 
 RISK_WORDS = {norm(w): level for words, level in (
@@ -331,8 +331,7 @@ def _test_cells(parsed: pl.DataFrame, ctx: SheetContext) -> dict[str, dict[str, 
 
 
 def finish_register(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    present = set(ctx.headers) if ctx.headers else {c for c in parsed.columns if parsed[c].null_count() < parsed.height}
-    unit_column = bool({"unit", "unit_code"} & present)
+    unit_column = has_unit_column(parsed, ctx)
     sheet_unit = None if unit_column else unit_from_context(ctx)
     risks = {t: RISK_WORDS.get(norm(t)) for t in parsed["risk_level"].drop_nulls().unique().to_list()}
     cert_date, has_cert, cert_bad = _certificate(parsed, ctx)
@@ -462,8 +461,7 @@ TESTS = Table(
 
 
 def finish_tests(parsed: pl.DataFrame, ctx: SheetContext) -> pl.DataFrame:
-    present = set(ctx.headers) if ctx.headers else {c for c in parsed.columns if parsed[c].null_count() < parsed.height}
-    unit_column = bool({"unit", "unit_code"} & present)
+    unit_column = has_unit_column(parsed, ctx)
     sheet_unit = None if unit_column else unit_from_context(ctx)
     disposals = {t: int(norm(t) not in NO_DISPOSAL) for t in parsed["disposal"].drop_nulls().unique().to_list()}
     out = parsed.with_columns(

@@ -166,6 +166,14 @@ TABLE = Table(
 COLUMNS = TABLE.data_columns
 
 
+def has_unit_column(frame: pl.DataFrame, ctx: SheetContext) -> bool:
+    """Whether the sheet names each row's unit in a column (unit or unit code); a sheet without
+    one is a unit's own form, its unit in its sheet name, title or file name (unit_from_context)."""
+    present = set(ctx.headers) if ctx.headers else {
+        c for c in frame.columns if not c.startswith("_") and frame[c].null_count() < frame.height}
+    return bool({"unit", "unit_code"} & present)
+
+
 def _present(frame: pl.DataFrame, ctx: SheetContext) -> set[str]:
     """The fields the sheet has a column for."""
     if ctx.headers:
