@@ -36,7 +36,7 @@ PLANTED = ["司徒建華", "歐陽麗娟", "李德勝", "令狐沖", "張無忌"
            # returnee registers and tests
            "諸葛孔明", "夏侯惇然", "公孫勝利", "獨孤求敗", "司馬懿德", "440199198801015678",
            "13577778888", "135 7999 8888",
-           "夏侯惇", "公孫勝"]
+           "夏侯惇", "公孫勝", "聞人清風"]
 
 
 def _csv(path: Path, rows: list[list], encoding: str = "utf-8-sig") -> Path:
@@ -89,14 +89,15 @@ def write_hostile_files(folder: Path, units: list[tuple[str, str]]) -> list[Path
         ["2021-02-08", "清河恆通冷鏈貿易商行", "91440199MA5CHT0011", "QL2101120001", "冷凍牛腩", "2", "kg",
          "東方紅梅", "13655556666", "身份證45010319900101002X"],
     ]))
-    # a register of gatherings: the organiser, the phone, the place and a remark naming a guest;
+    # a register of gatherings: the organiser, the phone, the place, an approval naming who signed
+    # it and a remark naming a guest;
     # a wedding of 60 (a finding whose message names the organiser) and an unapproved event
     files.append(_csv(folder / "gatherings" / "活動報備登記表_諸葛明月.csv", [
         ["活動報備登記表（2021年2月）"],
         ["活動編號", "社區", "活動類型", "舉辦日期", "舉辦地點", "組織人", "聯繫電話", "預計人數", "實際人數",
          "報備日期", "審批日期", "審批單位", "備註"],
-        ["H-01", n1, "婚禮", "2021-02-08", "朝陽路16號", "諸葛明月", "13566667777", "60", "60", "2021-02-01", "", "",
-         "主賓公孫小蝶"],
+        ["H-01", n1, "婚禮", "2021-02-08", "朝陽路16號", "諸葛明月", "13566667777", "60", "60", "2021-02-01", "",
+         "同意，審批人聞人清風", "主賓公孫小蝶"],
         ["H-02", n2, "諸葛明月家開業", "2021-02-09", "朝陽路16號", "諸葛明月", "13566667777", "20", "", "2021-02-01",
          "", "", ""],
     ], encoding="gb18030"))
