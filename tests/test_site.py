@@ -437,11 +437,22 @@ def test_home_page_counts_returnees_gatherings_and_disinfection(site_db):
     assert leaks == []
 
 
+def numbers_of(db_path: Path, returnee_ids: list[int]) -> list[str]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return [conn.execute("SELECT id_number FROM returnees WHERE returnee_id = ?", (i,)).fetchone()[0]
+                for i in returnee_ids]
+    finally:
+        conn.close()
+
+
 def test_identity_numbers_masked_but_on_the_returnee_page(site_db):
     """Identity numbers masked (4501**********1234) for the inspector too, on every table, view
     and row page, facet and download of the tables holding them, and in the canned queries;
     in full on a returnee's own page; sorting by them is refused (its pages would be walked by
-    the masked values)."""
+    the masked values); SQL typed by hand shows them masked however it reads them; a facet's
+    link finds its rows; the full database's file is not downloadable, not even by the
+    inspector."""
     from fangyi.site.masking import mask_id
 
     full = site_db.stem
@@ -450,6 +461,8 @@ def test_identity_numbers_masked_but_on_the_returnee_page(site_db):
                                 "SELECT id_number FROM returnee_tests", "SELECT id_number FROM gathering_attendees",
                                 "SELECT id_key FROM gathering_attendance")
                for r in conn.execute(sql) if r[0]}
+    # the one Excel turned into a number, quoted in its rejection's reason and raw row
+    numbers |= {m for r in conn.execute("SELECT reason || raw FROM rejected_rows") for m in re.findall(r"\d{18}", r[0])}
     [(rid, number)] = conn.execute("SELECT returnee_id, id_number FROM returnees WHERE id_number IS NOT NULL "
                                    "AND returnee_id IN (SELECT returnee_id FROM returnees_current) "
                                    "ORDER BY returnee_id LIMIT 1").fetchall()
@@ -476,9 +489,24 @@ def test_identity_numbers_masked_but_on_the_returnee_page(site_db):
         own = {fmt: await ds.client.get(f"/{full}/returnee_detail{fmt}?returnee_id={rid}", cookies=inspector)
                for fmt in ("", ".json")}
         sort = await ds.client.get(f"/{full}/returnees.json?_sort=id_number", cookies=inspector)
-        return shown, own, sort
+        # SQL typed by hand, however it reads them, and the file itself
+        for sql in ("select id_number from main.returnees", "SELECT ID_NUMBER||'' AS x FROM returnees",
+                    "select cast(id_number as integer) n, upper(id_key) k from [returnees]",
+                    "select group_concat(id_number, ',') from returnee_tests",
+                    "select reason, raw from rejected_rows", "select * from gathering_attendees"):
+            url = f"/{full}.json?" + urlencode({"sql": sql, "_shape": "array"})
+            resp = await ds.client.get(url, cookies=inspector)
+            shown[url] = (resp.status_code, visible_text(url, resp.status_code, resp.content))
+        download = await ds.client.get(f"/{full}.db", cookies=inspector)
+        # a facet's link (the masked value) finds the rows of that number
+        facet = (await ds.client.get(f"/{full}/returnees.json?_facet=id_number&_size=0&_facet_size=5",
+                                     cookies=inspector)).json()["facet_results"]["id_number"]["results"]
+        found = [(item["value"], item["count"],
+                  (await ds.client.get(f"/{full}/returnees.json?id_number={quote(item['value'])}&_shape=array",
+                                       cookies=inspector)).json()) for item in facet]
+        return shown, own, sort, download, found
 
-    shown, own, sort = run_site(site_db, go)
+    shown, own, sort, download, found = run_site(site_db, go)
     leaks = [f"{url}: {n}" for url, (_, text) in shown.items() for n in numbers if n in text]
     assert leaks == []
     bad = [url for url, (status, _) in shown.items() if status != 200]
@@ -490,4 +518,9 @@ def test_identity_numbers_masked_but_on_the_returnee_page(site_db):
     assert number[:4] + "*" * 10 + number[-4:] in shown[f"/{full}/returnees.json?_size=max&_shape=objects"][1]
     for resp in own.values():
         assert resp.status_code == 200 and number in resp.text
-    assert sort.status_code != 200 and "id_number" in sort.text
+    assert sort.status_code == 400 and "id_number" in sort.json()["error"]
+    assert download.status_code == 403
+    assert len(found) == 5
+    for value, count, rows in found:
+        assert masked.fullmatch(value) and len(rows) == count >= 1
+        assert all(mask_id(number) == value for number in numbers_of(site_db, [r["returnee_id"] for r in rows]))

@@ -19,10 +19,17 @@ How, through the plugin's hooks and the project's own served databases:
 
 Which columns: every column the privacy declarations (fangyi.site.open_copy.declarations: the
 kind registry and db/privacy.yml) class as an identity number, and in a view every column of
-a name that is an identity number wherever it is declared (id_number, id_key). SQL typed by hand (the inspector's) is masked where it has that shape too;
-`main.<table>` reads the stored values."""
+a name that is an identity number wherever it is declared (id_number, id_key).
+
+- Every answer of a served database that holds identity numbers (`mask_results`), whatever
+  computed it (SQL typed by hand, `main.<table>`, a cast, a text quoting a number): each
+  18-character identity number in a cell masked, unless the request is a canned query marked
+  `full_id_numbers: true` (FULL_IDS, set by fangyi.site.surface.Gate).
+- A filter comparing an identity-number column with a masked number (a facet's link) matches
+  the numbers of that masked form (`masked_filters`)."""
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import unicodedata
@@ -34,6 +41,12 @@ ID_COMPACT = re.compile(r"\d{12,19}[\dXx]")
 _IDENT = r'(?:\[[^\]]*\]|"(?:[^"]|"")*"|[A-Za-z_][A-Za-z0-9_]*|\*)'
 SELECT = re.compile(rf"\bselect ({_IDENT}(?:, {_IDENT})*) from ({_IDENT})(?=\s|$|\))")
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()     # database -> {table: columns}
+# In any answer: an 18-character identity number (its birth date a date). Not the 15-digit
+# form: customs certificate numbers have 15 digits too.
+ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+                        r"(?![0-9A-Za-z])")
+MASKED_FORM = re.compile(r"[0-9]{4}\*{7,10}[0-9]{3}[0-9Xx]")
+FULL_IDS: contextvars.ContextVar[bool] = contextvars.ContextVar("fangyi_full_ids", default=False)
 
 
 def _masked(text: str) -> str:
@@ -142,3 +155,84 @@ def _term(column: str, masked: frozenset[str], written: str | None = None) -> st
     if column in masked:
         return f"fangyi_mask_id({quoted}) AS {quoted}"
     return written or quoted
+
+
+async def masked_filters(db, sql, params):
+    """(sql, params) where a filter compares an identity-number column with a masked number
+    (`?id_number=4501**********1234`, the link of a facet or a number copied from a page) as
+    matching the numbers of that masked form; anything else unchanged."""
+    if not isinstance(params, dict) or not any(isinstance(v, str) and MASKED_FORM.fullmatch(v) for v in params.values()):
+        return sql, params
+    _, names = id_columns()
+    params = dict(params)
+    for key, value in list(params.items()):
+        if not (isinstance(value, str) and MASKED_FORM.fullmatch(value)):
+            continue
+        for column in names:
+            compare = f'"{column}" = :{key}'
+            if re.search(re.escape(compare) + r"(?![0-9A-Za-z_])", sql):
+                sql = re.sub(re.escape(compare) + r"(?![0-9A-Za-z_])", f'"{column}" LIKE :{key}', sql)
+                params[key] = value.replace(MASK, "_")
+    return sql, params
+
+
+def _row_type(keys: tuple[str, ...]):
+    """A row class like sqlite3.Row's (by position or by column name, any case; keys())."""
+    index = {}
+    for i, key in enumerate(keys):
+        index.setdefault(key, i)
+        index.setdefault(key.lower(), i)
+
+    class Row(tuple):
+        __slots__ = ()
+
+        def keys(self):
+            return list(keys)
+
+        def __getitem__(self, key):
+            if isinstance(key, str):
+                at = index.get(key, index.get(key.lower()))
+                if at is None:
+                    raise IndexError("No item with that key")
+                return tuple.__getitem__(self, at)
+            return tuple.__getitem__(self, key)
+    return Row
+
+
+def _masked_cell(value):
+    if type(value) is str:
+        if len(value) >= 18:
+            return ID_IN_TEXT.sub(lambda m: _masked(m.group(0)), value)
+    elif type(value) is int and value >= 10 ** 17:
+        text = str(value)
+        if ID_IN_TEXT.fullmatch(text):
+            return _masked(text)
+    return value
+
+
+async def mask_results(db, results):
+    """Datasette's results with every identity number in them masked, whatever the SQL that
+    computed them (typed by hand, or a cell of text that quotes one), unless the request is a
+    canned query that shows them in full (FULL_IDS); only on a database that holds them."""
+    if FULL_IDS.get() or not results.rows or not await _holds_ids(db):
+        return results
+    rows, row_type = [], None
+    for row in results.rows:
+        values = tuple(_masked_cell(v) for v in row)
+        if values != tuple(row):
+            if row_type is None:
+                row_type = _row_type(tuple(row.keys()))
+            row = row_type(values)
+        rows.append(row)
+    results.rows = rows
+    return results
+
+
+async def _holds_ids(db) -> bool:
+    cache = _CACHE.setdefault(db, {}) if not db.is_mutable else {}
+    if "" not in cache:
+        tables, _ = id_columns()
+        present = await db.execute_fn(lambda conn: {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")})
+        cache[""] = bool(present & set(tables))
+    return cache[""]

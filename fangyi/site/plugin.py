@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from fangyi.site import login, query_page, surface
+from fangyi.site import login, masking, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_xlsx
@@ -103,6 +103,23 @@ def menu_links(datasette, actor):
 @hookimpl
 def permission_allowed(datasette, actor, action, resource):
     return surface.permission_allowed(datasette, actor, action, resource)
+
+
+@hookimpl(tryfirst=True)
+def handle_exception(datasette, request, exception):
+    """A sort Datasette refuses (a column not in sortable_columns: an identity number, whose
+    pages would be walked by their masked values) is the request's fault: 400, said in Chinese."""
+    from datasette.views.base import DatasetteError
+
+    if isinstance(exception, DatasetteError) and str(exception.message).startswith("Cannot sort table by "):
+        column = str(exception.message)[len("Cannot sort table by "):]
+        exception.status = 400
+        if column in masking.id_columns()[1]:
+            exception.message = (f"不能按「{column}」排序：身份證號在頁面上是遮蔽的 / cannot sort by {column}: "
+                                 "identity numbers are shown masked")
+        else:
+            exception.message = f"不能按「{column}」排序：沒有這一列或它不可排序 / cannot sort by {column}"
+    return None
 
 
 @hookimpl

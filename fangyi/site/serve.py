@@ -41,6 +41,9 @@ OPEN_SUFFIX = "_open"
 # A canned query of metadata.yml that shows people (names, phones, identity numbers) says
 # `inspector_only: true` (an option of this project): it is served on the full database only.
 INSPECTOR_ONLY = "inspector_only"
+# A canned query that shows a person's identity number in full says `full_id_numbers: true`:
+# every other answer of the full database has them masked (fangyi.site.masking).
+FULL_ID_NUMBERS = "full_id_numbers"
 
 OPEN_TABLES = {
     "check_labels": {
@@ -81,6 +84,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})
     inspector_only = {name for name, q in (ours.get("queries") or {}).items() if q.pop(INSPECTOR_ONLY, False)}
+    full_ids = sorted(name for name, q in (ours.get("queries") or {}).items() if q.pop(FULL_ID_NUMBERS, False))
     _registry_descriptions(ours.setdefault("tables", {}), _columns_of(db_path))
     dashboards = metadata.get("plugins", {}).get("datasette-dashboards", {})
     if open_db:
@@ -107,14 +111,14 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     _not_sortable_by_id(ours, _columns_of(db_path))
     ours["allow"] = dict(INSPECTOR)
     ours["allow_sql"] = dict(INSPECTOR)
-    ours["allow_download"] = dict(INSPECTOR)
     for query in ours.get("queries", {}).values():
         query["allow"] = dict(INSPECTOR)
     databases[Path(db_path).stem] = ours
     from fangyi.site import login
 
     plugins = metadata.setdefault("plugins", {})
-    plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, **login.plugin_config()}
+    plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, "full_id_queries": full_ids,
+                         **login.plugin_config()}
     return metadata
 
 
@@ -139,7 +143,9 @@ class ServedDatabase(Database):
         last (fangyi.site.paging), so that its pages and downloads hold each row once; the identity
         numbers it reads from a table or view by name masked (fangyi.site.masking)."""
         sql = await masking.mask_sql(self, await paging.page_sql(self, sql, truncate))
-        return await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
+        sql, params = await masking.masked_filters(self, sql, params)
+        results = await super().execute(sql, params, truncate, custom_time_limit, page_size, log_sql_errors)
+        return await masking.mask_results(self, results)
 
 
 def _columns_of(db_path: Path | str) -> dict[str, set[str]] | None:

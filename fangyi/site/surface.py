@@ -34,6 +34,7 @@ from datasette.utils.asgi import Request
 
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.login import LOGIN_PATH, LOGOUT_PATH, actor_of, forbidden_page
+from fangyi.site.masking import FULL_IDS
 
 FORM_PATHS = (LOGIN_PATH, LOGOUT_PATH)
 FORM_BYTES = 16 * 1024
@@ -48,6 +49,7 @@ PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(logi
 class Visit:
     inspector_only: bool = False     # a /-/ page for the inspector only
     chart: bool = False              # a dashboard page, or a chart's own SQL on the open copy
+    full_ids: bool = False           # a canned query that shows identity numbers in full
 
 
 VISIT: contextvars.ContextVar[Visit] = contextvars.ContextVar("fangyi_visit", default=Visit())
@@ -76,9 +78,11 @@ class Gate:
             response = await forbidden_page(self.datasette, request, "這是服務器的內部信息 / server internals")
             return await response.asgi_send(send)
         token = VISIT.set(visit)
+        unmasked = FULL_IDS.set(visit.full_ids)
         try:
             return await self.app(scope, receive, send)
         finally:
+            FULL_IDS.reset(unmasked)
             VISIT.reset(token)
 
     def visit(self, method: str, path: str, scope) -> Visit:
@@ -92,7 +96,17 @@ class Gate:
                 sql = parse_qs(scope["query_string"].decode("latin-1")).get("sql")
                 if sql and len(sql) == 1 and sql[0] in chart_sql(self.datasette, open_):
                     return Visit(chart=True)
-        return Visit()
+        return Visit(full_ids=self._full_id_query(path))
+
+    def _full_id_query(self, path: str) -> bool:
+        """Whether path is a page or download of a canned query on the full database that shows
+        identity numbers in full (`full_id_numbers: true`, fangyi.site.serve.site_metadata)."""
+        names = (self.datasette.plugin_config("fangyi") or {}).get("full_id_queries") or ()
+        full, _ = site_names(self.datasette)
+        parts = path.split("/")
+        if not names or not full or len(parts) != 3 or parts[1] not in _routes(self.datasette, full):
+            return False
+        return parts[2].split(".", 1)[0] in names
 
 
 def _routes(datasette, name: str) -> set[str]:
@@ -165,6 +179,10 @@ def chart_sql(datasette, open_db: str) -> set[str]:
 def permission_allowed(datasette, actor, action, resource):
     """The permissions that depend on the request (VISIT); None leaves the others as they are."""
     visit = VISIT.get()
+    if action == "view-database-download":
+        full, _ = site_names(datasette)
+        if resource == full:      # it holds the identity numbers as stored (fangyi.site.masking)
+            return False
     if action == "execute-sql" and visit.chart:
         _, open_ = site_names(datasette)
         if open_ and resource == open_:
