@@ -210,6 +210,21 @@ def _masked_cell(value):
     return value
 
 
+def mask_rows(rows: list) -> list:
+    """The rows (tuples) with every 18-character identity number in them masked."""
+    out = []
+    for row in rows:
+        values = tuple(_masked_cell(v) for v in row)
+        out.append(values if values != tuple(row) else row)
+    return out
+
+
+async def shows_full_ids(db) -> bool:
+    """Whether an answer of db on this request may show identity numbers as stored: a canned
+    query marked `full_id_numbers: true` (FULL_IDS), or a database that holds none."""
+    return FULL_IDS.get() or not await _holds_ids(db)
+
+
 async def mask_results(db, results):
     """Datasette's results with every identity number in them masked, whatever the SQL that
     computed them (typed by hand, or a cell of text that quotes one), unless the request is a

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from fangyi.site import login, masking, query_page, surface
+from fangyi.site import cells, login, masking, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_xlsx
@@ -43,6 +43,16 @@ def prepare_connection(conn):
     conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     for name, function in SQL_FUNCTIONS.items():
         conn.create_function(name, 1, function, deterministic=True)
+
+
+@hookimpl
+def render_cell(datasette, value, column, table, database, row):
+    """A cell of a table, view or row page as fangyi.site.cells shows it (also on the canned
+    queries' pages, fangyi.site.query_page); None: Datasette's own rendering."""
+    from markupsafe import Markup
+
+    shown = cells.show(value, column, table, datasette.urls.database(database), row)
+    return Markup(shown) if shown is not None else None
 
 
 @hookimpl

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from fangyi.site import cells, masking
 from fangyi.site.params import DATE_PARAMS, query_hints
 
 PAGE_ROWS = 100
@@ -68,10 +69,22 @@ def _cell(value, escape=html.escape) -> str:
     return "<td>" + escape(str(value), False) + "</td>"
 
 
-def table_body(rows) -> str:
-    """<tr>s of the rows; the only per-cell work of the page."""
+def table_body(rows, columns=(), query: str | None = None, base: str = "") -> str:
+    """<tr>s of the rows; the only per-cell work of the page. A column a renderer of
+    fangyi.site.cells claims is shown by it (chosen once per column)."""
     cell = _cell
-    return "\n".join("<tr>" + "".join(map(cell, row)) + "</tr>" for row in rows)
+    shows = [cells.for_column(c, query, base) for c in columns]
+    if not any(shows):
+        return "\n".join("<tr>" + "".join(map(cell, row)) + "</tr>" for row in rows)
+    out = []
+    for row in rows:
+        mapping = dict(zip(columns, row))
+        tds = []
+        for value, fn in zip(row, shows):
+            html_ = fn(value, mapping) if fn is not None else None
+            tds.append(cell(value) if html_ is None else "<td>" + html_ + "</td>")
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    return "\n".join(out)
 
 
 @contextlib.contextmanager
@@ -146,6 +159,8 @@ async def page(request, datasette):
     error = None
     try:
         columns, shown, count, number = await db.execute_fn(lambda conn: _run(conn, sql, values, number, limit_ms))
+        if not await masking.shows_full_ids(db):
+            shown = masking.mask_rows(shown)
     except sqlite3.DatabaseError as exc:                    # as Datasette's query page: said, status 400
         columns, shown, count = [], [], 0
         error = (f"查詢超過 {limit_ms} 毫秒，已停止：請縮小日期範圍後再查詢。 / The query took longer than "
@@ -170,7 +185,7 @@ async def page(request, datasette):
         "title": query.get("title") or name, "description": query.get("description"),
         "sql": None if query.get("hide_sql") else sql, "private": private,
         "params": [(n, values[n], n in DATE_PARAMS) for n in names],
-        "columns": columns, "body": table_body(shown), "count": count,
+        "columns": columns, "body": table_body(shown, columns, name, f"/{db.route}"), "count": count,
         "first": first + 1 if shown else 0, "last": first + len(shown),
         "page": number, "pages": pages, "more": more,
         "previous": link(_page=number - 1) if number > 1 else None,
