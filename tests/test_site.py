@@ -389,6 +389,29 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     assert open_path.stat().st_mtime_ns == built
 
 
+def test_home_page_while_the_run_is_prepared(checked_db, tmp_path):
+    """While `fangyi serve` prepares the run (the database served as it is, no open copy yet),
+    an anonymous visitor's home page says the open data are being built, and never that nobody
+    missed a report; the inspector's shows the latest day's misses."""
+    from fangyi.site.home import BUILDING
+    from fangyi.site.serve import Site
+
+    path = tmp_path / "workbench.db"
+    shutil.copy(checked_db, path)
+    ds = Site(path).datasette(None)              # what Site.start serves until the run is ready
+    assert open_name(path) not in ds.databases
+
+    async def go():
+        anonymous = await ds.client.get("/")
+        inspector = await ds.client.get("/", cookies=inspector_cookies(ds))
+        return anonymous, inspector
+
+    anonymous, inspector = asyncio.run(go())
+    assert anonymous.status_code == 200 and inspector.status_code == 200
+    assert BUILDING.split("，")[0] in anonymous.text and "沒有漏報或遲報" not in anonymous.text
+    assert "fy-missed-row" not in anonymous.text and "fy-missed-row" in inspector.text
+
+
 def test_home_page_counts_returnees_gatherings_and_disinfection(site_db):
     """The home page's sections: counts per unit of the returnees owing a test on the latest day
     and overdue, the latest week's gathering breaches, places not disinfected; links to the

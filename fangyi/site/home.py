@@ -139,8 +139,10 @@ async def _home(datasette, request):
     full, open_ = site_names(datasette)
     inspector = is_inspector(request.actor if request else None)
     db = full if (inspector and full) else open_
-    if db is None:                               # a Datasette not started by `fangyi serve`
-        return {}
+    if db is None:
+        if (datasette.plugin_config("fangyi") or {}).get("open_pending"):   # fangyi serve preparing the run
+            return {"fy_inspector": inspector, "fy_full": full, "fy_open": open_, "fy_building": BUILDING}
+        return {}                                # a Datasette not started by `fangyi serve`
     if db not in datasette.databases:            # fangyi serve still building the open copy
         return {"fy_inspector": inspector, "fy_full": full, "fy_open": open_, "fy_building": BUILDING}
     out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}

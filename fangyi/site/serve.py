@@ -259,6 +259,10 @@ class Site:
             static.append(("data-docs", str(docs)))
         name = self.open_name if prepared else None
         metadata = self.metadata if self.metadata is not None else site_metadata(self.db_path, name)
+        if prepared is None and self.open_name:
+            # the open copy is on its way: the home page says so to anonymous visitors
+            metadata = copy.deepcopy(metadata)
+            metadata.setdefault("plugins", {}).setdefault("fangyi", {})["open_pending"] = True
         inspect = dict(prepared.inspect) if prepared else {self.db_path.stem: opendata.quick_inspect(self.db_path)}
         ds = Datasette(metadata=metadata, settings={**SETTINGS, **(self.settings or {})},
                        template_dir=str(TEMPLATES), static_mounts=static, inspect_data=inspect)
