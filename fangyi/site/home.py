@@ -1,5 +1,5 @@
 """The home page's template variables: the latest day's missed and late units (with whom to call
-for the inspector and where that name comes from: missed_contacts, written by `fangyi check`), this week's ranking of towns, the counts per unit of returnees owing a test
+for the inspector and where that name comes from: missed_contacts, written by `fangyi check`), this week's ranking of towns, links to who is on duty tonight and where shifts are uncovered, the counts per unit of returnees owing a test
 on the latest day and overdue, of the latest week's gathering breaches and of places not
 disinfected on the latest day, the latest findings, the canned queries and the dashboards."""
 from __future__ import annotations
@@ -164,6 +164,11 @@ async def _home(datasette, request):
             "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:
         out["fy_latest"] = None
+    try:                                         # "tonight": the latest rostered day up to today
+        out["fy_tonight"] = (await database.execute(
+            "SELECT max(date) FROM roster_unit_days WHERE date <= date('now')")).rows[0][0]
+    except Exception:
+        out["fy_tonight"] = None
     out.update(await _kinds(database))
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
     queries = await datasette.get_canned_queries(db, request.actor if request else None)
