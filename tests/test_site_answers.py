@@ -296,16 +296,19 @@ def test_anonymous_visitors_see_no_contact_the_inspector_does(docs_db):
                 assert resp.status_code == 200, url
                 out[f"query{fmt}{d}"] = visible_text(url, resp.status_code, resp.content)
         out["open_rows"] = (await _get(ds, f"/{public}/missed_contacts.json?_shape=array&_size=max", {})).json()
+        # the open copy's empty answers say what they mean too
+        out["open_outside"] = _text((await _get(ds, f"/{public}/missed_on_day?date=2099-01-01", {})).text)
         return out
 
     pages = run_site(docs_db, go)
     for key, text in pages.items():
-        if key in ("home", "open_rows"):
+        if key in ("home", "open_rows", "open_outside"):
             continue
         text = html.unescape(text)
         assert not [n for n in names if n in text], key
         assert not [p for p in phones if p in text], key
     assert len(pages["open_rows"]) == len(contacts)
+    assert "2099-01-01 在報送期間（" in pages["open_outside"]
     assert all(r["contact"] is None and r["phone"] is None and r["reporter"] is None for r in pages["open_rows"])
     assert {r["source"] for r in pages["open_rows"]} == {r["source"] for r in contacts}
     home = _text(pages["home"])
