@@ -619,6 +619,23 @@ CREATE TABLE IF NOT EXISTS report_duty_leaders (
     row_number       INTEGER NOT NULL
 );
 
+-- Derived by `fangyi check`: whom to call about each missed report (an expected unit-day with no
+-- report in force), and where that name comes from, first that gives one: the unit's rostered
+-- leader that day (值班表); the 帶班領導 (else 填報人) of the unit's latest report before that day,
+-- with that person's phone on a roster of the unit's town (最近一次日報的帶班領導 / 的填報人);
+-- the town's rostered leader that day (街鎮值班領導); else nobody (無).
+CREATE TABLE IF NOT EXISTS missed_contacts (
+    report_date  TEXT NOT NULL,
+    unit_code    TEXT NOT NULL,
+    contact      TEXT,                    -- names, separated by 、; NULL when source is 無
+    phone        TEXT,
+    reporter     TEXT,                    -- the 填報人 of the latest report, when that is the source
+    source       TEXT NOT NULL,           -- 值班表 / 最近一次日報的帶班領導 / 最近一次日報的填報人 / 街鎮值班領導 / 無
+    source_date  TEXT,                    -- the roster day or the date of the report the contact comes from
+    source_report_id INTEGER,             -- daily_reports.report_id of that report
+    PRIMARY KEY (report_date, unit_code)
+) WITHOUT ROWID;
+
 -- ---------------------------------------------------------------------------------------
 -- Gatherings (聚集性活動報備) and their attendee lists. Loaded rows as the files hold them
 -- (tables gathering_events and gathering_attendees: declared by their kinds); what the checks read is

@@ -114,7 +114,13 @@ def test_short_result_is_counted_and_past_the_end_shows_the_last_page(checked_db
         odd = await ds.client.get("/workbench/latest_findings?_page=二", cookies=inspector)
         assert _rows(odd.text) == [[_text(v) for v in r.values()] for r in everything[:7]]
         none = await ds.client.get("/workbench/missed_on_day?date=1999-01-01", cookies=inspector)
-        assert none.status_code == 200 and "查無結果" in none.text and "fy-count" not in none.text
+        # an empty answer says what it means: here, a day outside the reporting period
+        # (fangyi.site.empty_answers; tests/test_site_answers.py)
+        assert none.status_code == 200 and "fy-empty" in none.text and "fy-count" not in none.text
+        assert "1999-01-01 在報送期間" in none.text
+        nothing = await ds.client.get("/workbench/on_duty?" + urlencode({"unit_code": unit, "date": "1999-01-01"}),
+                                      cookies=inspector)
+        assert "fy-empty" in nothing.text and "報送期間" in nothing.text
 
     _run(checked_db, go)
 

@@ -132,7 +132,7 @@ def test_anonymous_sees_only_the_open_database(site_db):
         await expect("/-/dashboards/reporting", 200)
         assert not problems, "\n".join(problems[:40])
         assert len(_queries(ds, full)) >= 16 and set(_queries(ds, full)) - set(_queries(ds, public)) == {
-            "returnee_tests_due", "gathering_breaches_week", "returnee_detail"}
+            "returnee_tests_due", "gathering_breaches_week", "returnee_detail", "on_duty_tonight"}
         assert set(_queries(ds, public)) < set(_queries(ds, full))
 
     run_site(site_db, go)
@@ -180,7 +180,7 @@ def test_no_anonymous_page_shows_a_name_or_a_phone(site_db):
     objects = _objects(site_db)
     params = _params(site_db)
     person_columns = {"person", "person_key", "reporter", "duty_leader", "buyer", "buyer_phone", "phone",
-                      "leaders", "day_staff", "night_staff", "rostered_leaders", "extra", "raw", "message", "evidence"}
+                      "leaders", "day_staff", "night_staff", "rostered_leaders", "contact", "extra", "raw", "message", "evidence"}
 
     async def go(ds, inspector):
         urls = ["/", "/-/metadata.json", "/-/databases.json", f"/{public}", f"/{public}.json",

@@ -1,5 +1,5 @@
 """The home page's template variables: the latest day's missed and late units (with whom to call
-for the inspector), this week's ranking of towns, the counts per unit of returnees owing a test
+for the inspector and where that name comes from: missed_contacts, written by `fangyi check`), this week's ranking of towns, links to who is on duty tonight and where shifts are uncovered, the counts per unit of returnees owing a test
 on the latest day and overdue, of the latest week's gathering breaches and of places not
 disinfected on the latest day, the latest findings, the canned queries and the dashboards."""
 from __future__ import annotations
@@ -22,14 +22,15 @@ WITH day AS (
             WHERE e.reported = 1 AND e.on_time = 0 AND c.report_date <= date('now')
             ORDER BY c.report_date DESC LIMIT 1)))
 SELECT s.report_date AS report_date, s.unit_code AS unit_code, u.name AS unit_name, u.town_name AS town_name,
-       '漏報' AS status, r.leaders AS duty_leader, r.phone AS duty_phone, s.reported AS reported
+       '漏報' AS status, m.contact AS duty_leader, m.phone AS duty_phone, m.reporter AS reporter,
+       m.source AS contact_source, m.source_date AS contact_date, s.reported AS reported
 FROM day
 JOIN expected_report_status s ON s.report_date = day.d AND s.reported = 0
 LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
-LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
+LEFT JOIN missed_contacts m ON m.unit_code = s.unit_code AND m.report_date = s.report_date
 UNION ALL
 SELECT s.report_date, s.unit_code, u.name, u.town_name, '遲報',
-       r.leaders, r.phone, s.reported
+       r.leaders, r.phone, NULL, CASE WHEN r.leaders IS NOT NULL THEN '值班表' END, r.date, s.reported
 FROM day
 JOIN current_reports c ON c.report_date = day.d
 JOIN calendar_days k ON k.day = c.report_date
@@ -165,6 +166,11 @@ async def _home(datasette, request):
             "SELECT max(day) FROM calendar_days WHERE day <= date('now')")).rows[0][0]
     except Exception:
         out["fy_latest"] = None
+    try:                                         # "tonight": the latest rostered day up to today
+        out["fy_tonight"] = (await database.execute(
+            "SELECT max(date) FROM roster_unit_days WHERE date <= date('now')")).rows[0][0]
+    except Exception:
+        out["fy_tonight"] = None
     out.update(await _kinds(database))
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
     queries = await datasette.get_canned_queries(db, request.actor if request else None)

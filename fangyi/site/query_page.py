@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fangyi.site import cells, masking
+from fangyi.site import cells, empty_answers, masking
 from fangyi.site.params import DATE_PARAMS, query_hints
 
 PAGE_ROWS = 100
@@ -180,6 +180,7 @@ async def page(request, datasette):
         return base + ext + (f"?{qs}" if qs else "")
 
     hints = await query_hints(datasette, request, db.name, query)
+    empty = await empty_answers.explain(datasette, db, name, values) if not (shown or error) else []
     context = {
         "database": db.name, "database_url": f"/{db.route}", "name": name,
         "title": query.get("title") or name, "description": query.get("description"),
@@ -195,7 +196,7 @@ async def page(request, datasette):
         "max_rows": datasette.setting("max_returned_rows"),
         "edit_sql": f"/{db.route}?" + urlencode({"sql": sql, **values}) if await datasette.permission_allowed(
             request.actor, "execute-sql", db.name, default=True) else None,
-        "actor": (request.actor or {}).get("id"), "hints": hints, "error": error,
+        "actor": (request.actor or {}).get("id"), "hints": hints, "error": error, "empty": empty,
         "app_css": datasette.urls.static("app.css"),
     }
     return Response.html(_template().render(**context), status=400 if error else 200)

@@ -44,6 +44,10 @@ INSPECTOR_ONLY = "inspector_only"
 # A canned query that shows a person's identity number in full says `full_id_numbers: true`:
 # every other answer of the full database has them masked (fangyi.site.masking).
 FULL_ID_NUMBERS = "full_id_numbers"
+# A canned query may say what its empty answer means with `empty: <SQL>` (an option of this
+# project): a SELECT over the query's parameters whose first cell, when it gives one, is shown
+# instead of "查無結果" (fangyi.site.empty_answers). Kept in the plugin configuration.
+EMPTY_ANSWER = "empty"
 
 OPEN_TABLES = {
     "check_labels": {
@@ -85,6 +89,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     ours = databases.pop(METADATA_DB, {})
     inspector_only = {name for name, q in (ours.get("queries") or {}).items() if q.pop(INSPECTOR_ONLY, False)}
     full_ids = sorted(name for name, q in (ours.get("queries") or {}).items() if q.pop(FULL_ID_NUMBERS, False))
+    empty_answers = {name: q.pop(EMPTY_ANSWER) for name, q in (ours.get("queries") or {}).items() if EMPTY_ANSWER in q}
     _registry_descriptions(ours.setdefault("tables", {}), _columns_of(db_path))
     dashboards = metadata.get("plugins", {}).get("datasette-dashboards", {})
     if open_db:
@@ -118,6 +123,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
 
     plugins = metadata.setdefault("plugins", {})
     plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, "full_id_queries": full_ids,
+                         "empty_answers": empty_answers,
                          **login.plugin_config()}
     return metadata
 
