@@ -33,6 +33,10 @@ PARAMS = {"date": "日期", "iso_week": "ISO 周（如 2021-W05）", "trace_code
           "start_date": "開始日期", "end_date": "結束日期", "check_id": "檢查編號"}
 
 
+# Columns Datasette adds to a page: the row's link (tables without a primary key), SQLite's rowid.
+DATASETTE_COLUMNS = {"Link": "連結", "rowid": "行號"}
+
+
 def has_cjk(text) -> bool:
     return bool(text) and bool(CJK.search(str(text)))
 
@@ -104,6 +108,8 @@ def column_label(column: str, table: str | None = None) -> str | None:
     else of any table); None when none is known. A column named in Chinese is its own label."""
     if has_cjk(column):
         return column
+    if column in DATASETTE_COLUMNS:
+        return DATASETTE_COLUMNS[column]
     tables, by_column = descriptions()
     own = tables.get(table or "", {}).get(column)
     return short(own) or short(by_column.get(column))
@@ -126,12 +132,26 @@ def value_labels(column: str, table: str | None = None) -> dict[str, str]:
     tables, _ = descriptions()
     own = tables.get(table or "", {}).get(column)
     if own is not None and value_pairs(own):
-        return value_pairs(own)
-    merged: dict[str, str] = {}
+        return {**kind_titles(), **value_pairs(own)} if column == "kind" else value_pairs(own)
+    merged: dict[str, str] = dict(kind_titles()) if column == "kind" else {}
     for columns in tables.values():
         for code, label in value_pairs(columns.get(column)).items():
             merged.setdefault(code, label)
     return merged
+
+
+@functools.lru_cache(maxsize=1)
+def kind_titles() -> dict[str, str]:
+    """{kind: its Chinese title} from the kind registry (疫情防控日報 for daily): a `kind`
+    column's values, a new kind's included."""
+    from fangyi.ingest import kinds as registry
+
+    out = {}
+    for name, kind in registry.all_kinds().items():
+        m = re.match(r"[^\sA-Za-z]+", kind.title or "")
+        if m and has_cjk(m.group(0)):
+            out[name] = m.group(0)
+    return out
 
 
 @cells.renderer
@@ -215,6 +235,18 @@ def value(column, stored, table=None):
     return stored
 
 
+def describe(filters, sort, sort_desc, search, table) -> str:
+    """A table page's filters, search and sort in Chinese (Datasette's human_description_en)."""
+    names = {key: display for key, display, _ in filters.lookups()}
+    bits = [f"{col(c, table)} {ui(names.get(lookup, lookup))} {value(c, v, table)}".strip()
+            for c, lookup, v in filters.selections()]
+    if search:
+        bits.append(f"搜索「{search}」")
+    if sort or sort_desc:
+        bits.append(f"按{col(sort or sort_desc, table)}{'降序' if sort_desc else '升序'}排列")
+    return "；".join(bits)
+
+
 def col(column, table=None) -> str:
     return column_label(column, table) or column
 
@@ -225,7 +257,7 @@ def css_string(text: str) -> str:
 
 
 TEMPLATE_VARS = {"fy_col": col, "fy_ui": ui, "fy_has_cjk": has_cjk, "fy_table_label": table_label,
-                 "fy_is_date": is_date_column, "fy_value": value, "fy_database_label": database_label}
+                 "fy_is_date": is_date_column, "fy_value": value, "fy_describe": describe, "fy_database_label": database_label}
 """The template variables of every Datasette page (fangyi.site.plugin.extra_template_vars)."""
 
 
