@@ -173,6 +173,13 @@ def coded_value(column: str, table: str | None, base: str):
     return show
 
 
+def refresh() -> None:
+    """Forget what was read (a kind registered since, as a test does)."""
+    for fn in (descriptions, column_label, value_labels, kind_titles, _table_descriptions, table_label):
+        fn.cache_clear()
+    cells.for_column.cache_clear()
+
+
 # The words of Datasette's own pages (table, row, database, query, dashboards), in Chinese.
 UI = {
     "=": "=", "!=": "≠", "contains": "包含", "does not contain": "不包含", "ends with": "結尾是",
