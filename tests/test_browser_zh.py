@@ -115,6 +115,8 @@ def _pages(db_path, base_db: str, open_db: str) -> dict[str, list[str]]:
     for name in names:
         pages["inspector"].append(f"/{base_db}/{quote(name)}")
     pages["inspector"].append(f"/{base_db}/units/1")
+    sql = "SELECT unit_code, name, level, opened_on FROM units_current WHERE level = :level"
+    pages["inspector"] += [f"/{db}?" + urlencode({"sql": sql, "level": "community"}) for db in (base_db, open_db)]
     pages["anonymous"] += [f"/{base_db}", f"/{base_db}/units"]          # the forbidden page
     return pages
 
@@ -163,6 +165,8 @@ def test_every_page_is_chinese_on_a_desk_and_on_a_phone(server, browser):  # noq
                 assert "🔒" not in source, path                           # no glyph the page's fonts lack
                 assert "Traceback" not in source, path
                 statuses[(who, path)] = browser.title
+                if path == "/-/dashboards/reporting":             # vega's dates in Chinese
+                    assert browser.execute_script("return vega.defaultLocale().timeFormat('%a %B')(new Date(2021, 1, 1))") == "週一 二月"
                 _shot(browser, who, path, width)
     assert english == [], "\n".join(map(str, english[:60]))
     # the anonymous visitor's way into the full database is the Chinese forbidden page
