@@ -51,6 +51,7 @@ CARDS = """
 const table = document.querySelector('table.rows-and-columns');
 if (!table) return null;
 const row = table.querySelector('tbody tr');
+if (!row) return null;
 const tds = [...row.querySelectorAll('td')].filter(td => getComputedStyle(td).display !== 'none');
 const head = table.querySelector('thead tr');
 return {
@@ -161,6 +162,9 @@ def test_every_page_is_chinese_on_a_desk_and_on_a_phone(server, browser):  # noq
                 _load(browser, base + path)
                 texts = browser.execute_script(VISIBLE_TEXTS)
                 english += [(who, width, path, kind, text) for kind, text in _english(texts)]
+                cards = browser.execute_script(CARDS) if width == 390 else None
+                if cards:                                          # a phone: each value's label
+                    english += [(who, width, path, "card", c) for c in cards["labels"] if not CJK.search(c)]
                 source = browser.page_source
                 assert "🔒" not in source, path                           # no glyph the page's fonts lack
                 assert "Traceback" not in source, path
@@ -184,6 +188,15 @@ def test_a_result_table_on_a_phone(server, browser):  # noqa: F811
     params = _demo_params(server["db"])
     browser.delete_all_cookies()
     _login(browser, base)
+    # the column menu under a header's cog (Datasette's table.js): in Chinese
+    browser.set_window_size(1366, 900)
+    _load(browser, base + f"/{db}/duty_shifts")
+    browser.find_elements(By.CSS_SELECTOR, "th.col-shift svg.dropdown-menu-icon")[0].click()
+    menu = browser.execute_script(
+        "return [...document.querySelectorAll('.dropdown-menu a, .dropdown-menu p')]"
+        ".filter(e => e.getClientRects().length && getComputedStyle(e).display !== 'none').map(e => e.innerText.trim())"
+        ".filter(t => t)")
+    assert len(menu) >= 3 and not [t for t in menu if not CJK.search(t)], menu
     browser.set_window_size(390, 900)
     try:
         for path in (f"/{db}/missed_on_day?date={params['date']}", f"/{db}/duty_shifts", f"/{db}/daily_reports"):

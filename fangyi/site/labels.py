@@ -264,7 +264,8 @@ def css_string(text: str) -> str:
 
 
 TEMPLATE_VARS = {"fy_col": col, "fy_ui": ui, "fy_has_cjk": has_cjk, "fy_table_label": table_label,
-                 "fy_is_date": is_date_column, "fy_value": value, "fy_describe": describe, "fy_param": param_label, "fy_database_label": database_label}
+                 "fy_is_date": is_date_column, "fy_value": value, "fy_describe": describe,
+                 "fy_param": param_label, "fy_database_label": database_label}
 """The template variables of every Datasette page (fangyi.site.plugin.extra_template_vars)."""
 
 
