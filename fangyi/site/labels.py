@@ -24,7 +24,7 @@ from fangyi.site import cells
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CUT = re.compile(r"[；：，。（(:;,=]")
-_PAIR = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s+([^\s/、（）()；，]+)")
+_PAIR = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s+([^/（）()；，]+)")
 
 # Canned-query parameters that are no column of any table.
 PARAMS = {"date": "日期", "iso_week": "ISO 周（如 2021-W05）", "trace_code": "追溯碼", "unit_code": "單位編碼",
@@ -59,10 +59,10 @@ def value_pairs(description: str | None) -> dict[str, str]:
     zh = str(description).split(" — ", 1)[0]
     zh = zh.split("：", 1)[1] if "：" in zh else zh
     pairs = {}
-    for part in re.split(r" / |、|（|\(", zh):
+    for part in re.split(r" / |、(?=[A-Za-z])|（|\(", zh):
         m = _PAIR.match(part)
         if m and has_cjk(m.group(2)):
-            pairs.setdefault(m.group(1), m.group(2))
+            pairs.setdefault(m.group(1), m.group(2).strip())
     return pairs if len(pairs) >= 2 else {}
 
 
@@ -131,9 +131,10 @@ def value_labels(column: str, table: str | None = None) -> dict[str, str]:
     """{stored value: 中文} of a column: its table's description of it, else every table's."""
     tables, _ = descriptions()
     own = tables.get(table or "", {}).get(column)
+    known = {"kind": kind_titles, "check_id": _check_labels}.get(column)
     if own is not None and value_pairs(own):
-        return {**kind_titles(), **value_pairs(own)} if column == "kind" else value_pairs(own)
-    merged: dict[str, str] = dict(kind_titles()) if column == "kind" else {}
+        return {**known(), **value_pairs(own)} if known else value_pairs(own)
+    merged: dict[str, str] = dict(known()) if known else {}
     for columns in tables.values():
         for code, label in value_pairs(columns.get(column)).items():
             merged.setdefault(code, label)
@@ -152,6 +153,13 @@ def kind_titles() -> dict[str, str]:
         if m and has_cjk(m.group(0)):
             out[name] = m.group(0)
     return out
+
+
+def _check_labels() -> dict[str, str]:
+    """{check id: its Chinese label} (the checks' `-- label:` headers)."""
+    from fangyi.site.opendata import check_labels
+
+    return dict(check_labels())
 
 
 @cells.renderer
