@@ -96,8 +96,11 @@ def _demo_params(path) -> dict:
             "start_date": day, "end_date": end, "returnee_id": str(returnee)}
 
 
-def _pages(db_path, base_db: str, open_db: str) -> dict[str, list[str]]:
+def _pages(db_path, base_db: str, open_db: str, base: str) -> dict[str, list[str]]:
     """{who: [path, ...]}: every page of the site each visitor can reach."""
+    import json
+    import urllib.request
+
     from fangyi.site.serve import site_metadata
 
     metadata = site_metadata(db_path, open_db)
@@ -115,6 +118,11 @@ def _pages(db_path, base_db: str, open_db: str) -> dict[str, list[str]]:
             pages[who].append(f"/{db}/{name}" + ("?" + urlencode(args) if args else ""))
     for name in names:
         pages["inspector"].append(f"/{base_db}/{quote(name)}")
+    with urllib.request.urlopen(f"{base}/{open_db}.json") as resp:          # what anyone may open
+        listing = json.load(resp)
+    open_names = [t["name"] for t in listing["tables"] + listing.get("views", []) if not t.get("hidden")]
+    assert len(open_names) > 20, open_names
+    pages["anonymous"] += [f"/{open_db}/{quote(name)}" for name in open_names]
     pages["inspector"].append(f"/{base_db}/units/1")
     sql = "SELECT unit_code, name, level, opened_on FROM units_current WHERE level = :level"
     pages["inspector"] += [f"/{db}?" + urlencode({"sql": sql, "level": "community"}) for db in (base_db, open_db)]
@@ -150,7 +158,7 @@ def test_every_page_is_chinese_on_a_desk_and_on_a_phone(server, browser):  # noq
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{server['port']}"
     db = server["db"].stem
-    pages = _pages(server["db"], db, open_name(server["db"]))
+    pages = _pages(server["db"], db, open_name(server["db"]), base)
     english, statuses = [], {}
     for who in ("anonymous", "inspector"):
         browser.delete_all_cookies()

@@ -1,5 +1,5 @@
 """The Chinese a page shows for what the database stores in English: a column's short label
-(town_code → 街鎮編碼), a code's label (day → 白班, receipt → 進貨) and the words of Datasette's
+(town_code → 所屬街道鄉鎮編碼), a code's label (day → 白班, receipt → 進貨) and the words of Datasette's
 own pages (Apply → 套用).
 
 Why here and from these sources: a column is described once, "中文 — English", by the kind
