@@ -41,4 +41,3 @@ def show(value, column: str, table: str | None, base: str, row) -> str | None:
     if fn is None:
         return None
     return fn(value, row)
-from fangyi.site import labels  # noqa: E402,F401  (Chinese labels of coded values)
