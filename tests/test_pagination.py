@@ -18,7 +18,7 @@ import pytest
 
 from conftest import run_site
 from fangyi.site import paging
-from fangyi.site.exports import FORMULA_START
+from fangyi.site.exports import FORMULA_START, stored_name
 from fangyi.site.serve import open_name
 
 PAGES = 5                    # a walk reads about this many pages of every table and view
@@ -105,6 +105,8 @@ async def _walk(ds, url: str, cookies: dict) -> tuple[list[dict], str | None]:
 
 def _csv_rows(text: str, bom: bool) -> list[dict]:
     rows = list(csv.DictReader(io.StringIO(text)))
+    if bom:       # .csvbom's header says 中文（stored_name）
+        rows = [{stored_name(k): v for k, v in row.items()} for row in rows]
     if bom:       # .csvbom writes formula-like text with an apostrophe in front
         for row in rows:
             for k, v in row.items():
@@ -118,7 +120,7 @@ def _xlsx_rows(body: bytes) -> list[dict]:
 
     ws = load_workbook(io.BytesIO(body), read_only=True).active
     values = list(ws.iter_rows(values_only=True))
-    header = values[0]
+    header = [stored_name(h) for h in values[0]]          # 中文（stored_name）
     return [dict(zip(header, row)) for row in values[1:]]
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from conftest import inspector_cookies, run_site, site, visible_text
+from fangyi.site.exports import stored_name
 from fangyi.site.serve import gx_docs, open_name
 
 FORMATS = ("", ".json", ".csv", ".xlsx", ".csvbom")
@@ -271,7 +272,8 @@ def test_excel_exports_neutralise_formulas(checked_db, tmp_path):
         wb = load_workbook(io.BytesIO(xlsx.content))
         ws = wb.active
         header = [c.value for c in ws[1]]
-        assert {"check_id", "message", "severity"} <= set(header)
+        assert {"檢查編號（check_id）", "發現說明（message）", "嚴重程度（severity）"} <= set(header), header
+        header = [stored_name(h) for h in header]                 # 中文（stored_name）: the stored names
         cells = [c for row in ws.iter_rows(min_row=2) for c in row]
         crafted_cells = [c for c in cells if c.value == crafted]
         assert crafted_cells and all(c.data_type == "s" for c in crafted_cells), db

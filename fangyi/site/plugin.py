@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from fangyi.site import cells, login, masking, query_page, surface
+from fangyi.site import cells, labels, login, masking, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_xlsx
@@ -70,6 +70,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         out = {"fy_full": full, "fy_open": open_,
                "fy_inspector": is_inspector(request.actor if request else None),
                "fy_check_labels": check_labels()}
+        out.update(labels.TEMPLATE_VARS)          # Chinese labels of columns, tables, Datasette's words
         if view_name == "index":
             out.update(await _home(datasette, request))
         return out

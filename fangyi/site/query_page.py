@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fangyi.site import cells, empty_answers, masking
+from fangyi.site import cells, empty_answers, labels, masking
 from fangyi.site.params import DATE_PARAMS, query_hints
 
 PAGE_ROWS = 100
@@ -161,8 +161,9 @@ async def page(request, datasette):
         columns, shown, count, number = await db.execute_fn(lambda conn: _run(conn, sql, values, number, limit_ms))
         if not await masking.shows_full_ids(db):
             shown = masking.mask_rows(shown)
+        columns, shown, first_columns = labels.arrange(query, columns, shown)   # key columns first
     except sqlite3.DatabaseError as exc:                    # as Datasette's query page: said, status 400
-        columns, shown, count = [], [], 0
+        columns, shown, count, first_columns = [], [], 0, 0
         error = (f"查詢超過 {limit_ms} 毫秒，已停止：請縮小日期範圍後再查詢。 / The query took longer than "
                  f"{limit_ms} ms and was stopped." if "interrupted" in str(exc)
                  else f"查詢出錯 / The query failed: {exc}")
@@ -199,4 +200,5 @@ async def page(request, datasette):
         "actor": (request.actor or {}).get("id"), "hints": hints, "error": error, "empty": empty,
         "app_css": datasette.urls.static("app.css"),
     }
+    context.update(labels.query_page_vars(name, columns, names, first_columns))
     return Response.html(_template().render(**context), status=400 if error else 200)
