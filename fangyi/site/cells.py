@@ -41,3 +41,6 @@ def show(value, column: str, table: str | None, base: str, row) -> str | None:
     if fn is None:
         return None
     return fn(value, row)
+
+
+from fangyi.site import links  # noqa: E402,F401  (its renderers register themselves)
