@@ -42,9 +42,15 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+ADDED_LINKS = re.compile(r'<br><span class="fy-links">.*?</span>', re.S)    # beside a value (fangyi.site.links)
+TAG = re.compile(r"<[^>]+>")
+
+
 def _rows(page: str) -> list[list[str]]:
+    """Each row's cells as the text they show (a value shown as a link: its text; the links a
+    renderer adds beside a value left out)."""
     body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
-    return [[html.unescape(c) for c in CELL.findall(r)] for r in ROW.findall(body)]
+    return [[html.unescape(TAG.sub("", ADDED_LINKS.sub("", c))) for c in CELL.findall(r)] for r in ROW.findall(body)]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ answer about it, on table, view and row pages and on the canned queries' pages a
 - a merchant (its id, or its name beside the id) to its balances (`coldchain_merchant_balance`);
 - a returnee's register row to the returnee's page (`returnee_detail`, inspector only: on the
   full database only);
-- a file_id to its row of source_files;
+- a file_id to its row of source_files, a canned query's source_file (its path) to the same;
 - a finding's evidence (findings.evidence, JSON naming file_id, sheet, row) to the row it was
   found in (the table of that kind, filtered to the file, sheet and row; the open copy's
   evidence names no sheet, so there the file and row) and to its source file.
@@ -51,7 +51,13 @@ NAME_LINKS = {
     "from_name": ("from_id", "coldchain_merchant_balance", "merchant_id"),
     "to_name": ("to_id", "coldchain_merchant_balance", "merchant_id"),
 }
+# (table, column) -> as NAME_LINKS, for a column named only `name`
+TABLE_NAME_LINKS = {
+    ("merchants", "name"): ("merchant_id", "coldchain_merchant_balance", "merchant_id"),
+    ("returnees_current", "name"): ("returnee_id", "returnee_detail", "returnee_id"),
+}
 FILE_COLUMN = "file_id"                     # -> source_files/<file_id>
+PATH_COLUMN = "source_file"                 # a canned query's path of the source file -> its row
 SUBJECT_COLUMN = "subject_key"              # the findings of these checks have a trace code for subject
 TRACE_SUBJECT_CHECKS = frozenset({"cert_missing", "nat_positive", "oversold", "sale_before_receipt",
                                   "sold_unknown_batch", "buyer_missing", "chain_break"})
@@ -176,6 +182,15 @@ def _file_show(base: str):
     return show
 
 
+def _path_show(base: str):
+    def show(value, row):
+        text = _text(value)
+        if text is None:
+            return None
+        return _a(f"{base}/source_files?{urlencode({'path': text})}", value, TITLES["source_files"])
+    return show
+
+
 def _subject_show(base: str):
     """A cold-chain finding's subject_key is its trace code (or, without one, its batch number:
     then the evidence's trace_code, null, says there is no trace to link)."""
@@ -272,8 +287,13 @@ def choose(column: str, table: str | None, base: str):
         if table == query or not served(query, base):
             return None
         return _name_show(base, id_column, query, param)
+    if (table, column) in TABLE_NAME_LINKS:
+        id_column, query, param = TABLE_NAME_LINKS[(table, column)]
+        return _name_show(base, id_column, query, param) if served(query, base) else None
     if column == FILE_COLUMN and table != "source_files":
         return _file_show(base)
+    if column == PATH_COLUMN:
+        return _path_show(base)
     if column == SUBJECT_COLUMN and table != "batch_trace":
         return _subject_show(base)
     if column == EVIDENCE_COLUMN:
