@@ -293,6 +293,7 @@ def test_each_check_keeps_its_own_colour(site_db):
             if color.get("field") in ("check_label", "check_id"):
                 scale = color["scale"]
                 assert len(scale["domain"]) == len(scale["range"]), slug
+                assert color["legend"]["symbolLimit"] >= len(scale["domain"]), slug      # every entry shown
                 scales[slug] = dict(zip(scale["domain"], scale["range"]))
     everything = scales["findings-by-check"]
     assert set(everything) == set(labels.values())

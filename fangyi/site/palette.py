@@ -37,6 +37,17 @@ def colours(n: int) -> list[str]:
     return out
 
 
+LONG_LEGEND = 12      # more entries than this: below the chart, in two columns
+
+
+def legend(n: int) -> dict:
+    """A legend showing all n entries (Vega's default stops at 30 and the chart's height cut it
+    at about 25); a long one below the chart in two columns."""
+    if n <= LONG_LEGEND:
+        return {"symbolLimit": n}
+    return {"symbolLimit": n, "orient": "bottom", "direction": "vertical", "columns": 2, "labelLimit": 190}
+
+
 def check_colours(by: str = "check_label") -> dict[str, str]:
     """{check label (or id): its colour}, every check of the registry, in its order."""
     from fangyi.site.opendata import check_labels
@@ -64,4 +75,4 @@ def fix_check_colours(dashboards: dict) -> None:
                 mapping = {k: v for k, v in mapping.items() if k in wanted}
             color["scale"] = {"domain": list(mapping), "range": list(mapping.values())}
             if color.get("legend", {}) is not None:          # legend: null stays without one
-                color["legend"] = {**(color.get("legend") or {}), "symbolLimit": len(mapping)}
+                color["legend"] = {**legend(len(mapping)), **(color.get("legend") or {})}
