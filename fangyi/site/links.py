@@ -11,7 +11,8 @@ answer about it, on table, view and row pages and on the canned queries' pages a
 - a file_id to its row of source_files, a canned query's source_file (its path) to the same;
 - a finding's evidence (findings.evidence, JSON naming file_id, sheet, row) to the row it was
   found in (the table of that kind, filtered to the file, sheet and row; the open copy's
-  evidence names no sheet, so there the file and row) and to its source file.
+  evidence names no sheet, so there the file and row), to its source file and to the balances
+  of the merchants it names.
 
 Which columns are which is said once, in the tables below; a link is offered only where its
 target is served on that database (a canned query marked inspector_only in metadata.yml is not
@@ -87,6 +88,8 @@ EVIDENCE_TABLES = {
 }
 # a second row some evidence names besides its own: (file key, row key, table)
 SECOND_ROWS = {"nat_positive": ("sale_file_id", "sale_row", "coldchain_sales")}
+# evidence keys naming a merchant: linked to its balances beside the source row
+EVIDENCE_MERCHANTS = ("merchant_id", "seller_id", "buyer_id")
 
 
 @functools.lru_cache(maxsize=1)
@@ -239,8 +242,13 @@ def row_href(base: str, table: str, file_id, row_number, sheet=None) -> str:
 
 
 def evidence_links(base: str, check_id, evidence: dict, open_copy: bool) -> list[str]:
-    """The links of one finding's evidence: its row(s) and its source file."""
+    """The links of one finding's evidence: the merchants it names, its row(s), its source file."""
     out = []
+    if served("coldchain_merchant_balance", base):
+        for merchant in dict.fromkeys(_text(evidence.get(k)) for k in EVIDENCE_MERCHANTS):
+            if merchant:
+                out.append(query_link(base, "coldchain_merchant_balance", "merchant_id", merchant,
+                                      f"商戶結存 / balances {merchant}", TITLES["coldchain_merchant_balance"]))
     file_id, row_number = _text(evidence.get("file_id")), _text(evidence.get("row"))
     if file_id is None or not file_id.isdigit():
         return out
