@@ -1,4 +1,5 @@
-"""Links between answers (renderers of fangyi.site.cells): wherever a column holds a trace code,
+"""Links between answers (a renderer of fangyi.site.cells, which registers `choose`; this module
+imports nothing of it, so that the imports run one way): wherever a column holds a trace code,
 a unit, a merchant, a returnee, a source file or a finding's evidence, its cell links to the
 answer about it, on table, view and row pages and on the canned queries' pages alike:
 
@@ -23,9 +24,7 @@ from __future__ import annotations
 import functools
 import html
 import json
-from urllib.parse import quote, urlencode
-
-from fangyi.site import cells
+from urllib.parse import urlencode
 
 # column -> (canned query, its parameter): the cell's own value is the parameter
 VALUE_LINKS = {
@@ -282,7 +281,6 @@ def _evidence_show(base: str):
     return show
 
 
-@cells.renderer
 def choose(column: str, table: str | None, base: str):
     """The link renderer of a column, or None."""
     if column in VALUE_LINKS:
