@@ -85,8 +85,8 @@ EVIDENCE_TABLES = {
     "gathering_attendee_under_management": "gathering_attendees",
     "disinfection_missed": {"source": {"sheet": "disinfection_places"}},
 }
-# a second row some evidence names besides its own: (file key, row key, table)
-SECOND_ROWS = {"nat_positive": ("sale_file_id", "sale_row", "coldchain_sales")}
+# a second row some evidence names besides its own: (file key, sheet key, row key, its table)
+SECOND_ROWS = {"nat_positive": ("sale_file_id", "sale_sheet", "sale_row", "coldchain_sales")}
 # evidence keys naming a merchant: linked to its balances beside the source row
 EVIDENCE_MERCHANTS = ("merchant_id", "seller_id", "buyer_id")
 
@@ -158,9 +158,7 @@ def _value_show(base: str, query: str, param: str):
 
     def show(value, row):
         text = _text(value)
-        if text is None or text.startswith("?"):         # unit_group of an unresolved unit
-            return None
-        return query_link(base, query, param, text, value, title)
+        return None if text is None else query_link(base, query, param, text, value, title)
     return show
 
 
@@ -256,13 +254,12 @@ def evidence_links(base: str, check_id, evidence: dict, open_copy: bool) -> list
     if table and row_number:
         out.append(_a(row_href(base, table, file_id, row_number, sheet),
                       f"來源行 / source row {row_number}", f"{table}: {TITLES['source_row']}"))
-    second = SECOND_ROWS.get(check_id)
-    if second:
-        fid, rn = _text(evidence.get(second[0])), _text(evidence.get(second[1]))
+    if check_id in SECOND_ROWS:
+        file_key, sheet_key, row_key, other = SECOND_ROWS[check_id]
+        fid, rn = _text(evidence.get(file_key)), _text(evidence.get(row_key))
         if fid and fid.isdigit() and rn:
-            sheet2 = None if open_copy else evidence.get(second[1].replace("row", "sheet"))
-            out.append(_a(row_href(base, second[2], fid, rn, sheet2),
-                          f"銷售行 / sale row {rn}", f"{second[2]}: {TITLES['source_row']}"))
+            out.append(_a(row_href(base, other, fid, rn, None if open_copy else evidence.get(sheet_key)),
+                          f"銷售行 / sale row {rn}", f"{other}: {TITLES['source_row']}"))
     out.append(_a(f"{base}/source_files/{file_id}", f"來源文件 / source file {file_id}", TITLES["source_files"]))
     return out
 
