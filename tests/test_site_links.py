@@ -306,5 +306,8 @@ def test_each_check_keeps_its_own_colour(site_db):
     cold = scales["coldchain-gaps"]
     assert cold and set(cold) < set(everything)
     assert all(everything[label] == colour for label, colour in cold.items())
-    assert labels["missing_report"] in everything and everything[labels["missing_report"]] != everything[
-        labels["sale_before_receipt"]]
+    assert everything[labels["missing_report"]] != everything[labels["sale_before_receipt"]]
+    # the chart of missed and late reports shows 漏報 and 遲報 in their checks' colours
+    kinds = dashboards["reporting"]["charts"]["missed-late"]["display"]["encoding"]["color"]["scale"]
+    assert dict(zip(kinds["domain"], kinds["range"])) == {
+        "漏報": everything[labels["missing_report"]], "遲報": everything[labels["late_report"]]}
