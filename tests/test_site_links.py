@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_site
 from fangyi.keys import norm
-from fangyi.site import cells, links
+from fangyi.site import cells
 from fangyi.site.opendata import check_labels
 from fangyi.site.serve import open_name
 
@@ -159,8 +159,8 @@ def test_findings_link_to_their_source_row_and_file(site_db):
             rows = re.findall(r"<tr>(.*?)</tr>", page.text, re.S)
             linked = second = 0
             for row in rows:
-                sources = [h for h, text in LINK.findall(row) if "來源行" in text or "銷售行" in text]
-                second += sum("銷售行" in text for _, text in LINK.findall(row))
+                sources = [h for h, text in LINK.findall(row) if "來源行" in text]
+                second += len(sources) > 1
                 files = [html.unescape(h) for h, text in LINK.findall(row) if "來源文件" in text]
                 if not files:
                     continue
@@ -231,21 +231,24 @@ def test_links_escape_what_they_show():
     assert "batch_trace" in subject("QL1", {"check_id": "oversold"})
 
 
-def test_every_check_with_a_source_row_names_its_table():
-    """Every check whose findings name a source row (file_id and row in its evidence) says in
-    fangyi.site.links which table that row is in, and the table has those columns."""
+def test_every_check_with_a_source_row_says_which_table_it_is_in():
+    """Every check whose findings name a source row (file_id and row in its evidence) says in its
+    header which table that row is in (`-- evidence row:`), a table of a kind with the source
+    columns; every finding of the demo that names a row is linked to it (one row, or the roster
+    row's shifts) on the full database."""
     from fangyi.checks import all_checks
     from fangyi.ingest import kinds
 
     tables = {t.name: {c.name for c in t.all_columns()} for _, t in kinds.tables().values()}
     for check in all_checks():
         if "'file_id'" not in check.sql:
+            assert not check.evidence_rows, check.id
             continue
-        assert check.id in links.EVIDENCE_TABLES, f"{check.id}: add it to fangyi.site.links.EVIDENCE_TABLES"
-        target = links.EVIDENCE_TABLES[check.id]
-        names = [target] if isinstance(target, str) else list(next(iter(target.values())).values())
-        for name in names:
-            assert {"file_id", "sheet", "row_number"} <= tables.get(name, set()), (check.id, name)
+        assert check.evidence_rows, f"{check.id}: say `-- evidence row:` in its header"
+        for table, key, value, prefix in check.evidence_rows:
+            assert {"file_id", "sheet", "row_number"} <= tables.get(table, set()), (check.id, table)
+            assert f"'{prefix}file_id'" in check.sql and f"'{prefix}row'" in check.sql, check.id
+            assert key is None or f"'{key}'" in check.sql, check.id
 
 
 def test_one_bar_per_market_however_it_is_written(site_db):

@@ -11,7 +11,8 @@ answer about it, on table, view and row pages and on the canned queries' pages a
   full database only);
 - a file_id to its row of source_files, a canned query's source_file (its path) to the same;
 - a finding's evidence (findings.evidence, JSON naming file_id, sheet, row) to the row it was
-  found in (the table of that kind, filtered to the file, sheet and row; the open copy's
+  found in (the table its check's header names, `-- evidence row:`, filtered to the file, sheet
+  and row; the open copy's
   evidence names no sheet, so there the file and row), to its source file and to the balances
   of the merchants it names.
 
@@ -62,31 +63,8 @@ SUBJECT_COLUMN = "subject_key"              # the findings of these checks have 
 TRACE_SUBJECT_CHECKS = frozenset({"cert_missing", "nat_positive", "oversold", "sale_before_receipt",
                                   "sold_unknown_batch", "buyer_missing", "chain_break"})
 EVIDENCE_COLUMN = "evidence"                # a finding's evidence: its source row and file
-# check_id -> the table its evidence's file_id/sheet/row point into; a dict: by the evidence's
-# `side` (chain_break) or `source` (returnee_positive, disinfection_missed). A check not listed
-# (or a finding without file_id) links to its source file only.
-EVIDENCE_TABLES = {
-    "cert_missing": "coldchain_batches", "cert_reused": "coldchain_batches",
-    "nat_positive": "coldchain_batches", "oversold": "coldchain_sales",
-    "sale_before_receipt": "coldchain_sales", "sold_unknown_batch": "coldchain_sales",
-    "buyer_missing": "coldchain_sales",
-    "chain_break": {"side": {"sale": "coldchain_sales", "receipt": "coldchain_batches"}},
-    "late_report": "daily_reports", "blank_count": "daily_reports", "unknown_unit": "daily_reports",
-    "ambiguous_unit": "daily_reports", "zero_report_contradiction": "daily_reports",
-    "returnee_count_mismatch": "daily_reports", "report_leader_off_roster": "daily_reports",
-    "no_leader": "duty_shifts", "shift_uncovered": "duty_shifts", "double_booked": "duty_shifts",
-    "allowance_overclaim": "allowance_claims",
-    "returnee_late_notice": "returnees", "returnee_late_registration": "returnees",
-    "returnee_no_certificate": "returnees", "returnee_test_missed": "returnees",
-    "returnee_positive": {"source": {"tests": "returnee_tests", "register": "returnees"}},
-    "returnee_test_unmatched": "returnee_tests",
-    "gathering_over_limit": "gathering_events", "gathering_not_in_advance": "gathering_events",
-    "gathering_unapproved": "gathering_events", "gathering_banned": "gathering_events",
-    "gathering_attendee_under_management": "gathering_attendees",
-    "disinfection_missed": {"source": {"sheet": "disinfection_places"}},
-}
-# a second row some evidence names besides its own: (file key, sheet key, row key, its table)
-SECOND_ROWS = {"nat_positive": ("sale_file_id", "sale_sheet", "sale_row", "coldchain_sales")}
+# Where a finding's evidence row is, each check says in its SQL header (`-- evidence row:`,
+# fangyi.checks): a check that says nothing links to its source file only.
 # evidence keys naming a merchant: linked to its balances beside the source row
 EVIDENCE_MERCHANTS = ("merchant_id", "seller_id", "buyer_id")
 
@@ -220,13 +198,25 @@ def _evidence(value) -> dict | None:
     return out if isinstance(out, dict) else None
 
 
-def evidence_table(check_id, evidence: dict) -> str | None:
-    """The table a finding's evidence row is in (EVIDENCE_TABLES)."""
-    target = EVIDENCE_TABLES.get(check_id)
-    if isinstance(target, dict):
-        (key, by_value), = target.items()
-        return by_value.get(evidence.get(key))
-    return target
+@functools.lru_cache(maxsize=1)
+def _evidence_rows() -> dict[str, tuple]:
+    """{check_id: its `-- evidence row:` declaration, as (table, key, value, prefix) entries}."""
+    from fangyi.checks import all_checks
+
+    return {c.id: c.evidence_rows for c in all_checks()}
+
+
+def evidence_rows(check_id, evidence: dict) -> list[tuple[str, str, str, str | None]]:
+    """(table, file_id, row, sheet) of each row the finding's evidence names, as its check
+    declares them; sheet None when the evidence does not name it (the open copy's)."""
+    out = []
+    for table, key, value, prefix in _evidence_rows().get(check_id, ()):
+        if key and str(evidence.get(key)) != value:
+            continue
+        file_id, row = _text(evidence.get(prefix + "file_id")), _text(evidence.get(prefix + "row"))
+        if file_id and file_id.isdigit() and row:
+            out.append((table, file_id, row, evidence.get(prefix + "sheet")))
+    return out
 
 
 def row_href(base: str, table: str, file_id, row_number, sheet=None) -> str:
@@ -239,27 +229,20 @@ def row_href(base: str, table: str, file_id, row_number, sheet=None) -> str:
 
 
 def evidence_links(base: str, check_id, evidence: dict, open_copy: bool) -> list[str]:
-    """The links of one finding's evidence: the merchants it names, its row(s), its source file."""
+    """The links of one finding's evidence: the merchants it names, its row(s) (as its check
+    declares them), its source file."""
     out = []
     if served("coldchain_merchant_balance", base):
         for merchant in dict.fromkeys(_text(evidence.get(k)) for k in EVIDENCE_MERCHANTS):
             if merchant:
                 out.append(query_link(base, "coldchain_merchant_balance", "merchant_id", merchant,
                                       f"商戶結存 / balances {merchant}", TITLES["coldchain_merchant_balance"]))
-    file_id, row_number = _text(evidence.get("file_id")), _text(evidence.get("row"))
+    for table, fid, row, sheet in evidence_rows(check_id, evidence):
+        out.append(_a(row_href(base, table, fid, row, None if open_copy else sheet),
+                      f"來源行 / source row {row}", f"{TITLES['source_row']}: {table}"))
+    file_id = _text(evidence.get("file_id"))
     if file_id is None or not file_id.isdigit():
         return out
-    table = evidence_table(check_id, evidence)
-    sheet = None if open_copy else evidence.get("sheet")
-    if table and row_number:
-        out.append(_a(row_href(base, table, file_id, row_number, sheet),
-                      f"來源行 / source row {row_number}", f"{table}: {TITLES['source_row']}"))
-    if check_id in SECOND_ROWS:
-        file_key, sheet_key, row_key, other = SECOND_ROWS[check_id]
-        fid, rn = _text(evidence.get(file_key)), _text(evidence.get(row_key))
-        if fid and fid.isdigit() and rn:
-            out.append(_a(row_href(base, other, fid, rn, None if open_copy else evidence.get(sheet_key)),
-                          f"銷售行 / sale row {rn}", f"{other}: {TITLES['source_row']}"))
     out.append(_a(f"{base}/source_files/{file_id}", f"來源文件 / source file {file_id}", TITLES["source_files"]))
     return out
 
