@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_site
 from fangyi.keys import norm
-from fangyi.site import cells
+from fangyi.site import cells, links
 from fangyi.site.opendata import check_labels
 from fangyi.site.serve import open_name
 
@@ -225,6 +225,7 @@ def test_links_escape_what_they_show():
     assert cells.for_column("trace_code", "batch_trace", "/workbench") is None          # not to itself
     assert cells.for_column("returnee_id", "returnee_tests_owed", "/workbench_open") is None
     assert cells.for_column("returnee_id", "returnee_tests_owed", "/workbench") is not None
+    assert links.served("unit_page", "/workbench_open") and not links.served("no_such_query", "/workbench")
     # a finding of a check whose subject is not a trace code: no trace link
     subject = cells.for_column("subject_key", "findings", "/workbench")
     assert subject("440100121000351", {"check_id": "cert_reused"}) is None

@@ -17,8 +17,8 @@ answer about it, on table, view and row pages and on the canned queries' pages a
   of the merchants it names.
 
 Which columns are which is said once, in the tables below; a link is offered only where its
-target is served on that database (a canned query marked inspector_only in metadata.yml is not
-on the open copy). A column is judged once (cells.for_column is cached); a cell costs an escape
+target is served on that database (a canned query of metadata.yml; one marked inspector_only
+is not on the open copy). A column is judged once (cells.for_column is cached); a cell costs an escape
 and a quote."""
 from __future__ import annotations
 
@@ -70,15 +70,15 @@ EVIDENCE_MERCHANTS = ("merchant_id", "seller_id", "buyer_id")
 
 
 @functools.lru_cache(maxsize=1)
-def _inspector_only() -> frozenset[str]:
-    """The canned queries metadata.yml serves on the full database only."""
+def _queries() -> tuple[frozenset[str], frozenset[str]]:
+    """(every canned query of metadata.yml, those it serves on the full database only)."""
     import yaml
 
     from fangyi.site.serve import INSPECTOR_ONLY, METADATA, METADATA_DB
 
     meta = yaml.safe_load(METADATA.read_text(encoding="utf-8")) or {}
     queries = ((meta.get("databases") or {}).get(METADATA_DB) or {}).get("queries") or {}
-    return frozenset(name for name, q in queries.items() if (q or {}).get(INSPECTOR_ONLY))
+    return frozenset(queries), frozenset(name for name, q in queries.items() if (q or {}).get(INSPECTOR_ONLY))
 
 
 def is_open(base: str) -> bool:
@@ -90,7 +90,8 @@ def is_open(base: str) -> bool:
 
 def served(query: str, base: str) -> bool:
     """Whether the canned query is served on the database at base."""
-    return not (is_open(base) and query in _inspector_only())
+    every, inspector_only = _queries()
+    return query in every and not (is_open(base) and query in inspector_only)
 
 
 def _get(row, key):
@@ -228,11 +229,11 @@ def row_href(base: str, table: str, file_id, row_number, sheet=None) -> str:
     return f"{base}/{table}?{urlencode(args)}"
 
 
-def evidence_links(base: str, check_id, evidence: dict, open_copy: bool) -> list[str]:
-    """The links of one finding's evidence: the merchants it names, its row(s) (as its check
-    declares them), its source file."""
+def evidence_links(base: str, check_id, evidence: dict, open_copy: bool, balances: bool) -> list[str]:
+    """The links of one finding's evidence: the merchants it names (balances: where the merchants'
+    balances are served), its row(s) (as its check declares them), its source file."""
     out = []
-    if served("coldchain_merchant_balance", base):
+    if balances:
         for merchant in dict.fromkeys(_text(evidence.get(k)) for k in EVIDENCE_MERCHANTS):
             if merchant:
                 out.append(query_link(base, "coldchain_merchant_balance", "merchant_id", merchant,
@@ -248,13 +249,13 @@ def evidence_links(base: str, check_id, evidence: dict, open_copy: bool) -> list
 
 
 def _evidence_show(base: str):
-    open_copy = is_open(base)
+    open_copy, balances = is_open(base), served("coldchain_merchant_balance", base)
 
     def show(value, row):
         evidence = _evidence(value)
         if evidence is None:
             return None
-        links = evidence_links(base, _get(row, "check_id"), evidence, open_copy)
+        links = evidence_links(base, _get(row, "check_id"), evidence, open_copy, balances)
         if not links:
             return None
         return (html.escape(value, False) + '<br><span class="fy-links">' + " · ".join(links) + "</span>")
