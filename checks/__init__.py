@@ -15,6 +15,14 @@ copy is built from these declarations, fangyi.site.open_copy):
                                 label, the unit and the day instead
     -- open evidence: town_code, days      the evidence keys that are open; the others are withheld
 
+Where a finding's evidence row is (the row its evidence's file_id, sheet and row name) is declared
+in the header too, so that the site can link a finding to that row (fangyi.site.links):
+    -- evidence row: coldchain_batches                 the table of a kind holding that row
+    -- evidence row: coldchain_sales when side = sale; coldchain_batches when side = receipt
+                                the table chosen by a key of the evidence
+    -- evidence row: coldchain_batches; coldchain_sales at sale_
+                                a second row, named by the keys sale_file_id, sale_sheet, sale_row
+
 A check whose findings are not all equally grave says so in its header: `-- row severity:
 warning` lists the lower severities its rows may take; its SELECT then returns a `severity`
 column as well (the header's severity when NULL), e.g. a family gathering above the advised
@@ -37,8 +45,10 @@ SEVERITIES = ("info", "warning", "error")          # in rising order
 HEADER_FIELDS = ("check", "label", "severity", "meaning")     # each check file's header lines
 OPEN_FIELDS = ("subject", "open", "open evidence")            # optional: what of its findings is open
 # one header line each; a line with nothing after the colon is a missing value (not the next line)
-_HEADER = re.compile(r"^--[ \t]*(check|label|severity|row severity|meaning|subject|open|open evidence):[ \t]*(.*?)[ \t\r]*$",
-                     re.M)
+_HEADER = re.compile(r"^--[ \t]*(check|label|severity|row severity|meaning|subject|open|open evidence|evidence row):"
+                     r"[ \t]*(.*?)[ \t\r]*$", re.M)
+# one entry of `-- evidence row:`: a table, optionally `when <key> = <value>`, optionally `at <prefix>`
+_EVIDENCE_ROW = re.compile(r"^(\w+)(?:\s+when\s+(\w+)\s*=\s*(\w+))?(?:\s+at\s+(\w+))?$")
 
 
 class CheckDefinitionError(Exception):
@@ -57,6 +67,9 @@ class Check:
     open: frozenset = frozenset()        # {"message"} when the message is built from open data only
     open_evidence: tuple = ()   # the evidence keys that are open
     row_severities: tuple = ()  # lower severities a row may take (its `severity` column); () none
+    # where the evidence's rows are: (table, key, value, prefix) each; key/value: only when the
+    # evidence's key has that value; prefix: the row named by <prefix>file_id, <prefix>sheet, <prefix>row
+    evidence_rows: tuple = ()
 
 
 def load_checks(root=None) -> list[Check]:
@@ -99,6 +112,15 @@ def load_suite(folder) -> list[Check]:
         lower = tuple(w.strip() for w in (head.get("row severity") or "").split(",") if w.strip())
         if any(w not in SEVERITIES or SEVERITIES.index(w) >= SEVERITIES.index(head["severity"]) for w in lower):
             raise CheckDefinitionError(f"{path}: -- row severity: takes severities below {head['severity']!r}")
+        evidence_rows = []
+        for entry in (head.get("evidence row") or "").split(";"):
+            if not entry.strip():
+                continue
+            m = _EVIDENCE_ROW.match(entry.strip())
+            if m is None:
+                raise CheckDefinitionError(f"{path}: -- evidence row: takes `table [when key = value] [at prefix]`, "
+                                           f"separated by ';' (not {entry.strip()!r})")
+            evidence_rows.append((m[1], m[2], m[3], m[4] or ""))
         try:
             rendered = render(sql).strip()
         except DialectError as exc:
@@ -108,7 +130,7 @@ def load_suite(folder) -> list[Check]:
                          open=frozenset(opened),
                          open_evidence=tuple(k.strip() for k in (head.get("open evidence") or "").split(",")
                                              if k.strip()),
-                         row_severities=lower))
+                         row_severities=lower, evidence_rows=tuple(evidence_rows)))
     return out
 
 

@@ -43,11 +43,17 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+ADDED_LINKS = re.compile(r'<br><span class="fy-links">.*?</span>', re.S)    # beside a value (fangyi.site.links)
+TAG = re.compile(r"<[^>]+>")
+
+
 def _rows(page: str) -> list[list[str]]:
-    """The cells' stored values: a code shown as its Chinese label (fangyi.site.labels) keeps the
-    stored value in its title."""
+    """Each row's cells as the stored values they show: a code shown as its Chinese label
+    (fangyi.site.labels) by the stored value in its title; a value shown as a link by its text;
+    the links a renderer adds beside a value (fangyi.site.links) left out."""
     body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
-    return [[html.unescape(CODE.sub(r"\1", c)) for c in CELL.findall(r)] for r in ROW.findall(body)]
+    return [[html.unescape(TAG.sub("", CODE.sub(r"\1", ADDED_LINKS.sub("", c)))) for c in CELL.findall(r)]
+            for r in ROW.findall(body)]
 
 
 @pytest.fixture

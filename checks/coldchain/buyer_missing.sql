@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: merchant_id, trace_code, batch_no, quantity_kg, file_id, row
+-- evidence row: coldchain_sales
 -- A sale without a buyer's merchant id or phone is judged by its buyer cell:
 -- - blank, or a word that records nobody (無, -, /, 不詳): no buyer at all, flagged;
 -- - the public (散客, 個人, 消費者, 零售, 顧客, 客戶, 市民): a sale to the final consumer ends the

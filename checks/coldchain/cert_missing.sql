@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: missing, merchant_id, trace_code, batch_no, product, inspection_cert_no, nat_report_no, disinfection_cert_no, file_id, row
+-- evidence row: coldchain_batches
 -- One finding per receipt. A proof is missing when its cell is blank or says there is none
 -- (無, -, / ...): the trace code, the inspection and quarantine certificate number, the
 -- nucleic-acid report number, the disinfection certificate number.

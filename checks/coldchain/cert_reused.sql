@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: certificate, number, trace_code, product, importer
+-- evidence row: coldchain_batches
 -- Receipts of the same trace code are one batch, at whatever merchant: its certificates copied
 -- downstream (wholesaler -> retailer) are not reuse, nor is one certificate covering several
 -- trace codes of the same product from the same importer. Two batches sharing a number are

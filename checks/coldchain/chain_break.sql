@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: side, seller_id, buyer_id, trace_code, sale_date, received_date, window_days, file_id, row
+-- evidence row: coldchain_sales when side = sale; coldchain_batches when side = receipt
 -- A registered merchant keeps a ledger here (merchants). Sale side: a sale to a registered
 -- merchant whose receipt of the trace code does not follow on the sale day or within
 -- [coldchain] match_window_days. Receipt side: a receipt naming a registered supplier with no

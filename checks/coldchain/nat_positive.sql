@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: merchant_id, trace_code, nat_result, nat_report_no, sales, first_sale, file_id, row
+-- evidence row: coldchain_batches; coldchain_sales at sale_
 -- Per merchant and trace code: the merchant's receipts of the batch record a positive result,
 -- or none records a negative one (blank or unreadable, the text as written in the evidence),
 -- and the merchant sold from it. One finding per merchant and trace code; date = first sale.

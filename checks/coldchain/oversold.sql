@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: merchant_id, trace_code, product, received_kg, sold_kg, on_hand_kg, qty_unit, received_qty, sold_qty, receipts, sales, file_id, row
+-- evidence row: coldchain_sales
 -- From coldchain_balances: every receipt and every sale of the trace code at the merchant,
 -- summed in kg when all have a weight, else in the one unit they share; when neither is known
 -- nothing is said. Half a gram of rounding is allowed. Date and source row: the latest sale.

@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: merchant_id, trace_code, sale_date, first_received, file_id, row
+-- evidence row: coldchain_sales
 -- The batch of the sale as in coldchain_sale_batches (trace code, or the batch number's trace
 -- code); compared with the merchant's earliest receipt of it. One finding per sale.
 SELECT NULL AS unit_code,

@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: merchant_id, trace_code, batch_no, product, quantity, qty_unit, file_id, row
+-- evidence row: coldchain_sales
 -- A sale naming a trace code is matched by the trace code alone; one naming only a batch number
 -- by the batch number; receipts of any date count (a sale before its receipt is
 -- sale_before_receipt). A sale naming neither is unknown too.

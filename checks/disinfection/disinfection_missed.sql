@@ -5,6 +5,7 @@
 -- open: message
 -- open evidence: place, frequency, judged_by, slot_start, slot_end, slots, source
 -- subject: open
+-- evidence row: disinfection_places when source = sheet
 -- Expected: each place listed for kind disinfection (settings [[disinfection.places]] or a places
 -- sheet) on every day of the reporting period inside its opened_on .. closed_on, in the slots of
 -- its frequency: the shared expected-record calendar (expected_subjects, expected_record_status,

@@ -4,6 +4,7 @@
 -- meaning: an attendee of a gathering was a returnee inside their days of health management (from the arrival date to the end of monitoring)
 -- subject: name
 -- open evidence: gathering_id, matched_by, file_id, row
+-- evidence row: gathering_attendees
 -- Each attendee row matched to its event (gathering_attendance, status matched) beside the
 -- returnees in force (returnees_current) who are the same person: by identity number when both
 -- have one, else by phone when both have one, else by name within the unit. The event's date lies

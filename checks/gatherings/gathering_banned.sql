@@ -4,6 +4,7 @@
 -- meaning: a private banquet (types in [gatherings] banquet_types) held inside a period the settings ban them ([[gatherings.banquet_ban]])
 -- subject: name
 -- open evidence: event_type, event_date, ban_start, ban_end, file_id, row
+-- evidence row: gathering_events
 -- Both ends of a ban period are inside it; no period is set by default, so nothing is banned
 -- until the settings say so. One finding per event, naming the first period it falls in.
 WITH bans AS (

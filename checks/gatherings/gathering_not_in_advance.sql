@@ -4,6 +4,7 @@
 -- meaning: an event reported (weddings, funerals) or approved (other events) on or after its date, or a wedding or funeral never reported
 -- subject: name
 -- open evidence: event_type, needs_approval, event_date, reported_on, approved_on, file_id, row
+-- evidence row: gathering_events
 -- 提前 is before the day: a notice on the day of the event, or after it, is not in advance.
 -- Events reported to the village (types in [gatherings] approval_exempt_types, default 婚, 喪):
 -- the earlier of the report date and an approval date, if any; none at all is a finding. Events

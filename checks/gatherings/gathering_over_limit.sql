@@ -5,6 +5,7 @@
 -- meaning: an event with more attendees than allowed: a family gathering above the advised 10 (warning), any event above 50 (error); the limits are settings
 -- subject: name
 -- open evidence: event_type, family, attendees, counted_by, limit, limit_setting, file_id, row
+-- evidence row: gathering_events
 -- One finding per event in force (gatherings_current). Attendees: the actual number, else the
 -- expected one (the message says which). A family gathering (家庭聚餐, 家宴 ...) above
 -- [gatherings] family_limit (default 10) is advised against: a warning; any event above

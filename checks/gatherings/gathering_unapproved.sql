@@ -4,6 +4,7 @@
 -- meaning: an event other than a wedding or funeral (types outside [gatherings] approval_exempt_types) held without the town's approval (no approval date and no approving body)
 -- subject: name
 -- open evidence: event_type, event_date, reported_on, file_id, row
+-- evidence row: gathering_events
 -- Family gatherings need no approval. An approving body written as 無, 未審批, -, / is none.
 -- An approval written late, or without its date, is gathering_not_in_advance's.
 SELECT g.unit_code,

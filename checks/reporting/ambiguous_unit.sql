@@ -3,6 +3,7 @@
 -- severity: error
 -- meaning: a report names a unit that fits several registry entries (the candidates in the message)
 -- open evidence: candidates, file_id, row
+-- evidence row: daily_reports
 -- Names are unique only within their parent: the check run narrows by the parent column, the
 -- towns the sheet names, the strength of the match and units that report (unit_resolutions);
 -- what still fits several units is ambiguous, never guessed.

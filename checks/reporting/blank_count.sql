@@ -3,6 +3,7 @@
 -- severity: warning
 -- meaning: a count left blank in a report that is not a zero report (blank is not zero)
 -- open evidence: columns, file_id, row
+-- evidence row: daily_reports
 -- Only columns the sheet has count (source_sheets.fields): a form without a column has no blank.
 WITH sheet_columns AS (
     -- per loaded sheet, which count columns its header had

@@ -4,6 +4,7 @@
 -- meaning: the report in force was sent after the deadline (遲報; default D+1 09:00)
 -- open: message
 -- open evidence: submitted_at, deadline, file_id, row
+-- evidence row: daily_reports
 -- Only a known submitted_at counts: a report without one is never called late.
 SELECT t.unit_code,
        t.report_date AS date,

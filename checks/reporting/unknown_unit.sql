@@ -3,6 +3,7 @@
 -- severity: error
 -- meaning: a report names a unit that matches no registry entry
 -- open evidence: file_id, row
+-- evidence row: daily_reports
 -- Matching tries the code, the name, its traditional/simplified form, the name without its
 -- level suffix and every alias (unit_resolutions, written by the check run), only under the
 -- row's parent (or the places its sheet names); a name that fits no unit there is unknown (one

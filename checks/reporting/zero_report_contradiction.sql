@@ -3,6 +3,7 @@
 -- severity: error
 -- meaning: a report marked as a zero report while a count is above zero
 -- open evidence: counts, file_id, row
+-- evidence row: daily_reports
 WITH marked AS (
     SELECT r.*,
            rtrim(

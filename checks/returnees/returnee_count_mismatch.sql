@@ -4,6 +4,7 @@
 -- meaning: a unit-day's 返鄉人員登記 on the daily report differs from the registrations in the returnee register that day
 -- open: message
 -- open evidence: file_id, row, reported, registered, register_from, register_to
+-- evidence row: daily_reports
 -- Unit-days inside a unit's register span (its first to its last registration day in
 -- returnees_current) whose report in force gives 返鄉人員登記 (not blank): the count against the
 -- register rows in force registered that day (the registration time's date, else the arrival

@@ -4,6 +4,7 @@
 -- meaning: a returnee notified the village less than [returnees] notice_hours (24) before arriving, or not at all
 -- subject: name
 -- open evidence: file_id, row, judged_by
+-- evidence row: returnees
 -- Register rows in force (returnees_current) of resolved units. With both times written: notified
 -- later than notice_hours before the arrival time. With a date only on either side: notified
 -- fewer days before the arrival date than notice_hours in whole days, rounded up (24 hours: on an

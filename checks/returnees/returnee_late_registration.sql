@@ -4,6 +4,7 @@
 -- meaning: a returnee registered more than [returnees] registration_hours (12) after arriving
 -- subject: name
 -- open evidence: file_id, row, judged_by
+-- evidence row: returnees
 -- Register rows in force of resolved units with a registration time. With both times written:
 -- registered later than registration_hours after the arrival time. With a date only on either
 -- side: registered more days after the arrival date than registration_hours in whole days,

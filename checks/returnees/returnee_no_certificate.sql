@@ -4,6 +4,7 @@
 -- meaning: no negative certificate from the [returnees] certificate_days (7) before arrival, and no test within first_test_hours (24) of registering
 -- subject: name
 -- open evidence: file_id, row, cert_date, judged_by
+-- evidence row: returnees
 -- Register rows in force of resolved units whose certificate is missing, dated more than
 -- certificate_days before the arrival date, or dated after it (returnees_current.cert_valid = 0),
 -- with no test of the person (returnee_test_results) from the arrival date until first_test_hours

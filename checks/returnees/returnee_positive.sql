@@ -5,6 +5,7 @@
 -- meaning: a positive test of a returnee, with the disposal recorded or not (error until a disposal is recorded, then warning)
 -- subject: name
 -- open evidence: file_id, row, source, disposal_recorded
+-- evidence row: returnee_tests when source = tests; returnees when source = register
 -- Every positive result in returnee_test_results, from a test sheet or the register's test
 -- columns, matched to a returnee or not. Its severity (the row's severity column, declared by
 -- the header's row severity) is error while no disposal is recorded (處置情況 blank, 無 or 待處置; a register

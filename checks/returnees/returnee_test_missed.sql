@@ -4,6 +4,7 @@
 -- meaning: a test owed on day 7 or 14 (or the third for medium/high risk) is missing, or more than [returnees] test_late_tolerance_days (1) late, before monitoring ended or the person left
 -- subject: name
 -- open evidence: file_id, row, day_number, due_date, latest_date
+-- evidence row: returnees
 -- The tests owed (returnee_tests_owed, status missed): no test of the person within the
 -- tolerance around the day, and the last day it would have counted is inside the reporting
 -- period. A test taken later is named in the message. Evidence: the register row.

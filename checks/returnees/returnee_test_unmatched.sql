@@ -4,6 +4,7 @@
 -- meaning: a row of a returnee test sheet matches no returnee in the register (by identity number, phone, or name within the unit)
 -- subject: name
 -- open evidence: file_id, row
+-- evidence row: returnee_tests
 -- Rows of returnee_tests (returnee_test_results with source tests) left without a returnee by
 -- the matching of checks/_materialise/610_returnee_test_results.sql.
 SELECT r.unit_code,

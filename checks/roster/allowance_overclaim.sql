@@ -4,6 +4,7 @@
 -- meaning: an allowance claim asks for more day or night shifts, or more money, than the roster supports (超額申領)
 -- subject: name
 -- open evidence: month, claimed, supported, rate_per_shift, difference, file_id, row
+-- evidence row: allowance_claims
 -- The claim in force per person, unit and month against the roster in force at the rate in force
 -- (allowance_claims_reconciled: [allowance] rate_per_shift, default 200 yuan a shift). date is
 -- the month (YYYY-MM), subject_key the person as the claim writes them.

@@ -4,6 +4,7 @@
 -- meaning: one person rostered on two shifts whose hours overlap, at one unit or two (one finding per pair)
 -- subject: name
 -- open evidence: shift, starts_at, ends_at, file_id, row
+-- evidence row: duty_shifts
 -- Overlap from starts_at / ends_at of the roster in force (duty_shifts_current); people are told
 -- apart by their normalised name (person_key). Not a double booking: the same shift of the same
 -- unit and day listed twice, and a leader's whole-day duty beside a shift at the same unit.

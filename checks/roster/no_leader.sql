@@ -4,6 +4,7 @@
 -- meaning: a day inside a unit's roster with no 帶班領導 (leader on duty) rostered
 -- open: message
 -- open evidence: file_id, row, roster_from, roster_to
+-- evidence row: duty_shifts
 -- Days: as for shift_uncovered (roster_unit_days: the unit's roster span, while it is open).
 -- Evidence: the roster row whose leader cell is blank, else the day's first roster row, else
 -- none (the roster has no row for that day).

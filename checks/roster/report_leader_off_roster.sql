@@ -4,6 +4,7 @@
 -- meaning: the 帶班領導 a daily report names is not a leader the roster has for that unit and day
 -- subject: name
 -- open evidence: file_id, row
+-- evidence row: daily_reports
 -- Reports in force on days their unit's roster covers (report_duty_leaders); names compared
 -- after normalisation (NFKC, no spaces, simplified, no bracketed remark). On a day whose roster
 -- names no leader, a report naming one names a leader the roster does not have: this finding,

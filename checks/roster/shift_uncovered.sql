@@ -5,6 +5,7 @@
 -- subject: open
 -- open: message
 -- open evidence: shift, file_id, row, roster_from, roster_to
+-- evidence row: duty_shifts
 -- Days: every day from the first to the last date the unit's roster in force names, while the unit
 -- is open (roster_unit_days); units without a roster are not judged here. One finding per unit,
 -- day and shift; subject_key is the shift. Evidence: the roster row that leaves the shift blank,

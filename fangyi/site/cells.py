@@ -41,3 +41,7 @@ def show(value, column: str, table: str | None, base: str, row) -> str | None:
     if fn is None:
         return None
     return fn(value, row)
+
+
+from fangyi.site.links import choose as _links  # noqa: E402  (links between answers; it imports nothing of this module)
+renderer(_links)

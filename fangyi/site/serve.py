@@ -92,6 +92,9 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     empty_answers = {name: q.pop(EMPTY_ANSWER) for name, q in (ours.get("queries") or {}).items() if EMPTY_ANSWER in q}
     _registry_descriptions(ours.setdefault("tables", {}), _columns_of(db_path))
     dashboards = metadata.get("plugins", {}).get("datasette-dashboards", {})
+    from fangyi.site.palette import fix_check_colours
+
+    fix_check_colours(dashboards)                    # each check keeps its own colour
     if open_db:
         public = copy.deepcopy(ours)
         public["description"] = ("公開數據：與工作台數據庫相同的表、視圖和預設查詢，但不含個人信息——"
