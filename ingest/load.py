@@ -20,6 +20,7 @@ from fangyi import db
 from . import kinds as registry
 from . import parse
 from .errors import IngestError, where as place_in
+from .header_hint import no_header_reason
 from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
@@ -553,10 +554,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
         for s, header in zip(sheets, headers):     # a filter column a data sheet lacks fails the file
             if header is not None:
                 _row_filters(header.kind, header, options, path, s.name)
-        if not any(headers):
-            expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
-            raise IngestError(path, f"沒有一個工作表有可識別的表頭 / "
-                                    f"no sheet has a recognisable header (expected columns such as {expected})")
+        if not any(headers):           # the row tried, the headers not known, the settings line to add
+            raise IngestError(path, no_header_reason(sheets, synonyms, kinds))
         report.sheets = [s.name for s in sheets]
         db.begin_immediate(cur)
         try:

@@ -1,0 +1,108 @@
+"""What to tell someone whose file has no header the workbench recognises: the row it took for
+the header, the headers in it it did not know, and the `[headers.<kind>]` lines to add to the
+settings — once per file, however many sheets repeat the same form.
+
+A file from another office's system usually has a header, just not ours. Saying "no sheet has a
+recognisable header" and a list of our own column names leaves the user guessing which row was
+looked at and what to write in fangyi.toml; this names both.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+
+from . import kinds as registry
+from .headers import HEADER_SEARCH_ROWS, SynonymTable
+
+_NUMBER_OR_DATE = re.compile(r"^[\s\d.,:/+\-年月日時时分秒TZ]*$")
+
+
+def _is_label(cell) -> bool:
+    """A cell that could be a column's name: text that is not a number, date or time."""
+    text = "" if cell is None else str(cell).strip()
+    return bool(text) and not _NUMBER_OR_DATE.match(text)
+
+
+def header_row(head: list[list]) -> tuple[int, list[str]] | None:
+    """(0-based index, the labels) of the row among the first rows that looks most like a
+    header: the most cells that are labels (not numbers or dates), the earliest on a tie."""
+    best = None
+    for i, row in enumerate(head[:HEADER_SEARCH_ROWS]):
+        labels = [str(c).strip() for c in row if _is_label(c)]
+        if len(labels) >= 2 and (best is None or len(labels) > len(best[1])):
+            best = (i, labels)
+    return best
+
+
+def _best_kind(labels: list[str], synonyms: SynonymTable, kinds: list[str]) -> tuple[str, dict[str, str]]:
+    """The kind whose fields the labels match most (the daily report on a tie, being the most
+    common file), and {label: field} of the labels it knows."""
+    def known(kind):
+        out = {}
+        for label in labels:
+            field = synonyms.field(kind, label)
+            if field and field not in out.values():
+                out[label] = field
+        return out
+
+    # the daily report unless another kind knows at least two more of the labels
+    kind = max(kinds, key=lambda k: (len(known(k)) + (1 if k == "daily" else 0), -kinds.index(k)))
+    return kind, known(kind)
+
+
+def _guess(label: str, fields) -> str | None:
+    """The field a foreign header probably means, by its English name ('confirmed' ->
+    new_confirmed, 'date' -> report_date), or None: a suggestion only, the user decides."""
+    word = label.strip().lower()
+    if not word.isascii() or len(word) < 4:
+        return None
+    for f in fields:
+        parts = f.name.split("_")
+        if word in parts or word == f.name or any(len(p) > 3 and p in word for p in parts):
+            return f.name
+    names = difflib.get_close_matches(word, [f.name for f in fields], n=1, cutoff=0.75)
+    return names[0] if names else None
+
+
+def no_header_reason(sheets, synonyms: SynonymTable, kinds: list[str]) -> str:
+    """The reason a file with no recognised header fails, in one message (Chinese, then English)."""
+    tried = [(s, header_row(s.head)) for s in sheets]
+    tried = [(s, found) for s, found in tried if found]
+    if not tried:
+        expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
+        return ("沒有一個工作表有可識別的表頭，也找不到像表頭的一行（文件是否為空？） / no sheet has a recognisable "
+                f"header, and no row looks like one (is the file empty?); expected columns such as {expected}")
+    sheet, (index, labels) = max(tried, key=lambda t: len(t[1][1]))
+    same = sum(1 for s, found in tried if s is not sheet and found[1] == labels)
+    kind, known = _best_kind(labels, synonyms, kinds)
+    unknown = [label for label in labels if label not in known]
+    spec = registry.get(kind)
+    wanted = [f for f in spec.fields if f.name not in known.values()]
+    guesses, taken = [], set()
+    for label in unknown:
+        field = _guess(label, [f for f in wanted if f.name not in taken])
+        if field:
+            guesses.append(f'{field} = ["{label}"]')
+            taken.add(field)
+    if not guesses:
+        example_field = next((f.name for f in wanted if f.name in ("unit", spec.label_field)), None) or (
+            wanted[0].name if wanted else spec.fields[0].name)
+        guesses = [f'{example_field} = ["{unknown[0] if unknown else labels[0]}"]']
+    place = f"工作表「{sheet.name}」第 {index + 1} 行" if sheet.name else f"第 {index + 1} 行"
+    place_en = f"sheet {sheet.name!r} row {index + 1}" if sheet.name else f"row {index + 1}"
+    others = f"（另有 {same} 個工作表表頭相同）" if same else ""
+    others_en = f" (and {same} more sheets with the same header)" if same else ""
+    shown = ", ".join(labels[:20]) + (" …" if len(labels) > 20 else "")
+    known_text = ", ".join(f"{h} → {f}" for h, f in known.items()) or "無 none"
+    unknown_text = ", ".join(unknown[:20]) + (" …" if len(unknown) > 20 else "") or "無 none"
+    mapped = set(known.values()) | {g.split(" = ")[0] for g in guesses}
+    if spec.label_field not in mapped and spec.label_field in {f.name for f in wanted}:
+        guesses.append(f'{spec.label_field} = ["…"]')     # the column a row is recognised by
+    line = "; ".join(guesses)
+    return (f"沒有一個工作表有可識別的表頭。{place}{others}看來是表頭：{shown}；認得的：{known_text}；不認得的："
+            f"{unknown_text}。請在 fangyi.toml 的 [headers.{kind}] 下為每個要讀的列加一行「字段 = [\"表頭\"]」，"
+            f"例如 {line}（字段名見 `fangyi template {kind}`），再讀入一次 / "
+            f"no sheet has a recognisable header. {place_en}{others_en} looks like the header: {shown}; known: "
+            f"{known_text}; not known: {unknown_text}. Add a line `field = [\"header\"]` per column to read under "
+            f"[headers.{kind}] in fangyi.toml, e.g. {line} (the fields: `fangyi template {kind}`), and ingest "
+            f"the file again")
