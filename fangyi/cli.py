@@ -434,6 +434,10 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
     from .site.login import environ as login_environ
 
     os.environ.update(login_environ(settings))      # [site] login_max_failures, ...
+    from .site.banner import lines as banner
+
+    for line in banner(db_path, host, port, bool(os.environ.get(PASSWORD_ENV))):
+        click.echo(line)
     sys.exit(run_serve(db_path, port=port, host=host))
 
 
@@ -476,7 +480,12 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
         raise click.ClickException("the demo data did not ingest cleanly")
     _run_check(settings, db_path, True, DEFAULT_DOCS)
     if not no_serve:
+        from .site.banner import lines as banner
+        from .site.serve import PASSWORD_ENV
+
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
+        for line in banner(db_path, "127.0.0.1", port, bool(os.environ.get(PASSWORD_ENV)))[1:]:
+            click.echo(line)
         sys.exit(run_serve(db_path, port=port))
 
 
