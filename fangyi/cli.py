@@ -434,6 +434,9 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
     from .site.login import environ as login_environ
 
     os.environ.update(login_environ(settings))      # [site] login_max_failures, ...
+    from .site import attribution
+
+    os.environ.update(attribution.environ(settings.site_text))      # [site] source, license, ...
     from .site.banner import lines as banner
 
     for line in banner(db_path, host, port, bool(os.environ.get(PASSWORD_ENV))):
@@ -480,7 +483,10 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
         raise click.ClickException("the demo data did not ingest cleanly")
     _run_check(settings, db_path, True, DEFAULT_DOCS)
     if not no_serve:
+        from .site import attribution
         from .site.banner import lines as banner
+
+        os.environ.update(attribution.environ(settings.site_text or attribution.DEMO))   # the demo's text
         from .site.serve import PASSWORD_ENV
 
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")

@@ -90,19 +90,20 @@ def no_header_reason(sheets, synonyms: SynonymTable, kinds: list[str]) -> str:
         guesses = [f'{example_field} = ["{unknown[0] if unknown else labels[0]}"]']
     place = f"工作表「{sheet.name}」第 {index + 1} 行" if sheet.name else f"第 {index + 1} 行"
     place_en = f"sheet {sheet.name!r} row {index + 1}" if sheet.name else f"row {index + 1}"
-    others = f"（另有 {same} 個工作表表頭相同）" if same else ""
-    others_en = f" (and {same} more sheets with the same header)" if same else ""
-    shown = ", ".join(labels[:20]) + (" …" if len(labels) > 20 else "")
-    known_text = ", ".join(f"{h} → {f}" for h, f in known.items()) or "無 none"
-    unknown_text = ", ".join(unknown[:20]) + (" …" if len(unknown) > 20 else "") or "無 none"
+    others = f"（另有 {same} 個工作表相同）" if same else ""
+    others_en = f" (and {same} more sheets alike)" if same else ""
+    unknown_text = ", ".join(_short(h) for h in unknown) or "-"
+    known_text = ", ".join(f"{_short(h)}→{f}" for h, f in known.items())
     mapped = set(known.values()) | {g.split(" = ")[0] for g in guesses}
     if spec.label_field not in mapped and spec.label_field in {f.name for f in wanted}:
         guesses.append(f'{spec.label_field} = ["…"]')     # the column a row is recognised by
     line = "; ".join(guesses)
-    return (f"沒有一個工作表有可識別的表頭。{place}{others}看來是表頭：{shown}；認得的：{known_text}；不認得的："
-            f"{unknown_text}。請在 fangyi.toml 的 [headers.{kind}] 下為每個要讀的列加一行「字段 = [\"表頭\"]」，"
-            f"例如 {line}（字段名見 `fangyi template {kind}`），再讀入一次 / "
-            f"no sheet has a recognisable header. {place_en}{others_en} looks like the header: {shown}; known: "
-            f"{known_text}; not known: {unknown_text}. Add a line `field = [\"header\"]` per column to read under "
-            f"[headers.{kind}] in fangyi.toml, e.g. {line} (the fields: `fangyi template {kind}`), and ingest "
-            f"the file again")
+    # what to do first: the message is cut at 500 characters (ingest.load.failure_reason)
+    return (f"沒有一個工作表有可識別的表頭 / no sheet has a recognisable header. 在 fangyi.toml 的 [headers.{kind}] 下為要讀的列各加一行 / "
+            f"add under [headers.{kind}] in fangyi.toml a line per column to read, e.g. {line} (字段見 fields: "
+            f"`fangyi template {kind}`)；再讀入 / then ingest again. 表頭行 header row: {place}{others} / "
+            f"{place_en}{others_en}; 不認得 not known: {unknown_text}" + (f"; 認得 known: {known_text}" if known else ""))
+
+
+def _short(text: str, most: int = 24) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
