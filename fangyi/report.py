@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -203,9 +204,12 @@ def _stamp(nb, db_path: Path, run_id: int, sha: str) -> None:
     nb.metadata["fangyi"] = {"run_id": run_id, "data_sha256": sha, "database": str(db_path), "generated": when}
 
 
-def _kernel_manager():
+def _kernel_manager(sockets: str | None = None):
     """A kernel manager whose `python3` is ipykernel on this very Python (this venv's), whatever
-    kernel specs the user has installed elsewhere."""
+    kernel specs the user has installed elsewhere. With `sockets` (a private folder), the kernel
+    talks over Unix sockets there (IPC) instead of TCP on localhost: nothing another user of the
+    machine can connect to, and no "Kernel is running over TCP without encryption" warning from
+    every kernel (one per notebook) on the report's terminal."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import KernelManager
 
@@ -217,7 +221,10 @@ def _kernel_manager():
             spec["argv"][0] = sys.executable
             return KernelSpec(resource_dir=RESOURCES, **spec)
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    if sockets is None:
+        return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), transport="ipc",
+                         ip=os.path.join(sockets, "kernel"))
 
 
 def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[int, str] | None = None,
@@ -231,14 +238,15 @@ def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[
     if stamp:
         _stamp(nb, db_path, *stamp)
     env = dict(os.environ, FANGYI_DB=str(db_path), PYDEVD_DISABLE_FILE_VALIDATION="1")
-    km = _kernel_manager()
-    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute(env=env)
-    finally:
-        if km.has_kernel:                  # the client does not stop a kernel it was handed
-            km.shutdown_kernel(now=True)
+    with tempfile.TemporaryDirectory(prefix="fangyi-kernel-") as sockets:
+        km = _kernel_manager(sockets if os.name == "posix" else None)     # no Unix sockets on Windows
+        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=env)
+        finally:
+            if km.has_kernel:                  # the client does not stop a kernel it was handed
+                km.shutdown_kernel(now=True)
     return nb
 
 
