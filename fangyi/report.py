@@ -49,6 +49,7 @@ class Report:
     run_id: int
     data_sha256: str
     notebooks: list[NotebookReport] = field(default_factory=list)
+    index: Path | None = None               # out_dir/index.html, linking the notebooks' pages
 
     def result(self, name_prefix: str) -> dict:
         return next(n.result for n in self.notebooks if n.name.startswith(name_prefix))
@@ -140,7 +141,7 @@ def check_parameters(db_path: Path | str, params: dict, notebooks: list[Path] | 
             if given else (None, "")
 
     week, note = effective("week")
-    if "week" in used and week is not None:
+    if "week" in used and week:                 # empty: the notebook picks one
         iso = typed_week(week)
         if iso is None:
             raise ReportError(f"week {week!r}{note}: not a week; expected an ISO week such as 2021-W03")
@@ -155,7 +156,7 @@ def check_parameters(db_path: Path | str, params: dict, notebooks: list[Path] | 
         if params.get("week") is not None:
             params["week"] = iso
     code, note = effective("trace_code")
-    if "trace_code" in used and code is not None:
+    if "trace_code" in used and code:           # empty: the batch with the most findings
         try:
             trace_batch(db_path, str(code))
         except TraceError as exc:
@@ -284,4 +285,8 @@ def build_report(db_path: Path | str, out_dir: Path | str | None = None, params:
             html_path = out / f"{path.stem}.html"
             html_path.write_text(to_html(nb, f"{path.stem} — check run {run_id}"), encoding="utf-8")
         report.notebooks.append(NotebookReport(path.name, html_path, nb, result_of(nb)))
+    if out is not None:                     # the front page linking them
+        from fangyi.report_index import write_index
+
+        report.index = write_index(report, out)
     return report
