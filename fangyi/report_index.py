@@ -35,7 +35,7 @@ def write_index(report, out_dir: Path) -> Path:
         title = notebook_title(nb.notebook, Path(nb.name).stem)
         summary = as_html(nb.result) if nb.result else ""
         items.append(f'<li><a href="{html.escape(nb.html.name)}"><strong>{html.escape(title)}</strong></a>'
-                     f"<details><summary>結果摘要 summary</summary>{summary}</details></li>")
+                     f"<details open><summary>結果摘要 summary</summary>{summary}</details></li>")
     page = f"""<!DOCTYPE html>
 <html lang="zh-Hant"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
