@@ -249,27 +249,45 @@ def test_the_bulletin_names_the_week_and_refuses_another_naming_the_weeks(distri
     assert "give one of its weeks: 2021-W02, 2021-W03" in result.stderr, _said(result)
 
 
-def test_serve_says_where_and_who_sees_what(district):
-    """`fangyi serve` prints its addresses and who may see each before it serves; without a
-    password it says that nobody can log in and how to set one."""
+def _serve_banner(root: Path) -> str:
+    """What `fangyi serve` prints before it serves (the server is stopped once it has)."""
     script = Path(sys.executable).with_name("fangyi")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "fangyi.cli"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("FANGYI_")}
-    proc = subprocess.Popen([*command, "serve", "--port", "0"], cwd=district, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([*command, "serve", "--port", "0"], cwd=root, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, env=env)
     lines = []
     try:
         for line in proc.stdout:
             lines.append(line)
-            if "Ctrl+C" in line:
+            if "Ctrl+C" in line or line.startswith("Error"):
                 break
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    said = "".join(lines)
+    return "".join(lines)
+
+
+def test_serve_says_where_and_who_sees_what(district, tmp_path):
+    """`fangyi serve` prints its addresses and who may see each before it serves; without a
+    password it says that nobody can log in and how to set one; with the password set as step 4
+    says (under the bundled file's own [site]), that it is set."""
+    said = _serve_banner(district)
     assert "/workbench_open" in said and "everyone" in said, said
-    assert "/workbench " not in said and re.search(r"inspector only: http://127\.0\.0\.1:0/workbench\n", said)
+    assert re.search(r"inspector only: http://127\.0\.0\.1:0/workbench\n", said), said
     assert "/-/login" in said and "FANGYI_INSPECTOR_PASSWORD_HASH" in said and "nobody can log in" in said
+    from datasette_auth_passwords.utils import hash_password
+
+    copy = tmp_path / "shiqiao"
+    shutil.copytree(district, copy)
+    settings = copy / "fangyi.toml"
+    text = settings.read_text(encoding="utf-8")
+    assert "# inspector_password_hash = " in text and "replace the commented" in DOC.read_text(encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("# inspector_password_hash = "))
+    settings.write_text(text.replace(line, f'inspector_password_hash = "{hash_password("石橋-2021")}"'),
+                        encoding="utf-8")
+    said = _serve_banner(copy)
+    assert "the inspector password is set" in said and "nobody can log in" not in said, said
 
 
 def test_starting_over_as_step_4_says_gives_the_same_findings(district, tmp_path):
