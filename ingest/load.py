@@ -180,6 +180,23 @@ class _FileLoader:
         # Indexes of a table that was empty when the file began: dropped, and made again at the
         # end of the file's transaction (sorting once costs a third of keeping them row by row).
         self.deferred: dict[str, list[str]] = {}
+        # A warning every sheet of a workbook repeats (one sheet a day, the same header): said once,
+        # for its first sheet, with how many more: (kind, column, fields) -> [index in warnings, sheets]
+        self.shared_seen: dict[tuple, list[int]] = {}
+
+    def shared_warning(self, kind, header, col: int, names: tuple[str, ...], sheet: str) -> None:
+        key = (kind.name, " ".join(header.texts[col].split()), names)
+        if key in self.shared_seen:
+            self.shared_seen[key][1] += 1
+            return
+        self.shared_seen[key] = [len(self.report.warnings), 1]
+        self.report.warnings.append(shared_column_warning(kind, header, col, names, sheet))
+
+    def finish_warnings(self) -> None:
+        for index, sheets in self.shared_seen.values():
+            if sheets > 1:
+                self.report.warnings[index] += (f"（另有 {sheets - 1} 個工作表相同 / and {sheets - 1} more sheets "
+                                                "with the same column）")
 
     def restore_indexes(self) -> None:
         for statements in self.deferred.values():
@@ -250,7 +267,7 @@ class _FileLoader:
         report.rows_read += head.height
         fields = {name: " ".join(header.texts[col].split()) for name, col in header.by_field().items()}
         for col, names in header.shared:
-            report.warnings.append(shared_column_warning(kind, header, col, names, sheet.name))
+            self.shared_warning(kind, header, col, names, sheet.name)
         self.cursor.execute(
             "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields, context) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -598,6 +615,7 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
                                    f"file is named {sheet.written!r} too: this one is read as {sheet.name!r}")
         loader.sheet(sheet, header)
     loader.restore_indexes()
+    loader.finish_warnings()
     content = loader.content.hexdigest() if report.rows_loaded else None
     if content:
         cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",

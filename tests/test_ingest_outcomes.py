@@ -272,3 +272,24 @@ def test_names_are_stored_as_written_and_still_resolve(tmp_path):
                                             ("信陽市", "411500000000", "name"),
                                             ("宛城", "411300000000", "alias")]
     assert not rows(db_path, "SELECT * FROM findings WHERE check_id = 'unknown_unit'")
+
+
+def test_a_warning_every_sheet_repeats_is_said_once_for_the_file(tmp_path):
+    """A workbook of one sheet a day, each with the same doubly claimed column: one warning line
+    naming the first sheet and how many more, not one line per sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for day in range(11, 25):
+        ws = book.create_sheet(f"1月{day}日")
+        ws.append(["單位", "日期", "新增確診", "新增疑似", "核酸檢測人數", "填報人"])
+        ws.append(["柳岸社區", f"2021-01-{day} 08:40", 0, 0, 120, "王芳"])
+    path = tmp_path / "日報.xlsx"
+    book.save(path)
+    result, db_path = run(tmp_path, path, settings='[headers.daily]\nsubmitted_at = ["日期"]\n')
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "同時匹配" in line]
+    assert len(lines) == 1, result.output
+    assert "工作表「1月11日」列 日期 (B)" in lines[0] and "and 13 more sheets with the same column" in lines[0]
+    assert len(rows(db_path, "SELECT * FROM daily_reports")) == 14
