@@ -84,10 +84,7 @@ def no_header_reason(sheets, synonyms: SynonymTable, kinds: list[str]) -> str:
         if field:
             guesses.append(f'{field} = ["{label}"]')
             taken.add(field)
-    if not guesses:
-        example_field = next((f.name for f in wanted if f.name in ("unit", spec.label_field)), None) or (
-            wanted[0].name if wanted else spec.fields[0].name)
-        guesses = [f'{example_field} = ["{unknown[0] if unknown else labels[0]}"]']
+    guesses = guesses[:6]
     place = f"工作表「{sheet.name}」第 {index + 1} 行" if sheet.name else f"第 {index + 1} 行"
     place_en = f"sheet {sheet.name!r} row {index + 1}" if sheet.name else f"row {index + 1}"
     others = f"（另有 {same} 個工作表相同）" if same else ""
@@ -97,7 +94,7 @@ def no_header_reason(sheets, synonyms: SynonymTable, kinds: list[str]) -> str:
     mapped = set(known.values()) | {g.split(" = ")[0] for g in guesses}
     if spec.label_field not in mapped and spec.label_field in {f.name for f in wanted}:
         guesses.append(f'{spec.label_field} = ["…"]')     # the column a row is recognised by
-    line = "; ".join(guesses)
+    line = "; ".join(guesses) or 'field = ["header"]'
     # what to do first: the message is cut at 500 characters (ingest.load.failure_reason)
     return (f"沒有一個工作表有可識別的表頭 / no sheet has a recognisable header. 在 fangyi.toml 的 [headers.{kind}] 下為要讀的列各加一行 / "
             f"add under [headers.{kind}] in fangyi.toml a line per column to read, e.g. {line} (字段見 fields: "
