@@ -167,6 +167,7 @@ def district(tmp_path_factory) -> Path:
     unknown = line.split("not known: ", 1)[1].split(";", 1)[0]
     assert unknown == "國家, province, date, villages, confirmed, suspected, tested"
     assert "add under [headers.daily] in fangyi.toml" in line and 'new_confirmed = ["confirmed"]' in line
+    assert line in doc.splitlines()                # the doc shows the line as the command prints it
     native = sum(1 for day in DAYS for code, *_, written in VILLAGES if written and (code, str(day)) not in MISSED)
     assert f"5 files: {native} rows loaded, 0 rejected, 1 files failed" in said   # the towns' rows all loaded
     # 4. What was not loaded: the doc's queries, the failed file with its status and error
