@@ -485,10 +485,13 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
     if not no_serve:
         from .site import attribution
         from .site.banner import lines as banner
-
-        os.environ.update(attribution.environ(settings.site_text or attribution.DEMO))   # the demo's text
+        from .site.login import environ as login_environ
         from .site.serve import PASSWORD_ENV
 
+        if settings.inspector_password_hash and not os.environ.get(PASSWORD_ENV):    # as `fangyi serve`
+            os.environ[PASSWORD_ENV] = settings.inspector_password_hash
+        os.environ.update(login_environ(settings))
+        os.environ.update(attribution.environ(settings.site_text or attribution.DEMO))   # the demo's text
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
         for line in banner(db_path, "127.0.0.1", port, bool(os.environ.get(PASSWORD_ENV)))[1:]:
             click.echo(line)
