@@ -84,8 +84,16 @@ def weekly_bulletin(db_path: Path | str, week: str) -> str:
             "SELECT min(day), max(day), count(*) FROM calendar WHERE iso_week = ?", (week,)).fetchone()
         if not days:
             start, end = conn.execute("SELECT start_date, end_date FROM reporting_period").fetchone()
-            raise BulletinError(f"week {week} is outside the reporting period {start} to {end}")
-        names = dict(conn.execute("SELECT unit_code, name FROM units_current"))
+            weeks = [w for (w,) in conn.execute("SELECT DISTINCT iso_week FROM calendar ORDER BY iso_week")]
+            listed = ", ".join(weeks)
+            raise BulletinError(
+                f"{week} 不在報送期 {start} 至 {end} 內；可選的周：{listed} / week {week} is outside the reporting "
+                f"period {start} to {end}; give one of its weeks: {listed}" if weeks else
+                f"{week} 不在報送期內，還沒有任何報告日 / week {week} is outside the reporting period {start} to "
+                f"{end}; no day has reports yet: run `fangyi ingest` and `fangyi check` first")
+        names = dict(conn.execute(      # a name two units share comes with its town: 新村（清水鎮）
+            "SELECT c.unit_code, COALESCE(f.display_name, c.name) FROM units_current c "
+            "LEFT JOIN units_in_force f USING (unit_code)"))
         lines = [f"# 疫情防控日報週通報 Weekly bulletin {week}", "",
                  f"{first} 至 {last}（{days} 天 days）。應報 expected = units due to report each day; "
                  "實報 actual = a report in force; 及時 on time = sent by the deadline. "

@@ -212,7 +212,8 @@ CREATE TABLE IF NOT EXISTS units_in_force (
     closed_on     TEXT,
     town_code     TEXT,                   -- the town itself for a town; NULL above the towns
     town_name     TEXT,
-    district_code TEXT                    -- the district itself for a district
+    district_code TEXT,                   -- the district itself for a district
+    display_name  TEXT                    -- name, or name（town） when another unit has the name
 );
 
 -- Each unit with its town and district, as the latest check run worked them out.

@@ -434,6 +434,13 @@ def serve(settings, db_path: Path, port: int, host: str) -> None:
     from .site.login import environ as login_environ
 
     os.environ.update(login_environ(settings))      # [site] login_max_failures, ...
+    from .site import attribution
+
+    os.environ.update(attribution.environ(settings.site_text))      # [site] source, license, ...
+    from .site.banner import lines as banner
+
+    for line in banner(db_path, host, port, bool(os.environ.get(PASSWORD_ENV))):
+        click.echo(line)
     sys.exit(run_serve(db_path, port=port, host=host))
 
 
@@ -476,7 +483,18 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
         raise click.ClickException("the demo data did not ingest cleanly")
     _run_check(settings, db_path, True, DEFAULT_DOCS)
     if not no_serve:
+        from .site import attribution
+        from .site.banner import lines as banner
+        from .site.login import environ as login_environ
+        from .site.serve import PASSWORD_ENV
+
+        if settings.inspector_password_hash and not os.environ.get(PASSWORD_ENV):    # as `fangyi serve`
+            os.environ[PASSWORD_ENV] = settings.inspector_password_hash
+        os.environ.update(login_environ(settings))
+        os.environ.update(attribution.environ(settings.site_text or attribution.DEMO))   # the demo's text
         click.echo(f"serving {db_path} at http://127.0.0.1:{port}/")
+        for line in banner(db_path, "127.0.0.1", port, bool(os.environ.get(PASSWORD_ENV)))[1:]:
+            click.echo(line)
         sys.exit(run_serve(db_path, port=port))
 
 
@@ -484,9 +502,12 @@ def demo(settings, out: Path, db_path: Path, port: int, no_serve: bool) -> None:
 @DB_OPTION
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
               show_default=True, help="Folder for the HTML files, one per notebook.")
-@click.option("--week", default=None, help="ISO week for the weekly-bulletin notebook, e.g. 2021-W04.")
-@click.option("--trace-code", default=None, help="Trace code for the batch-trace notebook.")
-@click.option("--unit-code", default=None, help="Unit shown on its own in the completeness, duty and returnee notebooks.")
+@click.option("--week", default=None,
+              help="ISO week for the weekly-bulletin notebook, e.g. 2021-W04 (default: the period's last week).")
+@click.option("--trace-code", default=None,
+              help="Trace code for the batch-trace notebook (default: the batch with the most findings).")
+@click.option("--unit-code", default=None, help="Unit shown on its own in the completeness, duty and returnee "
+                                                "notebooks (default: each notebook's own choice).")
 def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | None, unit_code: str | None) -> None:
     """Execute the auditors' notebooks against the database and write each as HTML.
 
@@ -494,7 +515,8 @@ def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | Non
     returnees) run
     in a Jupyter kernel on this Python with FANGYI_DB set to the database, read-only; the HTML is
     self-contained (charts and images embedded, no script from the network) and stamped with the
-    latest check run's id and data SHA-256. Parameters not given keep the notebooks' defaults.
+    latest check run's id and data SHA-256. Parameters not given keep the notebooks' defaults, which
+    suit any database. OUT/index.html links the pages, each with its result summary.
 
     Example: fangyi report --db db/workbench.db --out report --week 2021-W04
     """
@@ -524,6 +546,7 @@ def report(db_path: Path, out_dir: Path, week: str | None, trace_code: str | Non
     click.echo(f"check run {result.run_id}, data SHA-256 {result.data_sha256}")
     for nb in result.notebooks:
         click.echo(f"wrote {nb.html}")
+    click.echo(f"wrote {result.index} (open this one: it links the pages above)")
 
 
 def _not_made_by_demo(db_path: Path, out: Path) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from fangyi import db
@@ -35,21 +36,34 @@ def connect(path: Path | str | None = None):
     return db.connect(path or database_path(), readonly=True)
 
 
+# An empty answer (a database without rosters, say) has no value to infer a column's type from:
+# such a column is a number when its name says so, else text, so that a notebook's filters,
+# sums and charts run on it as on a full one.
+NUMERIC_NAME = re.compile(r"(^|_)(count|counts|amount|kg|shifts|difference|days|day_number|number|n|row|"
+                          r"expected|actual|on_time|rate|rank|reported|late|zero_report|quantity|registered|"
+                          r"missed|findings|total|sales|receipts)$|^(file|run|report|batch|sale)_id$|^(has|is)_")
+
+
 def frame(conn, sql: str, params=()):
-    """A query's rows as a polars DataFrame (types inferred from every row)."""
+    """A query's rows as a polars DataFrame (types inferred from every row; see NUMERIC_NAME for
+    the columns of an empty answer)."""
     import polars as pl
 
-    return pl.read_database(sql, conn, execute_options={"parameters": tuple(params)}, infer_schema_length=None)
+    out = pl.read_database(sql, conn, execute_options={"parameters": tuple(params)}, infer_schema_length=None)
+    return out.with_columns(pl.col(c).cast(pl.Float64 if NUMERIC_NAME.search(c) else pl.String)
+                            for c, dtype in out.schema.items() if dtype == pl.Null)
 
 
 def publish(**values) -> None:
     """Show the notebook's result (the cell tagged `results`): a JSON object the runner and the
-    tests read from the executed notebook, and a plain-text view of it for people."""
+    tests read from the executed notebook, and for people a labelled summary of it (HTML, and
+    text for a terminal; fangyi.notebook_summary), not the JSON."""
     from IPython.display import display
 
+    from fangyi.notebook_summary import as_html, as_text
+
     payload = json.loads(json.dumps(values, ensure_ascii=False, default=str))
-    display({RESULT_MIMETYPE: payload,
-             "text/plain": json.dumps(payload, ensure_ascii=False, indent=1)}, raw=True)
+    display({RESULT_MIMETYPE: payload, "text/html": as_html(payload), "text/plain": as_text(payload)}, raw=True)
 
 
 def result_of(nb) -> dict:

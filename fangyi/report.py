@@ -15,6 +15,7 @@ import datetime as dt
 import os
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,7 @@ class Report:
     run_id: int
     data_sha256: str
     notebooks: list[NotebookReport] = field(default_factory=list)
+    index: Path | None = None               # out_dir/index.html, linking the notebooks' pages
 
     def result(self, name_prefix: str) -> dict:
         return next(n.result for n in self.notebooks if n.name.startswith(name_prefix))
@@ -139,7 +141,7 @@ def check_parameters(db_path: Path | str, params: dict, notebooks: list[Path] | 
             if given else (None, "")
 
     week, note = effective("week")
-    if "week" in used and week is not None:
+    if "week" in used and week:                 # empty: the notebook picks one
         iso = typed_week(week)
         if iso is None:
             raise ReportError(f"week {week!r}{note}: not a week; expected an ISO week such as 2021-W03")
@@ -154,7 +156,7 @@ def check_parameters(db_path: Path | str, params: dict, notebooks: list[Path] | 
         if params.get("week") is not None:
             params["week"] = iso
     code, note = effective("trace_code")
-    if "trace_code" in used and code is not None:
+    if "trace_code" in used and code:           # empty: the batch with the most findings
         try:
             trace_batch(db_path, str(code))
         except TraceError as exc:
@@ -203,9 +205,12 @@ def _stamp(nb, db_path: Path, run_id: int, sha: str) -> None:
     nb.metadata["fangyi"] = {"run_id": run_id, "data_sha256": sha, "database": str(db_path), "generated": when}
 
 
-def _kernel_manager():
+def _kernel_manager(sockets: str | None = None):
     """A kernel manager whose `python3` is ipykernel on this very Python (this venv's), whatever
-    kernel specs the user has installed elsewhere."""
+    kernel specs the user has installed elsewhere. With `sockets` (a private folder), the kernel
+    talks over Unix sockets there (IPC) instead of TCP on localhost: nothing another user of the
+    machine can connect to, and no "Kernel is running over TCP without encryption" warning from
+    every kernel (one per notebook) on the report's terminal."""
     from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
     from jupyter_client.manager import KernelManager
 
@@ -217,7 +222,10 @@ def _kernel_manager():
             spec["argv"][0] = sys.executable
             return KernelSpec(resource_dir=RESOURCES, **spec)
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    if sockets is None:
+        return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython())
+    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), transport="ipc",
+                         ip=os.path.join(sockets, "kernel"))
 
 
 def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[int, str] | None = None,
@@ -231,14 +239,15 @@ def execute(path: Path, db_path: Path, params: dict | None = None, stamp: tuple[
     if stamp:
         _stamp(nb, db_path, *stamp)
     env = dict(os.environ, FANGYI_DB=str(db_path), PYDEVD_DISABLE_FILE_VALIDATION="1")
-    km = _kernel_manager()
-    client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
-    try:
-        client.execute(env=env)
-    finally:
-        if km.has_kernel:                  # the client does not stop a kernel it was handed
-            km.shutdown_kernel(now=True)
+    with tempfile.TemporaryDirectory(prefix="fangyi-kernel-") as sockets:
+        km = _kernel_manager(sockets if os.name == "posix" else None)     # no Unix sockets on Windows
+        client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        try:
+            client.execute(env=env)
+        finally:
+            if km.has_kernel:                  # the client does not stop a kernel it was handed
+                km.shutdown_kernel(now=True)
     return nb
 
 
@@ -276,4 +285,8 @@ def build_report(db_path: Path | str, out_dir: Path | str | None = None, params:
             html_path = out / f"{path.stem}.html"
             html_path.write_text(to_html(nb, f"{path.stem} — check run {run_id}"), encoding="utf-8")
         report.notebooks.append(NotebookReport(path.name, html_path, nb, result_of(nb)))
+    if out is not None:                     # the front page linking them
+        from fangyi.report_index import write_index
+
+        report.index = write_index(report, out)
     return report

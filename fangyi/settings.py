@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ class Settings:
     login_max_failures: int = 5        # failed logins (per account, per address) before the lockout
     login_lockout_minutes: int = 15    # how long a lockout lasts
     session_hours: int = 8             # how long a login lasts
+    # [site] source, source_url, license, license_url: what the site says the data is and under
+    # which licence (fangyi.site.attribution); none by default, the demo's text only for the demo
+    site_text: dict[str, str] = field(default_factory=dict)
     plausible_earliest: dt.date = dt.date(2019, 12, 1)   # no record dated before this
     plausible_latest_days_ahead: int = 1                 # ... nor after today + this many days
     plausible_max: dict[str, int] = field(default_factory=dict)   # count field -> plausible maximum
@@ -80,6 +84,9 @@ class ReturneeSettings:
         if extra <= 0:
             return list(self.test_days[len(self.test_days) - self.medium_high_risk_tests:])
         return list(range(1, extra + 1)) + list(self.test_days)
+
+
+SITE_TEXT_KEYS = ("source", "source_url", "license", "license_url")     # [site]: the site's attribution
 
 
 class SettingsError(ValueError):
@@ -258,8 +265,14 @@ def load(path: Path | str | None = None) -> Settings:
         s.row_filters[kind] = {str(col): _kept(values, f"{where} [filter.{kind}] {col}")
                                for col, values in rules.items()}
     site = data.get("site", {})
-    _check_keys(site, {"inspector_password_hash", "login_max_failures", "login_lockout_minutes", "session_hours"},
-                f"{where} [site]")
+    _check_keys(site, {"inspector_password_hash", "login_max_failures", "login_lockout_minutes", "session_hours",
+                       *SITE_TEXT_KEYS}, f"{where} [site]")
+    for key in SITE_TEXT_KEYS:
+        value = site.get(key)
+        if value is not None and not isinstance(value, str):
+            raise SettingsError(f"{where} [site] {key}: {_shown(value)}; expected text in quotes")
+        if value and value.strip():
+            s.site_text[key] = value.strip()
     password_hash = site.get("inspector_password_hash")
     if password_hash is not None and not isinstance(password_hash, str):
         raise SettingsError(f"{where} [site] inspector_password_hash: {_shown(password_hash)}; expected the hash "
@@ -428,6 +441,13 @@ def _read(path: Path) -> dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        twice = re.search(r"Cannot declare \((.*?)\) twice", str(exc))
+        if twice:       # a section pasted below the one the bundled file already has
+            section = ".".join(part.strip(" '\"") for part in twice.group(1).split(","))
+            raise SettingsError(f"{path}: 設置中 [{section}] 出現了兩次，請把後一段的各行移到前一段之下，刪掉第二個 "
+                                f"[{section}] / [{section}] is declared twice ({' '.join(str(exc).split())}); move "
+                                f"the lines of the second one under the first [{section}] and delete the second "
+                                "heading") from exc
         raise SettingsError(f"{path}: is not valid TOML ({' '.join(str(exc).split())}); fix it (the bundled "
                             "fangyi.toml shows every setting)") from exc
 

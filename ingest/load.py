@@ -20,6 +20,7 @@ from fangyi import db
 from . import kinds as registry
 from . import parse
 from .errors import IngestError, where as place_in
+from .header_hint import no_header_reason
 from .headers import SynonymTable, find_header
 from .kinds import IngestOptions, SheetContext
 from .read import Sheet, read_sheets
@@ -179,6 +180,23 @@ class _FileLoader:
         # Indexes of a table that was empty when the file began: dropped, and made again at the
         # end of the file's transaction (sorting once costs a third of keeping them row by row).
         self.deferred: dict[str, list[str]] = {}
+        # A warning every sheet of a workbook repeats (one sheet a day, the same header): said once,
+        # for its first sheet, with how many more: (kind, column, fields) -> [index in warnings, sheets]
+        self.shared_seen: dict[tuple, list[int]] = {}
+
+    def shared_warning(self, kind, header, col: int, names: tuple[str, ...], sheet: str) -> None:
+        key = (kind.name, " ".join(header.texts[col].split()), names)
+        if key in self.shared_seen:
+            self.shared_seen[key][1] += 1
+            return
+        self.shared_seen[key] = [len(self.report.warnings), 1]
+        self.report.warnings.append(shared_column_warning(kind, header, col, names, sheet))
+
+    def finish_warnings(self) -> None:
+        for index, sheets in self.shared_seen.values():
+            if sheets > 1:
+                self.report.warnings[index] += (f"（另有 {sheets - 1} 個工作表相同 / and {sheets - 1} more sheets "
+                                                "with the same column）")
 
     def restore_indexes(self) -> None:
         for statements in self.deferred.values():
@@ -249,7 +267,7 @@ class _FileLoader:
         report.rows_read += head.height
         fields = {name: " ".join(header.texts[col].split()) for name, col in header.by_field().items()}
         for col, names in header.shared:
-            report.warnings.append(shared_column_warning(kind, header, col, names, sheet.name))
+            self.shared_warning(kind, header, col, names, sheet.name)
         self.cursor.execute(
             "INSERT INTO source_sheets (file_id, sheet, kind, header_row, header_rows, fields, context) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -553,10 +571,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
         for s, header in zip(sheets, headers):     # a filter column a data sheet lacks fails the file
             if header is not None:
                 _row_filters(header.kind, header, options, path, s.name)
-        if not any(headers):
-            expected = "; ".join(f"{k}: {registry.get(k).describe()}" for k in kinds)
-            raise IngestError(path, f"沒有一個工作表有可識別的表頭 / "
-                                    f"no sheet has a recognisable header (expected columns such as {expected})")
+        if not any(headers):           # the row tried, the headers not known, the settings line to add
+            raise IngestError(path, no_header_reason(sheets, synonyms, kinds))
         report.sheets = [s.name for s in sheets]
         db.begin_immediate(cur)
         try:
@@ -599,6 +615,7 @@ def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, opt
                                    f"file is named {sheet.written!r} too: this one is read as {sheet.name!r}")
         loader.sheet(sheet, header)
     loader.restore_indexes()
+    loader.finish_warnings()
     content = loader.content.hexdigest() if report.rows_loaded else None
     if content:
         cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",

@@ -70,6 +70,17 @@ def test_bulletin_rejects_bad_weeks(checked_db_copy):
         assert result.exit_code == code and why in result.output
 
 
+def test_bulletin_outside_the_period_lists_the_weeks_it_has(checked_db_copy):
+    """A week outside the period is refused with the weeks that can be asked for instead."""
+    conn = sqlite3.connect(checked_db_copy)
+    weeks = [w for (w,) in conn.execute("SELECT DISTINCT iso_week FROM calendar ORDER BY iso_week")]
+    conn.close()
+    result = CliRunner().invoke(cli, ["bulletin", "--db", str(checked_db_copy), "--week", "2021-W30"])
+    assert result.exit_code == 1 and len(weeks) >= 2
+    assert f"give one of its weeks: {', '.join(weeks)}" in result.output
+    assert f"可選的周：{', '.join(weeks)}" in result.output
+
+
 def test_bulletin_heading_names_the_week_and_its_days(checked_db_copy):
     """The printed bulletin opens with the ISO week asked for and that week's first and last day."""
     conn = sqlite3.connect(checked_db_copy)

@@ -272,3 +272,49 @@ def test_names_are_stored_as_written_and_still_resolve(tmp_path):
                                             ("信陽市", "411500000000", "name"),
                                             ("宛城", "411300000000", "alias")]
     assert not rows(db_path, "SELECT * FROM findings WHERE check_id = 'unknown_unit'")
+
+
+def test_a_warning_every_sheet_repeats_is_said_once_for_the_file(tmp_path):
+    """A workbook of one sheet a day, each with the same doubly claimed column: one warning line
+    naming the first sheet and how many more, not one line per sheet."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for day in range(11, 25):
+        ws = book.create_sheet(f"1月{day}日")
+        ws.append(["單位", "日期", "新增確診", "新增疑似", "核酸檢測人數", "填報人"])
+        ws.append(["柳岸社區", f"2021-01-{day} 08:40", 0, 0, 120, "王芳"])
+    path = tmp_path / "日報.xlsx"
+    book.save(path)
+    result, db_path = run(tmp_path, path, settings='[headers.daily]\nsubmitted_at = ["日期"]\n')
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "同時匹配" in line]
+    assert len(lines) == 1, result.output
+    assert "工作表「1月11日」列 日期 (B)" in lines[0] and "and 13 more sheets with the same column" in lines[0]
+    assert len(rows(db_path, "SELECT * FROM daily_reports")) == 14
+
+
+def test_a_workbook_of_unknown_headers_fails_once_naming_the_row_and_what_to_add(tmp_path):
+    """Three day-sheets of another system's form, a title above the header: one failure for the
+    file, naming the header row (below the title), the headers not known, the ones known and the
+    [headers.daily] line to add for the unit column."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for day in (18, 19, 20):
+        ws = book.create_sheet(f"1月{day}日")
+        ws.append([f"外來系統導出 2021-01-{day}"])
+        ws.append(["日期", "村居", "確診數", "疑似數"])
+        ws.append([f"2021-01-{day}", "新村", 0, 0])
+    path = tmp_path / "導出.xlsx"
+    book.save(path)
+    result, db_path = run(tmp_path, path)
+    assert result.exit_code == 1
+    [line] = [x for x in result.output.splitlines() if "導出.xlsx" in x]
+    assert "工作表「1月18日」第 2 行（另有 2 個工作表相同）" in line and "and 2 more sheets alike" in line
+    assert "not known: 村居, 確診數, 疑似數" in line and "known: 日期→report_date" in line
+    assert 'add under [headers.daily] in fangyi.toml' in line and 'unit = ["…"]' in line
+    [(status, error)] = [tuple(r) for r in rows(db_path, "SELECT status, error FROM source_files")]
+    assert status == "failed" and "[headers.daily]" in error

@@ -62,9 +62,29 @@ async def _query(ds, name: str, **params) -> list[dict]:
 def test_top_level(metadata):
     assert _bilingual(metadata["title"])
     assert _bilingual(metadata["description"])
-    assert metadata["license"] == "CC BY 4.0"
-    assert metadata["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert metadata["source"]
+    # no licence or source is claimed unless the settings give one (the demo's only for the demo)
+    assert not {"license", "license_url", "source", "source_url"} & set(metadata)
+
+
+def test_source_and_licence_come_from_the_settings(db_path, tmp_path, monkeypatch):
+    from fangyi import settings as settings_mod
+    from fangyi.site import attribution
+    from fangyi.site.serve import site_metadata
+
+    toml = tmp_path / "fangyi.toml"
+    toml.write_text('[site]\nsource = "石橋區各街道報送 — Reports of 石橋區"\nlicense = "CC0"\n', encoding="utf-8")
+    for name, value in attribution.environ(settings_mod.load(toml).site_text).items():
+        monkeypatch.setenv(name, value)
+    served = site_metadata(db_path)
+    assert served["source"] == "石橋區各街道報送 — Reports of 石橋區" and served["license"] == "CC0"
+    assert "license_url" not in served
+    for name, value in attribution.environ(attribution.DEMO).items():
+        monkeypatch.setenv(name, value)
+    assert site_metadata(db_path)["license"] == "CC BY 4.0"
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[site]\nlicense = 4\n", encoding="utf-8")
+    with pytest.raises(settings_mod.SettingsError, match=r"\[site\] license"):
+        settings_mod.load(bad)
 
 
 def test_schema_is_what_we_expect(schema):

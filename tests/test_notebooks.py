@@ -5,8 +5,11 @@ is found; the HTML report is self-contained and carries its charts; committed no
 outputs."""
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -23,10 +26,46 @@ WEEK = "2021-W04"
 
 
 @pytest.fixture(scope="module")
-def report(checked_db, tmp_path_factory):
-    """The four notebooks executed once against the checked demo database, HTML written."""
+def report(checked_db, demo_data, tmp_path_factory):
+    """The notebooks executed once against the checked demo database, HTML written; the batch
+    traced is the demo's example (the notebook's own choice is tested on its own below)."""
+    _, manifest = demo_data
     out = tmp_path_factory.mktemp("report")
-    return build_report(checked_db, out, {"week": WEEK})
+    return build_report(checked_db, out, {"week": WEEK, "trace_code": manifest["coldchain"]["trace_example"]["trace_code"]})
+
+
+@contextlib.contextmanager
+def stderr_of_subprocesses(path: Path):
+    """What processes started inside write to file descriptor 2 (the kernels), into path."""
+    saved = os.dup(2)
+    with open(path, "wb") as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+@pytest.fixture(scope="module")
+def other_district(tmp_path_factory):
+    """A database that is not the demo's: the district of tests/test_own_district.py (two towns,
+    daily reports only: no rosters, ledgers or returnees), ingested and checked as its doc says;
+    every notebook run on it with no parameter at all, the kernels' stderr kept."""
+    from test_own_district import ROOT as CHECKOUT, export_settings, fangyi, start_over, write_district
+
+    root = tmp_path_factory.mktemp("other_district")
+    write_district(root)
+    shutil.copy(CHECKOUT / "fangyi.toml", root / "fangyi.toml")
+    (root / "外來導出.toml").write_text(export_settings((root / "fangyi.toml").read_text(encoding="utf-8")),
+                                        encoding="utf-8")
+    start_over(root)
+    assert fangyi(root, "check", "--no-gx").returncode == 1            # its missed reports are errors
+    db_path = root / "db" / "workbench.db"
+    err = root / "kernel-stderr.txt"
+    with stderr_of_subprocesses(err):
+        built = build_report(db_path, root / "report", {})
+    return db_path, built, err.read_text(encoding="utf-8", errors="replace")
 
 
 def result(report, prefix: str) -> dict:
@@ -206,3 +245,70 @@ def test_html_report_renders_its_charts_offline_in_chromium(report, chromium):
         charts, rendered = chromium.execute_script(drawn)
         assert charts >= 1 and rendered == charts, (nb.name, charts, rendered)
         chromium.save_screenshot(str(artifacts / f"report-{nb.html.stem}.png"))
+
+
+def test_every_notebook_runs_on_another_district_with_its_defaults(other_district):
+    """No parameter given, on a database with daily reports only: each notebook picks what suits
+    it and says what it found, or that there is nothing of its kind."""
+    db_path, built, _ = other_district
+    assert [n.name[:-6] for n in built.notebooks] == NOTEBOOKS
+    conn = sqlite3.connect(db_path)
+    try:
+        expected, actual = conn.execute("SELECT count(*), sum(reported) FROM expected_report_status").fetchone()
+        last_week = conn.execute("SELECT max(iso_week) FROM calendar").fetchone()[0]
+        (most_missed,) = conn.execute("SELECT unit_code FROM expected_report_status GROUP BY unit_code "
+                                      "ORDER BY sum(reported = 0) DESC, unit_code LIMIT 1").fetchone()
+        missed = conn.execute("SELECT unit_code, date FROM findings WHERE check_id = 'missing_report' AND date IN "
+                              "(SELECT day FROM calendar WHERE iso_week = ?) ORDER BY 1, 2", (last_week,)).fetchall()
+    finally:
+        conn.close()
+    completeness = built.result("01")
+    assert (completeness["expected"], completeness["actual"]) == (expected, actual) and actual < expected
+    assert completeness["unit_code"] == most_missed and completeness["unit_missed_days"]
+    bulletin = built.result("02")
+    assert bulletin["week"] == last_week and bulletin["bulletin_matches"] is True
+    assert [tuple(m) for m in bulletin["missed"]] == missed and missed
+    trace = built.result("03")
+    assert trace["trace_code"] is None and trace["batch_balances"] is None and trace["chain_findings"] == {}
+    duty = built.result("04")
+    assert duty["overclaims"] == [] and duty["coverage"] == {} and duty["unit_code"] == ""
+    returnees = built.result("05")
+    assert returnees["returnees_in_force"] == 0 and returnees["differences"] == {}
+
+
+def test_the_report_has_an_index_page_and_readable_summaries(other_district):
+    _, built, _ = other_district
+    index = built.index.read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)">', index)
+    assert links == [n.html.name for n in built.notebooks] and all((built.index.parent / h).is_file() for h in links)
+    assert "01 報送完整性 Reporting completeness" in index and f"check run <strong>{built.run_id}</strong>" in index
+    for nb in built.notebooks:
+        page = nb.html.read_text(encoding="utf-8")
+        assert "結果摘要 Summary" in page, nb.name
+        # the result is shown labelled, not as the JSON the runner reads
+        assert not re.search(r'\{\s*&quot;|\{\s*"[a-z_]+": ', page.split("結果摘要 Summary", 1)[1]), nb.name
+    assert "重算與 SQL 通報一致 recomputed bulletin equals the SQL one" in built.notebooks[1].html.read_text(
+        encoding="utf-8")
+
+
+def test_the_kernels_say_nothing_about_tcp(other_district):
+    _, _, stderr = other_district
+    assert "without encryption" not in stderr and "Kernel is running over TCP" not in stderr
+
+
+def test_batch_trace_defaults_to_the_batch_with_the_most_findings(checked_db):
+    """03 without a trace code, on the demo: the batch with the most findings (then the most
+    receipts and sales, then the code) — computed here from the tables, independently."""
+    conn = sqlite3.connect(checked_db)
+    try:
+        moves = dict(conn.execute(
+            "SELECT trace_code, count(*) FROM (SELECT trace_code FROM coldchain_batches UNION ALL "
+            "SELECT trace_code FROM coldchain_sales) WHERE trace_code <> '' GROUP BY trace_code").fetchall())
+        found = dict(conn.execute("SELECT subject_key, count(*) FROM findings GROUP BY subject_key").fetchall())
+    finally:
+        conn.close()
+    expected = min(moves, key=lambda code: (-found.get(code, 0), -moves[code], code))
+    assert found.get(expected)
+    [nb] = build_report(checked_db, None, {}, notebooks=[p for p in notebook_paths() if p.stem == "03_batch_trace"]
+                        ).notebooks
+    assert nb.result["trace_code"] == expected and nb.result["batch_balances"] in (True, False)

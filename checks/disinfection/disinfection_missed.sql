@@ -16,22 +16,22 @@ SELECT s.unit_code,
        e.day AS date,
        s.place AS subject_key,
        CASE WHEN e.day_records = 0 THEN
-           COALESCE(u.name, s.unit_code) || ' ' || s.place || ' ' || e.day || ' 沒有消毒記錄（'
+           COALESCE(u.display_name, s.unit_code) || ' ' || s.place || ' ' || e.day || ' 沒有消毒記錄（'
            || CASE s.frequency WHEN 'daily' THEN '每日一次，按日判斷'
                                WHEN 'twice_daily' THEN '每日兩次，全天沒有記錄'
                                ELSE '每2小時一次，全天 ' || n.slots || ' 個時段都沒有記錄' END
            || CASE WHEN s.frequency <> 'daily' AND e.subject_timed = 0 THEN '；記錄只有日期沒有時間，只按日判斷' ELSE '' END
-           || '） / no disinfection recorded at ' || s.place || ' (' || COALESCE(u.name, s.unit_code) || ') on ' || e.day
+           || '） / no disinfection recorded at ' || s.place || ' (' || COALESCE(u.display_name, s.unit_code) || ') on ' || e.day
            || ' (' || CASE s.frequency WHEN 'daily' THEN 'daily; judged by the day'
                                        WHEN 'twice_daily' THEN 'twice daily; nothing all day'
                                        ELSE 'every 2 hours; none of the ' || n.slots || ' slots of the day' END
            || CASE WHEN s.frequency <> 'daily' AND e.subject_timed = 0 THEN '; the log gives dates only, so only the day is judged'
                    ELSE '' END || ')'
        ELSE
-           COALESCE(u.name, s.unit_code) || ' ' || s.place || ' ' || e.day || ' ' || e.slot_start || '-' || e.slot_end
+           COALESCE(u.display_name, s.unit_code) || ' ' || s.place || ' ' || e.day || ' ' || e.slot_start || '-' || e.slot_end
            || ' 時段沒有消毒記錄（' || CASE s.frequency WHEN 'twice_daily' THEN '每日兩次，上午一次、下午一次' ELSE '每2小時一次' END
            || '，當天其他時段有記錄，按時間判斷） / no disinfection recorded at ' || s.place || ' ('
-           || COALESCE(u.name, s.unit_code) || ') on ' || e.day || ' between ' || e.slot_start || ' and ' || e.slot_end
+           || COALESCE(u.display_name, s.unit_code) || ') on ' || e.day || ' between ' || e.slot_start || ' and ' || e.slot_end
            || ' (' || CASE s.frequency WHEN 'twice_daily' THEN 'twice daily: once before and once after noon'
                             ELSE 'every 2 hours' END || '; judged by the times of the day''s other records)'
        END AS message,

@@ -30,12 +30,12 @@ WITH same_person AS (
 SELECT g.unit_code,
        g.event_date AS date,
        a.name AS subject_key,
-       COALESCE(u.name, g.unit_raw, '') || ' ' || g.event_date || ' 的' || g.event_type_raw || '（組織人 '
+       COALESCE(u.display_name, g.unit_raw, '') || ' ' || g.event_date || ' 的' || g.event_type_raw || '（組織人 '
            || COALESCE(g.organiser, '未寫') || '）參加人員 ' || a.name || ' 是 ' || r.arrival_date
            || ' 返鄉的人員，健康管理至 ' || r.monitoring_end || '，管理期內不得參加聚集性活動（按'
            || CASE p.matched_by WHEN 'id_number' THEN '身份證號' WHEN 'phone' THEN '電話' ELSE '同村姓名' END
            || '核對） / ' || a.name || ', at the ' || g.event_type_raw || ' of ' || COALESCE(g.organiser, 'no named organiser')
-           || ' in ' || COALESCE(u.name, g.unit_raw, '') || ' on ' || g.event_date || ', returned on '
+           || ' in ' || COALESCE(u.display_name, g.unit_raw, '') || ' on ' || g.event_date || ', returned on '
            || r.arrival_date || ' and was under health management until ' || r.monitoring_end
            || ' (matched by ' || CASE p.matched_by WHEN 'id_number' THEN 'identity number' ELSE p.matched_by END
            || ')' AS message,
@@ -47,6 +47,6 @@ FROM same_person p
 JOIN gathering_attendance a ON a.attendee_id = p.attendee_id
 JOIN gatherings_current g ON g.gathering_id = a.gathering_id
 JOIN returnees_current r ON r.returnee_id = p.returnee_id
-LEFT JOIN units_current u ON u.unit_code = g.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = g.unit_code
 WHERE g.event_date >= r.arrival_date AND g.event_date <= r.monitoring_end
   AND (r.departed_on IS NULL OR g.event_date < r.departed_on)

@@ -24,15 +24,15 @@ found AS (
 SELECT f.unit_code,
        f.event_date AS date,
        f.organiser AS subject_key,
-       COALESCE(u.name, f.unit_raw, '（未寫單位）') || ' ' || f.event_date || ' ' || COALESCE(f.organiser, '')
+       COALESCE(u.display_name, f.unit_raw, '（未寫單位）') || ' ' || f.event_date || ' ' || COALESCE(f.organiser, '')
            || '舉辦的' || COALESCE(f.event_type_raw, f.event_type) || '（' || f.event_type || '）'
            || '在禁止個人自辦宴席期間（' || f.ban_start || ' 至 ' || f.ban_end || '，設定 [[gatherings.banquet_ban]]）'
            || ' / ' || COALESCE(f.organiser || '''s ', '') || f.event_type || ' banquet at '
-           || COALESCE(u.name, f.unit_raw, 'no unit') || ' on ' || f.event_date
+           || COALESCE(u.display_name, f.unit_raw, 'no unit') || ' on ' || f.event_date
            || ' falls in a period when private banquets are banned (' || f.ban_start || ' to ' || f.ban_end
            || ', [[gatherings.banquet_ban]])' AS message,
        json_object('event_type', f.event_type, 'event_date', f.event_date, 'ban_start', f.ban_start,
                    'ban_end', f.ban_end, 'organiser', f.organiser, 'file_id', f.file_id, 'sheet', f.sheet,
                    'row', f.row_number) AS evidence
 FROM found f
-LEFT JOIN units_current u ON u.unit_code = f.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = f.unit_code

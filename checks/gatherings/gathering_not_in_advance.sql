@@ -33,7 +33,7 @@ late AS (
 SELECT l.unit_code,
        l.event_date AS date,
        l.organiser AS subject_key,
-       COALESCE(u.name, l.unit_raw, '（未寫單位）') || ' ' || l.event_date || ' ' || COALESCE(l.organiser, '')
+       COALESCE(u.display_name, l.unit_raw, '（未寫單位）') || ' ' || l.event_date || ' ' || COALESCE(l.organiser, '')
            || '舉辦的' || COALESCE(l.event_type_raw, l.event_type) || '（' || l.event_type || '）'
            || CASE WHEN l.notice_on IS NULL AND l.needs_approval = 0 THEN '沒有報備（報備日期為空）'
                    WHEN l.notice_on IS NULL THEN '審批單位寫了' || l.approved_by || '，但沒有審批日期，無法說明是提前審批的'
@@ -44,7 +44,7 @@ SELECT l.unit_code,
                         || ' 在舉辦日期之後 ' || {{ days_between("l.event_date", "l.notice_on") }} || ' 天' END
            || CASE WHEN l.needs_approval = 1 THEN '（應提前報鄉鎮審批）' ELSE '（應提前向村（居）委會報備）' END
            || ' / ' || COALESCE(l.organiser || '''s ', '') || l.event_type || ' event at '
-           || COALESCE(u.name, l.unit_raw, 'no unit') || ' on ' || l.event_date || ': '
+           || COALESCE(u.display_name, l.unit_raw, 'no unit') || ' on ' || l.event_date || ': '
            || CASE WHEN l.notice_on IS NULL AND l.needs_approval = 0 THEN 'never reported (no report date)'
                    WHEN l.notice_on IS NULL THEN 'an approving body is written but no approval date: not shown to be in advance'
                    WHEN l.notice_on = l.event_date
@@ -58,4 +58,4 @@ SELECT l.unit_code,
                    'reported_on', l.reported_on, 'approved_on', l.approved_on, 'approved_by', l.approved_by,
                    'organiser', l.organiser, 'file_id', l.file_id, 'sheet', l.sheet, 'row', l.row_number) AS evidence
 FROM late l
-LEFT JOIN units_current u ON u.unit_code = l.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = l.unit_code

@@ -28,14 +28,14 @@ SELECT o.unit_code,
        o.event_date AS date,
        o.organiser AS subject_key,
        o.severity,
-       COALESCE(u.name, o.unit_raw, '（未寫單位）') || ' ' || o.event_date || ' ' || COALESCE(o.organiser, '')
+       COALESCE(u.display_name, o.unit_raw, '（未寫單位）') || ' ' || o.event_date || ' ' || COALESCE(o.organiser, '')
            || '舉辦的' || COALESCE(o.event_type_raw, o.event_type) || '（' || o.event_type || '）'
            || CASE o.counted_by WHEN 'actual' THEN '實際 ' ELSE '預計 ' END || o.attendees || ' 人，'
            || CASE WHEN o.limit_setting = 'family_limit'
                    THEN '超過家庭聚會建議的 ' || o.lim || ' 人以內（設定 [gatherings] family_limit）'
                    ELSE '超過 ' || o.lim || ' 人的上限（設定 [gatherings] limit）' END
            || ' / ' || COALESCE(o.organiser || '''s ', '') || o.event_type || ' event (' || COALESCE(o.event_type_raw, '')
-           || ') at ' || COALESCE(u.name, o.unit_raw, 'no unit') || ' on ' || o.event_date || ': ' || o.attendees
+           || ') at ' || COALESCE(u.display_name, o.unit_raw, 'no unit') || ' on ' || o.event_date || ': ' || o.attendees
            || CASE o.counted_by WHEN 'actual' THEN ' attendees (actual)' ELSE ' attendees (expected; no actual number)' END
            || CASE WHEN o.limit_setting = 'family_limit'
                    THEN ', above the ' || o.lim || ' advised for a family gathering ([gatherings] family_limit)'
@@ -44,4 +44,4 @@ SELECT o.unit_code,
                    'counted_by', o.counted_by, 'limit', o.lim, 'limit_setting', o.limit_setting,
                    'organiser', o.organiser, 'file_id', o.file_id, 'sheet', o.sheet, 'row', o.row_number) AS evidence
 FROM over o
-LEFT JOIN units_current u ON u.unit_code = o.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = o.unit_code

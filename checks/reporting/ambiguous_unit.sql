@@ -12,12 +12,12 @@ SELECT NULL AS unit_code,
        r.unit_raw AS subject_key,
        r.report_date || ' 的日報寫的單位「' || r.unit_raw || '」對應 '
            || (SELECT count(*) FROM json_each(r.candidates)) || ' 個單位：'
-           || (SELECT group_concat(c.value || ' ' || COALESCE(u.name, '?'), '、')
-               FROM json_each(r.candidates) c LEFT JOIN units_current u ON u.unit_code = c.value)
+           || (SELECT group_concat(c.value || ' ' || COALESCE(u.display_name, '?'), '、')
+               FROM json_each(r.candidates) c LEFT JOIN units_in_force u ON u.unit_code = c.value)
            || '（單位不明確） / report for ' || r.report_date || ' names ''' || r.unit_raw || ''', which fits '
            || (SELECT count(*) FROM json_each(r.candidates)) || ' units: '
-           || (SELECT group_concat(c.value || ' ' || COALESCE(u.name, '?'), ', ')
-               FROM json_each(r.candidates) c LEFT JOIN units_current u ON u.unit_code = c.value) AS message,
+           || (SELECT group_concat(c.value || ' ' || COALESCE(u.display_name, '?'), ', ')
+               FROM json_each(r.candidates) c LEFT JOIN units_in_force u ON u.unit_code = c.value) AS message,
        json_object('candidates', json(r.candidates), 'parent_raw', r.parent_raw, 'file_id', r.file_id,
                    'sheet', r.sheet, 'row', r.row_number) AS evidence
 FROM current_reports c

@@ -46,11 +46,11 @@ blanks AS (
 SELECT b.unit_code,
        b.report_date AS date,
        CASE WHEN b.unit_code IS NULL THEN b.unit_raw END AS subject_key,
-       COALESCE(u.name, b.unit_raw) || ' ' || b.report_date || ' 的日報不是零報告，但 '
+       COALESCE(u.display_name, b.unit_raw) || ' ' || b.report_date || ' 的日報不是零報告，但 '
            || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(b.columns, 'new_confirmed', '新增確診'), 'new_suspected', '新增疑似'), 'new_asymptomatic', '新增無症狀'), 'close_contacts', '密切接觸者'), 'returnees_registered', '返鄉人員登記'), 'home_isolation', '居家隔離'), 'central_isolation', '集中隔離'), 'fever_cases', '發熱人員'), 'tests_done', '核酸檢測人數'), ', ', '、')
-           || ' 留空（空白不等於零） / ' || COALESCE(u.name, b.unit_raw) || ' left ' || b.columns || ' blank on '
+           || ' 留空（空白不等於零） / ' || COALESCE(u.display_name, b.unit_raw) || ' left ' || b.columns || ' blank on '
            || b.report_date || ' in a report that is not a zero report' AS message,
        json_object('columns', b.columns, 'file_id', b.file_id, 'sheet', b.sheet, 'row', b.row_number) AS evidence
 FROM blanks b
-LEFT JOIN units_current u ON u.unit_code = b.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = b.unit_code
 WHERE b.columns <> ''

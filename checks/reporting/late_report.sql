@@ -9,11 +9,11 @@
 SELECT t.unit_code,
        t.report_date AS date,
        NULL AS subject_key,
-       u.name || ' ' || t.report_date || ' 的日報於 ' || t.submitted_at || ' 報送，晚於截止時間 '
-           || t.deadline || '（遲報） / ' || u.name || ' sent the report for ' || t.report_date || ' at '
+       u.display_name || ' ' || t.report_date || ' 的日報於 ' || t.submitted_at || ' 報送，晚於截止時間 '
+           || t.deadline || '（遲報） / ' || u.display_name || ' sent the report for ' || t.report_date || ' at '
            || t.submitted_at || ', after the deadline ' || t.deadline AS message,
        json_object('submitted_at', t.submitted_at, 'deadline', t.deadline,
                    'file_id', t.file_id, 'sheet', t.sheet, 'row', t.row_number) AS evidence
 FROM report_timeliness t
-JOIN units_current u USING (unit_code)
+JOIN units_in_force u USING (unit_code)
 WHERE t.late = 1

@@ -24,10 +24,10 @@ streaks AS (
 SELECT s.unit_code,
        s.first_day AS date,
        s.first_day || '..' || s.last_day AS subject_key,
-       u.name || ' 連續 ' || s.days || ' 個應報日未報送：' || s.first_day || ' 至 ' || s.last_day
-           || '（連續未報） / ' || u.name || ' sent nothing on ' || s.days || ' consecutive expected days, '
+       u.display_name || ' 連續 ' || s.days || ' 個應報日未報送：' || s.first_day || ' 至 ' || s.last_day
+           || '（連續未報） / ' || u.display_name || ' sent nothing on ' || s.days || ' consecutive expected days, '
            || s.first_day || ' to ' || s.last_day AS message,
        json_object('first_day', s.first_day, 'last_day', s.last_day, 'days', s.days) AS evidence
 FROM streaks s
-JOIN units_current u USING (unit_code)
+JOIN units_in_force u USING (unit_code)
 JOIN reporting_period p ON s.days >= p.silent_streak_min_days

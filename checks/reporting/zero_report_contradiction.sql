@@ -28,11 +28,11 @@ WITH marked AS (
 SELECT m.unit_code,
        m.report_date AS date,
        CASE WHEN m.unit_code IS NULL THEN m.unit_raw END AS subject_key,
-       COALESCE(u.name, m.unit_raw) || ' ' || m.report_date || ' 標為零報告，但填報了 '
+       COALESCE(u.display_name, m.unit_raw) || ' ' || m.report_date || ' 標為零報告，但填報了 '
            || replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(m.positive, 'new_confirmed', '新增確診'), 'new_suspected', '新增疑似'), 'new_asymptomatic', '新增無症狀'), 'close_contacts', '密切接觸者'), 'returnees_registered', '返鄉人員登記'), 'home_isolation', '居家隔離'), 'central_isolation', '集中隔離'), 'fever_cases', '發熱人員'), 'tests_done', '核酸檢測人數'), ', ', '、')
-           || '（零報告矛盾） / ' || COALESCE(u.name, m.unit_raw) || ' marked ' || m.report_date
+           || '（零報告矛盾） / ' || COALESCE(u.display_name, m.unit_raw) || ' marked ' || m.report_date
            || ' as a zero report but reports ' || m.positive AS message,
        json_object('counts', m.positive, 'file_id', m.file_id, 'sheet', m.sheet, 'row', m.row_number) AS evidence
 FROM marked m
-LEFT JOIN units_current u USING (unit_code)
+LEFT JOIN units_in_force u USING (unit_code)
 WHERE m.positive <> ''

@@ -19,10 +19,10 @@ WITH RECURSIVE registered AS (
     GROUP BY unit_code, registration_date
 ),
 spans AS (
-    SELECT r.unit_code, u.name, min(r.registration_date) AS register_from, max(r.registration_date) AS register_to
+    SELECT r.unit_code, u.display_name AS name, min(r.registration_date) AS register_from, max(r.registration_date) AS register_to
     FROM returnees_current r
-    JOIN units_current u ON u.unit_code = r.unit_code
-    GROUP BY r.unit_code, u.name
+    JOIN units_in_force u ON u.unit_code = r.unit_code
+    GROUP BY r.unit_code, u.display_name
 ),
 days(unit_code, day, register_to) AS (
     SELECT unit_code, register_from, register_to FROM spans

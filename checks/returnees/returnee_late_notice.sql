@@ -28,12 +28,12 @@ judged AS (
 SELECT j.unit_code,
        j.arrival_date AS date,
        j.name AS subject_key,
-       u.name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，'
+       u.display_name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，'
            || CASE j.judged_by
                   WHEN 'none' THEN '沒有報備（報備時間空白）'
                   WHEN 'time' THEN j.notified_at || ' 才報備，不足返鄉前 ' || j.hours || ' 小時（按時間判斷）'
                   ELSE j.notified_at || ' 才報備，未在返鄉前 ' || ((j.hours + 23) / 24) || ' 天或更早報備（只有日期，按日期判斷）' END
-           || ' / ' || COALESCE(j.name, '') || ' of ' || u.name || ' arrived ' || j.arrived_at || ' and '
+           || ' / ' || COALESCE(j.name, '') || ' of ' || u.display_name || ' arrived ' || j.arrived_at || ' and '
            || CASE j.judged_by
                   WHEN 'none' THEN 'did not notify (報備時間 blank)'
                   WHEN 'time' THEN 'notified only at ' || j.notified_at || ', less than ' || j.hours
@@ -43,7 +43,7 @@ SELECT j.unit_code,
        json_object('file_id', j.file_id, 'sheet', j.sheet, 'row', j.row_number, 'notified_at', j.notified_at,
                    'arrived_at', j.arrived_at, 'judged_by', j.judged_by) AS evidence
 FROM judged j
-JOIN units_current u ON u.unit_code = j.unit_code
+JOIN units_in_force u ON u.unit_code = j.unit_code
 WHERE j.judged_by = 'none'
    OR (j.judged_by = 'time' AND j.notified_at > {{ add_hours("j.arrived_at", "-j.hours") }})
    OR (j.judged_by = 'date'

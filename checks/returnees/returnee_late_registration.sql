@@ -25,10 +25,10 @@ judged AS (
 SELECT j.unit_code,
        j.registration_date AS date,
        j.name AS subject_key,
-       u.name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，' || j.registered_at || ' 才登記，'
+       u.display_name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，' || j.registered_at || ' 才登記，'
            || CASE j.judged_by WHEN 'time' THEN '超過 ' || j.hours || ' 小時（按時間判斷）'
                   ELSE '晚於返鄉後 ' || ((j.hours + 23) / 24) || ' 天（只有日期，按日期判斷：應在當天或次日登記）' END
-           || ' / ' || COALESCE(j.name, '') || ' of ' || u.name || ' arrived ' || j.arrived_at
+           || ' / ' || COALESCE(j.name, '') || ' of ' || u.display_name || ' arrived ' || j.arrived_at
            || ' and was registered only at ' || j.registered_at || ', '
            || CASE j.judged_by WHEN 'time' THEN 'more than ' || j.hours || ' hours later (judged by time)'
                   ELSE 'more than ' || ((j.hours + 23) / 24)
@@ -36,7 +36,7 @@ SELECT j.unit_code,
        json_object('file_id', j.file_id, 'sheet', j.sheet, 'row', j.row_number, 'arrived_at', j.arrived_at,
                    'registered_at', j.registered_at, 'judged_by', j.judged_by) AS evidence
 FROM judged j
-JOIN units_current u ON u.unit_code = j.unit_code
+JOIN units_in_force u ON u.unit_code = j.unit_code
 WHERE (j.judged_by = 'time' AND j.registered_at > {{ add_hours("j.arrived_at", "j.hours") }})
    OR (j.judged_by = 'date'
        AND {{ days_between("j.arrival_date", "substr(j.registered_at, 1, 10)") }} > (j.hours + 23) / 24)

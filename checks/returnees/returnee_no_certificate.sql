@@ -36,13 +36,13 @@ judged AS (
 SELECT j.unit_code,
        j.registration_date AS date,
        j.name AS subject_key,
-       u.name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，'
+       u.display_name || ' ' || COALESCE(j.name, '') || ' ' || j.arrived_at || ' 返鄉，'
            || CASE WHEN j.has_cert = 0 THEN '沒有核酸陰性證明'
                    WHEN j.cert_date > j.arrival_date THEN '核酸證明日期 ' || j.cert_date || ' 在返鄉之後'
                    ELSE '核酸證明日期 ' || j.cert_date || ' 早於返鄉前 ' || j.certificate_days || ' 天' END
            || '，登記後 ' || j.hours || ' 小時內也沒有核酸檢測'
            || CASE j.judged_by WHEN 'time' THEN '（按時間判斷）' ELSE '（只有日期，按日期判斷：' || j.last_day || ' 前）' END
-           || ' / ' || COALESCE(j.name, '') || ' of ' || u.name || ' arrived ' || j.arrived_at || ' '
+           || ' / ' || COALESCE(j.name, '') || ' of ' || u.display_name || ' arrived ' || j.arrived_at || ' '
            || CASE WHEN j.has_cert = 0 THEN 'without a negative certificate'
                    WHEN j.cert_date > j.arrival_date THEN 'with a certificate dated ' || j.cert_date || ', after arriving'
                    ELSE 'with a certificate dated ' || j.cert_date || ', more than ' || j.certificate_days
@@ -53,7 +53,7 @@ SELECT j.unit_code,
        json_object('file_id', j.file_id, 'sheet', j.sheet, 'row', j.row_number, 'cert_date', j.cert_date,
                    'arrived_at', j.arrived_at, 'registered_at', j.registered_at, 'judged_by', j.judged_by) AS evidence
 FROM judged j
-JOIN units_current u ON u.unit_code = j.unit_code
+JOIN units_in_force u ON u.unit_code = j.unit_code
 WHERE j.last_day <= j.period_end
   AND NOT EXISTS (
       SELECT 1 FROM returnee_test_results r

@@ -13,9 +13,9 @@
 SELECT COALESCE(r.unit_code, c.unit_code) AS unit_code,
        COALESCE(r.test_day, c.arrival_date) AS date,
        r.name AS subject_key,
-       COALESCE(u.name || ' ', '') || COALESCE(r.name, '') || ' ' || COALESCE(r.test_date, '（' || r.column_name || '）')
+       COALESCE(u.display_name || ' ', '') || COALESCE(r.name, '') || ' ' || COALESCE(r.test_date, '（' || r.column_name || '）')
            || ' 核酸檢測陽性；' || CASE WHEN r.disposal_recorded = 1 THEN '已記錄處置情況' ELSE '沒有記錄處置情況' END
-           || ' / ' || COALESCE(r.name, '') || COALESCE(' of ' || u.name, '') || ' tested positive '
+           || ' / ' || COALESCE(r.name, '') || COALESCE(' of ' || u.display_name, '') || ' tested positive '
            || COALESCE('on ' || r.test_date, '(' || r.column_name || ')') || '; '
            || CASE WHEN r.disposal_recorded = 1 THEN 'a disposal is recorded' ELSE 'no disposal is recorded' END
            AS message,
@@ -24,5 +24,5 @@ SELECT COALESCE(r.unit_code, c.unit_code) AS unit_code,
        CASE WHEN r.disposal_recorded = 1 THEN 'warning' ELSE 'error' END AS severity
 FROM returnee_test_results r
 LEFT JOIN returnees_current c ON c.returnee_id = r.returnee_id
-LEFT JOIN units_current u ON u.unit_code = COALESCE(r.unit_code, c.unit_code)
+LEFT JOIN units_in_force u ON u.unit_code = COALESCE(r.unit_code, c.unit_code)
 WHERE r.result = 'positive'

@@ -11,12 +11,12 @@
 SELECT c.unit_code,
        o.due_date AS date,
        c.name AS subject_key,
-       u.name || ' ' || COALESCE(c.name, '') || '（' || c.arrival_date || ' 返鄉）第 ' || o.day_number || ' 天（'
+       u.display_name || ' ' || COALESCE(c.name, '') || '（' || c.arrival_date || ' 返鄉）第 ' || o.day_number || ' 天（'
            || o.due_date || '）的核酸檢測'
            || CASE WHEN o.late_test_date IS NOT NULL
                    THEN '到 ' || o.latest_date || ' 還沒有做；下一次檢測在 ' || o.late_test_date || '，晚了超過容許天數'
                    ELSE '沒有記錄（最遲 ' || o.latest_date || '）' END
-           || ' / ' || COALESCE(c.name, '') || ' of ' || u.name || ' (arrived ' || c.arrival_date || '): the day-'
+           || ' / ' || COALESCE(c.name, '') || ' of ' || u.display_name || ' (arrived ' || c.arrival_date || '): the day-'
            || o.day_number || ' test (' || o.due_date || ') '
            || CASE WHEN o.late_test_date IS NOT NULL
                    THEN 'was not taken by ' || o.latest_date || '; the next test is on ' || o.late_test_date
@@ -27,5 +27,5 @@ SELECT c.unit_code,
                    'risk_level', c.risk_level) AS evidence
 FROM returnee_tests_owed o
 JOIN returnees_current c ON c.returnee_id = o.returnee_id
-JOIN units_current u ON u.unit_code = c.unit_code
+JOIN units_in_force u ON u.unit_code = c.unit_code
 WHERE o.status = 'missed'

@@ -10,12 +10,12 @@
 SELECT r.unit_code,
        r.test_day AS date,
        r.name AS subject_key,
-       COALESCE(u.name || ' ', '') || COALESCE(r.name, '（無姓名）') || ' ' || r.test_date
+       COALESCE(u.display_name || ' ', '') || COALESCE(r.name, '（無姓名）') || ' ' || r.test_date
            || ' 的核酸檢測記錄在返鄉人員登記表中找不到此人（身份證號、電話和同村姓名都對不上） / the test of '
-           || COALESCE(r.name, '(no name)') || COALESCE(' of ' || u.name, '') || ' on ' || r.test_date
+           || COALESCE(r.name, '(no name)') || COALESCE(' of ' || u.display_name, '') || ' on ' || r.test_date
            || ' matches nobody in the returnee register (no identity number, phone or name in the unit matches)'
            AS message,
        json_object('file_id', r.file_id, 'sheet', r.sheet, 'row', r.row_number) AS evidence
 FROM returnee_test_results r
-LEFT JOIN units_current u ON u.unit_code = r.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = r.unit_code
 WHERE r.source = 'tests' AND r.returnee_id IS NULL

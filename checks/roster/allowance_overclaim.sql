@@ -24,7 +24,7 @@ WITH c AS (
 SELECT c.unit_code,
        c.month AS date,
        c.person AS subject_key,
-       c.person || ' 申領 ' || c.month || ' 在' || COALESCE(u.name, c.unit_raw, '（未寫單位）') || '的白班 '
+       c.person || ' 申領 ' || c.month || ' 在' || COALESCE(u.display_name, c.unit_raw, '（未寫單位）') || '的白班 '
            || COALESCE(c.claimed_day_shifts, '?') || ' 個、夜班 ' || COALESCE(c.claimed_night_shifts, '?') || ' 個'
            || COALESCE('、' || c.claimed_text || ' 元', '') || '；值班表只支持白班 ' || c.supported_day_shifts
            || ' 個、夜班 ' || c.supported_night_shifts || ' 個，按每班 ' || c.rate_text || ' 元共 '
@@ -32,7 +32,7 @@ SELECT c.unit_code,
            || c.person || ' claims ' || COALESCE(c.claimed_day_shifts, '?') || ' day and '
            || COALESCE(c.claimed_night_shifts, '?') || ' night shifts'
            || COALESCE(', ' || c.claimed_text || ' yuan', '') || ' for ' || c.month || ' at '
-           || COALESCE(u.name, c.unit_raw, 'any unit') || '; the roster supports ' || c.supported_day_shifts
+           || COALESCE(u.display_name, c.unit_raw, 'any unit') || '; the roster supports ' || c.supported_day_shifts
            || ' day and ' || c.supported_night_shifts || ' night shifts, ' || c.supported_text || ' yuan at '
            || c.rate_text || ' a shift' AS message,
        json_object('person', c.person, 'month', c.month,
@@ -43,4 +43,4 @@ SELECT c.unit_code,
                    'rate_per_shift', c.rate_per_shift, 'difference', c.difference,
                    'file_id', c.file_id, 'sheet', c.sheet, 'row', c.row_number) AS evidence
 FROM c
-LEFT JOIN units_current u ON u.unit_code = c.unit_code
+LEFT JOIN units_in_force u ON u.unit_code = c.unit_code

@@ -17,15 +17,15 @@ WITH blank_rows AS (
 SELECT d.unit_code,
        d.date,
        NULL AS subject_key,
-       u.name || ' ' || d.date || ' 沒有帶班領導'
+       u.display_name || ' ' || d.date || ' 沒有帶班領導'
            || CASE WHEN d.file_id IS NULL THEN '：值班表沒有這一天' ELSE '' END || ' / '
-           || u.name || ' has no leader on duty on ' || d.date
+           || u.display_name || ' has no leader on duty on ' || d.date
            || CASE WHEN d.file_id IS NULL THEN ': the roster has no row for that day' ELSE '' END AS message,
        json_object('file_id', COALESCE(b.file_id, d.file_id), 'sheet', COALESCE(b.sheet, d.sheet),
                    'row', COALESCE(b.row_number, d.row_number),
                    'day_staff', d.day_staff, 'night_staff', d.night_staff,
                    'roster_from', d.roster_from, 'roster_to', d.roster_to) AS evidence
 FROM roster_unit_days d
-JOIN units_current u ON u.unit_code = d.unit_code
+JOIN units_in_force u ON u.unit_code = d.unit_code
 LEFT JOIN blank_rows b ON b.unit_code = d.unit_code AND b.date = d.date AND b.n = 1
 WHERE d.leader_count = 0

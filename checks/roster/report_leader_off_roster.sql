@@ -18,14 +18,14 @@ WITH leader_rows AS (
 SELECT l.unit_code,
        l.report_date AS date,
        l.duty_leader AS subject_key,
-       u.name || ' ' || l.report_date || ' 的日報寫的帶班領導是 ' || l.duty_leader || '，值班表上'
-           || COALESCE('是 ' || l.rostered_leaders, '當日沒有帶班領導') || ' / ' || u.name || '''s report for '
+       u.display_name || ' ' || l.report_date || ' 的日報寫的帶班領導是 ' || l.duty_leader || '，值班表上'
+           || COALESCE('是 ' || l.rostered_leaders, '當日沒有帶班領導') || ' / ' || u.display_name || '''s report for '
            || l.report_date || ' names ' || l.duty_leader || ' as the leader on duty; the roster has '
            || COALESCE(l.rostered_leaders, 'no leader that day') AS message,
        json_object('duty_leader', l.duty_leader, 'rostered_leaders', l.rostered_leaders,
                    'file_id', l.file_id, 'sheet', l.sheet, 'row', l.row_number,
                    'roster', json_object('file_id', r.file_id, 'sheet', r.sheet, 'row', r.row_number)) AS evidence
 FROM report_duty_leaders l
-JOIN units_current u ON u.unit_code = l.unit_code
+JOIN units_in_force u ON u.unit_code = l.unit_code
 LEFT JOIN leader_rows r ON r.unit_code = l.unit_code AND r.date = l.report_date AND r.n = 1
 WHERE l.on_roster = 0

@@ -25,9 +25,9 @@ blank_rows AS (
 SELECT g.unit_code,
        g.date,
        g.shift AS subject_key,
-       u.name || ' ' || g.date || ' ' || g.label || '無人值守'
+       u.display_name || ' ' || g.date || ' ' || g.label || '無人值守'
            || CASE WHEN g.file_id IS NULL THEN '：值班表沒有這一天' ELSE '' END || ' / '
-           || u.name || ' has nobody on the ' || g.shift || ' shift of ' || g.date
+           || u.display_name || ' has nobody on the ' || g.shift || ' shift of ' || g.date
            || CASE WHEN g.file_id IS NULL THEN ': the roster has no row for that day' ELSE '' END AS message,
        json_object('shift', g.shift,
                    'file_id', COALESCE(b.file_id, g.file_id), 'sheet', COALESCE(b.sheet, g.sheet),
@@ -35,5 +35,5 @@ SELECT g.unit_code,
                    'day_staff', g.day_staff, 'night_staff', g.night_staff, 'leaders', g.leaders,
                    'roster_from', g.roster_from, 'roster_to', g.roster_to) AS evidence
 FROM gaps g
-JOIN units_current u ON u.unit_code = g.unit_code
+JOIN units_in_force u ON u.unit_code = g.unit_code
 LEFT JOIN blank_rows b ON b.unit_code = g.unit_code AND b.date = g.date AND b.shift = g.shift AND b.n = 1

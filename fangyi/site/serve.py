@@ -85,6 +85,9 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     on it. The plugin's own configuration (`plugins: fangyi:`) names the two databases
     (fangyi.site.actors.site_names reads it) and holds the login's (fangyi.site.login)."""
     metadata = copy.deepcopy(yaml.safe_load(METADATA.read_text(encoding="utf-8")))
+    from fangyi.site import attribution
+
+    attribution.apply(metadata)           # source and licence from the settings, none assumed
     databases = metadata.setdefault("databases", {})
     ours = databases.pop(METADATA_DB, {})
     inspector_only = {name for name, q in (ours.get("queries") or {}).items() if q.pop(INSPECTOR_ONLY, False)}
