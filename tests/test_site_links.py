@@ -89,6 +89,34 @@ def test_missing_certificates_to_where_the_batch_went_is_one_click(site_db):
     run_site(site_db, go)
 
 
+def test_home_page_findings_link_their_trace_and_source(site_db):
+    """The home page's latest findings link like the findings pages: a cold-chain finding's trace
+    code to its batch trace, its evidence to its source row and file."""
+    from fangyi.site.home import HOME_FINDINGS
+    from fangyi.site.params import SQL_FUNCTIONS
+
+    conn = sqlite3.connect(site_db)
+    conn.row_factory = sqlite3.Row
+    for name, fn in SQL_FUNCTIONS.items():
+        conn.create_function(name, 1, fn)
+    shown = [dict(r) for r in conn.execute(HOME_FINDINGS)]
+    conn.close()
+    traces = {json.loads(f["evidence"]).get("trace_code") for f in shown
+              if f["check_id"] in links.TRACE_SUBJECT_CHECKS} - {None}
+    files = {str(json.loads(f["evidence"])["file_id"]) for f in shown if f["evidence"]
+             and str(json.loads(f["evidence"]).get("file_id", "")).isdigit()}
+    assert traces and files                      # the demo's latest findings hold both
+
+    async def go(ds, inspector):
+        for db, cookies in _databases(ds, inspector):
+            page = (await ds.client.get("/", cookies=cookies)).text
+            findings = page.split('<section id="findings">', 1)[1].split("</section>", 1)[0]
+            assert {_arg(h, "trace_code") for h, _ in _links(findings, "batch_trace")} == traces, db
+            assert {urlsplit(h).path.rsplit("/", 1)[-1] for h, _ in _links(findings, "source_files")} == files, db
+            assert all(f"/{db}/" in h for h, _ in _links(findings, "batch_trace"))
+    run_site(site_db, go)
+
+
 def test_units_link_to_their_unit_page(site_db):
     """A unit code on the findings' table page and on the missed-units page links to the unit's
     page, which shows that unit's registry row."""

@@ -52,7 +52,8 @@ ORDER BY rank, town_code
 
 HOME_FINDINGS = """
 SELECT f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
-       fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message
+       fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message,
+       f.subject_key, f.evidence
 FROM findings f LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
 ORDER BY CASE f.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 9 END,
          f.date DESC, f.check_id, f.unit_code
@@ -133,6 +134,24 @@ async def _kinds(database) -> dict:
     return out
 
 
+def _with_links(findings: list[dict], base: str) -> list[dict]:
+    """Each finding with `links`: the batch trace of its trace code, its source row and file and
+    the merchants its evidence names (fangyi.site.links, as on the findings pages), as HTML."""
+    from markupsafe import Markup
+
+    from fangyi.site import links
+
+    subject = links.choose("subject_key", "findings", base)
+    open_copy, balances = links.is_open(base), links.served("coldchain_merchant_balance", base)
+    for f in findings:
+        shown = [subject(f["subject_key"], f)] if subject else []
+        evidence = links.evidence_of(f.get("evidence"))
+        if evidence is not None:
+            shown += links.evidence_links(base, f["check_id"], evidence, open_copy, balances)
+        f["links"] = Markup(" · ".join(x for x in shown if x))
+    return findings
+
+
 BUILDING = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
 
 
@@ -151,7 +170,8 @@ async def _home(datasette, request):
         database = datasette.get_database(db)
         out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
         out["fy_ranking"] = [dict(r) for r in (await database.execute(HOME_RANKING)).rows]
-        out["fy_findings"] = [dict(r) for r in (await database.execute(HOME_FINDINGS)).rows]
+        out["fy_findings"] = _with_links([dict(r) for r in (await database.execute(HOME_FINDINGS)).rows],
+                                         datasette.urls.database(db))
     except Exception as e:                       # a database without a check run yet
         out["fy_error"] = str(e)
     try:

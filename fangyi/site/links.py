@@ -180,7 +180,7 @@ def _subject_show(base: str):
         text = _text(value)
         if text is None or _get(row, "check_id") not in trace:
             return None
-        evidence = _evidence(_get(row, EVIDENCE_COLUMN))
+        evidence = evidence_of(_get(row, EVIDENCE_COLUMN))
         if evidence is not None and "trace_code" in evidence:
             text = _text(evidence["trace_code"])
             if text is None:
@@ -189,7 +189,7 @@ def _subject_show(base: str):
     return show
 
 
-def _evidence(value) -> dict | None:
+def evidence_of(value) -> dict | None:
     if not isinstance(value, str) or not value.startswith("{"):
         return None
     try:
@@ -252,7 +252,7 @@ def _evidence_show(base: str):
     open_copy, balances = is_open(base), served("coldchain_merchant_balance", base)
 
     def show(value, row):
-        evidence = _evidence(value)
+        evidence = evidence_of(value)
         if evidence is None:
             return None
         links = evidence_links(base, _get(row, "check_id"), evidence, open_copy, balances)
