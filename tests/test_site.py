@@ -391,6 +391,29 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     assert open_path.stat().st_mtime_ns == built
 
 
+def test_the_inspector_stays_logged_in_when_the_site_switches_runs(checked_db, tmp_path):
+    """`fangyi serve` replaces its Datasette when a run's files are ready (and at every new check
+    run): a session opened before the switch is still the inspector after it."""
+    from fangyi.site.published import latest_run
+    from fangyi.site.serve import Site
+
+    path = tmp_path / "workbench.db"
+    shutil.copy(checked_db, path)
+    served = Site(path)
+    served.ds = first = served.datasette(None)      # what Site.start serves while preparing
+    cookies = inspector_cookies(first)
+    served.switch(served.published.prepare(*latest_run(path)))
+    assert served.ds is not first
+
+    async def go():
+        home = await served.ds.client.get("/", cookies=cookies)
+        sql = await served.ds.client.get(f"/{open_name(path)}.json?sql=select+1", cookies=cookies)
+        return home, sql
+
+    home, sql = asyncio.run(go())
+    assert "已登錄為督查員" in home.text and sql.status_code == 200
+
+
 def test_home_page_while_the_run_is_prepared(checked_db, tmp_path):
     """While `fangyi serve` prepares the run (the database served as it is, no open copy yet),
     an anonymous visitor's home page says the open data are being built, and never that nobody

@@ -190,6 +190,14 @@ def of(datasette) -> Login:
     return state
 
 
+def carry_over(old, new) -> None:
+    """The site `new` takes over the sessions and the throttle of `old` (fangyi serve switching
+    to the next check run's Datasette): nobody is logged out, and a guesser's failures count on."""
+    state = of(new)
+    before = of(old)
+    state.sessions, state.throttle = before.sessions, before.throttle
+
+
 def actor_of(datasette, request) -> dict | None:
     """The actor of a live session named by the request's cookie, else None."""
     sid = request.cookies.get(SESSION_COOKIE)

@@ -298,9 +298,14 @@ class Site:
         """Serve a prepared run from the next request on."""
         import threading
 
+        from fangyi.site import login
+
         old = self.ds
-        self.ds = self.datasette(prepared)
-        self.app = self.ds.app()
+        ds = self.datasette(prepared)
+        if old is not None:
+            login.carry_over(old, ds)          # the inspector stays logged in across runs
+        self.ds = ds
+        self.app = ds.app()
         self.published.current = prepared
         self.published.prune()
         if old is not None and old.executor is not None:
