@@ -181,7 +181,8 @@ def serve(db: Path, manifest: dict | None, out: Path, log) -> tuple[Step, list]:
 
     # realistic values; the province scenario has no rosters or ledgers, so those queries
     # answer with their empty result
-    params = dict(PARAMS, unit_code=(manifest or {}).get("sample_unit_code") or sample_unit(db))
+    params = dict(PARAMS, unit_code=(manifest or {}).get("sample_unit_code") or sample_unit(db),
+                  returnee_id=sample_returnee(db))
     password = secrets.token_urlsafe(12)
     env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=hash_password(password))
     port = latency.free_port()
@@ -221,6 +222,18 @@ def sample_unit(db: Path) -> str:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         return conn.execute("SELECT unit_code FROM expected_report_status LIMIT 1").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def sample_returnee(db: Path) -> str:
+    """A register row of a returnee (returnee_detail's parameter); "1" when there is none."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute("SELECT min(returnee_id) FROM returnees_current").fetchone()
+        return str(row[0]) if row and row[0] is not None else "1"
+    except sqlite3.Error:
+        return "1"
     finally:
         conn.close()
 
