@@ -63,11 +63,17 @@ def test_ingest_and_check_while_the_site_answers(checked_db, tmp_path):
              "/workbench_open/missed_on_day?date=2021-02-01", "/workbench_open/units.json",
              "/workbench_open/reporting_rates", "/workbench_open/findings?check_id=missing_report"]
 
+    phase = ["before"]                # what the daily cycle is doing while a request is answered
+    answered: Counter = Counter()
+
     def client(i: int) -> None:
         n = i
         while not stop.is_set():
+            asked_in = phase[0]
             status, _ = _get(port, pages[n % len(pages)])
             statuses[status] += 1
+            if phase[0] == asked_in:      # asked and answered within one step of the cycle
+                answered[asked_in] += 1
             n += 1
 
     try:
@@ -82,13 +88,16 @@ def test_ingest_and_check_while_the_site_answers(checked_db, tmp_path):
         for c in clients:
             c.start()
         # the daily cycle, in other processes, while the ten clients read pages
+        phase[0] = "ingest"
         ingest = subprocess.run([FANGYI, "ingest", "--db", str(db_path), str(new_file)], cwd=tmp_path,
                                 capture_output=True, text=True, timeout=300)
         assert ingest.returncode == 0, ingest.stdout + ingest.stderr
+        phase[0] = "check"
         check = subprocess.run([FANGYI, "check", "--no-gx", "--fail-on", "never", "--db", str(db_path)],
                                cwd=tmp_path, capture_output=True, text=True, timeout=300)
         assert check.returncode == 0, check.stdout + check.stderr
         run = sqlite3.connect(db_path).execute("SELECT max(run_id) FROM check_runs").fetchone()[0]
+        phase[0] = "switch"
         checked = time.monotonic()
         # the new run's findings on the site within a minute, without a restart
         while True:
@@ -107,7 +116,10 @@ def test_ingest_and_check_while_the_site_answers(checked_db, tmp_path):
         assert len(rows) == expected - 5 and {r["run_id"] for r in rows} == {run}
         home = _get(port, "/")[1].decode()
         assert f"數據截至第 {run} 次檢查" in home
-        assert sum(statuses.values()) > 100 and set(statuses) == {200}, statuses
+        # every request answered, and pages answered while each step of the cycle ran (a count,
+        # not a rate: how many depends on the machine)
+        assert set(statuses) == {200}, statuses
+        assert all(answered[step] >= 1 for step in ("ingest", "check", "switch")), answered
     finally:
         stop.set()
         if server.poll() is None:
