@@ -231,15 +231,10 @@ async def mask_results(db, results):
     canned query that shows them in full (FULL_IDS); only on a database that holds them."""
     if FULL_IDS.get() or not results.rows or not await _holds_ids(db):
         return results
-    rows, row_type = [], None
-    for row in results.rows:
-        values = tuple(_masked_cell(v) for v in row)
-        if values != tuple(row):
-            if row_type is None:
-                row_type = _row_type(tuple(row.keys()))
-            row = row_type(values)
-        rows.append(row)
-    results.rows = rows
+    masked = mask_rows(results.rows)
+    if any(m is not r for m, r in zip(masked, results.rows)):
+        row_type = _row_type(tuple(results.rows[0].keys()))
+        results.rows = [r if m is r else row_type(m) for m, r in zip(masked, results.rows)]
     return results
 
 
