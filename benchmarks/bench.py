@@ -119,21 +119,40 @@ def returnee_seconds(db: Path) -> dict[str, float]:
     return {k: v for k, v in json.loads(steps or "{}").items() if k.startswith(("6", "returnee_"))}
 
 
-def bench_scale(scale: float, args, log) -> dict:
-    out = HERE / "out" / (f"province-{scale:g}" + ("-no-returnees" if args.no_returnees else ""))
+def floor_command(db: Path, daily: Path) -> list[str]:
+    """sqlite3 .import of the daily rows: the one CSV, or each town file in turn into one table
+    (its header row skipped after the first file's), bytes as they are."""
+    files = province_files(daily)
+    imports = [f".import --csv {'--skip 1 ' if i else ''}'{f}' daily" for i, f in enumerate(files)]
+    return ["sqlite3", str(fresh(db)), *imports]
+
+
+def province_files(daily: Path) -> list[Path]:
+    return sorted(daily.rglob("*.csv")) if daily.is_dir() else [daily]
+
+
+def run_label(r: dict) -> str:
+    shape = r["manifest"].get("shape", "one") if "manifest" in r else "one"
+    return f"scale {r['scale']:g}" + (", town files" if shape == "towns" else "")
+
+
+def bench_scale(scale: float, args, log, shape: str = "one") -> dict:
+    out = HERE / "out" / (f"province-{scale:g}" + ("-towns" if shape == "towns" else "")
+                          + ("-no-returnees" if args.no_returnees else ""))
     res: dict = {"scale": scale}
     start = time.perf_counter()
-    manifest = res["manifest"] = province.generate(out, scale, returnees=not args.no_returnees)
+    manifest = res["manifest"] = province.generate(out, scale, returnees=not args.no_returnees, shape=shape)
     res["generate"] = Step("ok", time.perf_counter() - start)
-    log(f"scale {scale:g}: {manifest['daily_rows']:,} rows, {manifest['daily_bytes'] / 1e6:.0f} MB "
+    log(f"{run_label(res)}: {manifest['daily_rows']:,} rows, {manifest['daily_bytes'] / 1e6:.0f} MB "
         f"generated in {res['generate'].seconds:.1f} s")
     settings = out / "settings.toml"
-    settings.write_text(f'[period]\nstart = "{manifest["start"]}"\nend = "{manifest["end"]}"\n', encoding="utf-8")
+    settings.write_text(f'[period]\nstart = "{manifest["start"]}"\nend = "{manifest["end"]}"\n'
+                        + manifest.get("settings", ""), encoding="utf-8")
     daily, units = out / manifest["files"]["daily"], out / manifest["files"]["registry"]
     db = out / "workbench.db"               # the stem must match metadata.yml's database name
     fangyi = [str(BIN / "fangyi"), "--settings", str(settings)]
     steps = {
-        "floor": ["sqlite3", str(fresh(out / "floor.db")), f".import --csv {daily} daily"],
+        "floor": floor_command(out / "floor.db", daily),
         "ingest": [*fangyi, "ingest", "--db", str(fresh(db)), str(units), str(daily),
                    *([str(out / manifest["files"]["returnees"])] if "returnees" in manifest["files"] else [])],
         "check_nogx": [*fangyi, "check", "--db", str(db), "--no-gx", "--fail-on", "never"],
@@ -249,7 +268,7 @@ def machine() -> str:
 
 
 def report(results: list[dict]) -> str:
-    cols = [f"scale {r['scale']:g}" for r in results]
+    cols = [run_label(r) for r in results]
     lines = [SECTION, "", f"`{' '.join(['benchmarks/bench.py', *sys.argv[1:]])}` on {machine()}.", "",
              "| | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
 
@@ -277,8 +296,8 @@ def report(results: list[dict]) -> str:
         for check_id in dict.fromkeys(c for r in results for c in expected(r["manifest"])):
             row(f"&nbsp;&nbsp;{check_id} vs manifest",
                 lambda r, n=name, c=check_id: r.get(f"verify_{n}", {}).get(c, "—"))
-    by_scale = sorted(results, key=lambda r: r["scale"])
-    for small, big in zip(by_scale, by_scale[1:]):
+    one_file = sorted((r for r in results if r["manifest"].get("shape", "one") == "one"), key=lambda r: r["scale"])
+    for small, big in zip(one_file, one_file[1:]):
         lines += ["", f"Growth from scale {small['scale']:g} to {big['scale']:g} "
                   f"({big['scale'] / small['scale']:g}× the data), time ratio:", ""]
         for name, label in (("floor", "sqlite3 .import"), ("ingest", "fangyi ingest"),
@@ -292,11 +311,11 @@ def report(results: list[dict]) -> str:
 
 
 def serve_lines(r: dict) -> list[str]:
-    label = f"scale {r['scale']:g}" if "scale" in r else f"`{r.get('db')}`"
+    where = run_label(r) if "scale" in r else f"`{r.get('db')}`"
     if r["serve"].status != "ok":
-        return ["", f"Datasette at {label}: {r['serve'].cell()}."]
+        return ["", f"Datasette at {where}: {r['serve'].cell()}."]
     opened = getattr(r["serve"], "open_seconds", None)
-    lines = ["", f"Datasette at {label} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s"
+    lines = ["", f"Datasette at {where} (`fangyi serve`, answering after {r['serve'].seconds:.1f} s"
              + (f", the open copy after {opened:.1f} s" if opened is not None else "") + "): "
              f"{CLIENTS} concurrent clients, "
              f"{PER_CLIENT} requests each after a first request alone (its time is \"first\"); 1 each for a "
@@ -326,6 +345,8 @@ def write_readme(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,0.1", help="comma-separated scale factors (default 1,0.1)")
+    parser.add_argument("--shapes", default="one,towns",
+                        help="daily files: one (one UTF-8 CSV), towns (240 town-month files); default both")
     parser.add_argument("--skip-serve", action="store_true", help="do not serve and measure latency")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per step (default 1800)")
     parser.add_argument("--no-readme", action="store_true", help="print the results only")
@@ -344,10 +365,11 @@ def main() -> None:
         return
     results = []
     for scale in (float(s) for s in args.scales.split(",")):
-        try:
-            results.append(bench_scale(scale, args, lambda msg: print(msg, flush=True)))
-        except Exception as exc:     # noqa: BLE001 - e.g. generation failed: report the other scales
-            print(f"scale {scale:g}: FAILED: {type(exc).__name__}: {exc}", flush=True)
+        for shape in args.shapes.split(","):
+            try:
+                results.append(bench_scale(scale, args, lambda msg: print(msg, flush=True), shape))
+            except Exception as exc:     # noqa: BLE001 - e.g. generation failed: report the other runs
+                print(f"scale {scale:g} {shape}: FAILED: {type(exc).__name__}: {exc}", flush=True)
     section = report(results)
     print("\n" + section)
     if not args.no_readme:

@@ -31,6 +31,7 @@ file is the same with or without them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import random
@@ -82,8 +83,17 @@ def communities(scale: float) -> int:
     return n
 
 
-def registry(scale: float) -> pl.DataFrame:
-    """District, towns, then communities (12-digit codes: district 6, town 3, community 3)."""
+# The towns shape: names that communities of every town bear (about 40 recur in each town)
+SHARED_NAMES = [f"{a}{b}社區" for a in ("新村", "東風", "紅旗", "幸福", "和平", "勝利", "建設", "團結", "光明", "向陽")
+                for b in ("", "東", "西", "北")]
+TOWN_HEADER = ["日期", "街道", "社區", *DAILY_HEADER[3:]]
+TOWN_SETTINGS = '[headers.daily]\nparent = ["街道"]\n'     # 街道 is no built-in synonym of the parent
+
+
+def registry(scale: float, shared_names: bool = False) -> pl.DataFrame:
+    """District, towns, then communities (12-digit codes: district 6, town 3, community 3).
+    With `shared_names`, each town's first communities take the names of SHARED_NAMES, so the
+    same name is a community in every town."""
     n = communities(scale)
     town_of = np.arange(n) * TOWNS // n
     rank_in_town = np.arange(n) - np.searchsorted(town_of, town_of)
@@ -91,7 +101,9 @@ def registry(scale: float) -> pl.DataFrame:
     towns = [(f"{prefix}{t + 1:03d}000", f"{TOWN_STEMS[t]}街道") for t in range(TOWNS)]
     rows = [(*DISTRICT, "區", None, "否")]
     rows += [(code, name, "街道", DISTRICT[0], "否") for code, name in towns]
-    rows += [(towns[t][0][:9] + f"{j + 1:03d}", f"{TOWN_STEMS[t]}第{j + 1}社區", "社區", towns[t][0], "是")
+    rows += [(towns[t][0][:9] + f"{j + 1:03d}",
+              SHARED_NAMES[j] if shared_names and j < len(SHARED_NAMES) else f"{TOWN_STEMS[t]}第{j + 1}社區",
+              "社區", towns[t][0], "是")
              for t, j in zip(town_of.tolist(), rank_in_town.tolist())]
     return pl.DataFrame(rows, schema=REGISTRY_HEADER, orient="row")
 
@@ -295,11 +307,65 @@ def _town_csv(town: str, registers: list, written: dict) -> list[OutFile]:
     return [register, tests]
 
 
-def generate(out: Path, scale: float = 1.0, seed: int = SEED, returnees: bool = True) -> dict:
-    """Write units.csv, daily.csv and manifest.json into `out` (and, with `returnees`, the
-    returnee registers into out/returnees/); return the manifest."""
+class TownFiles:
+    """The towns shape of the daily reports: daily/<town>/<town>2021年M月疫情防控日報.csv, one file
+    per town and month as towns send them: even towns GB18030, odd towns UTF-8 with a BOM; dates
+    written 2021年1月5日, times 2021/1/6 8:30; the town's name in 街道 and no unit code, so a
+    community is known by its town and name (SHARED_NAMES recur in every town)."""
+
+    def __init__(self, out: Path, units: pl.DataFrame):
+        self.root = out / "daily"
+        shutil.rmtree(self.root, ignore_errors=True)
+        towns = units.filter(pl.col("層級") == "街道")
+        self.town_of_code = dict(zip(towns["單位編碼"], towns["單位名稱"]))
+        self.gb18030 = {name for i, name in enumerate(towns["單位名稱"]) if i % 2 == 0}
+        self.month, self.files = None, {}
+
+    def write(self, day: dt.date, frame: pl.DataFrame) -> None:
+        if day.month != self.month:
+            self.close()
+            self.month = day.month
+        frame = frame.select(
+            pl.lit(f"{day.year}年{day.month}月{day.day}日").alias("日期"),
+            (pl.col("單位編碼").str.slice(0, 9) + "000").replace_strict(self.town_of_code).alias("街道"),
+            pl.col("單位名稱").alias("社區"),
+            *DAILY_HEADER[3:-1],
+            pl.col("報送時間").str.to_datetime("%Y-%m-%dT%H:%M:%S").dt.strftime("%Y/%-m/%-d %-H:%M"),
+        )
+        for (town,), part in frame.partition_by("街道", as_dict=True, maintain_order=True).items():
+            new = town not in self.files
+            if new:
+                path = self.root / town / f"{town}{day.year}年{day.month}月疫情防控日報.csv"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.files[town] = open(path, "wb")
+            data = part.write_csv(include_header=new).encode("utf-8")
+            if town in self.gb18030:
+                data = data.decode("utf-8").encode("gb18030")
+            elif new:
+                data = b"\xef\xbb\xbf" + data
+            self.files[town].write(data)
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+        self.files = {}
+
+    def size(self) -> int:
+        return sum(f.stat().st_size for f in self.root.rglob("*.csv"))
+
+
+SHAPES = ("one", "towns")
+
+
+def generate(out: Path, scale: float = 1.0, seed: int = SEED, returnees: bool = True, shape: str = "one") -> dict:
+    """Write units.csv, the daily reports and manifest.json into `out` (and, with `returnees`,
+    the returnee registers into out/returnees/); return the manifest. The daily reports are one
+    UTF-8 daily.csv with ISO dates and unit codes (shape "one") or the 240 town-month files of
+    TownFiles (shape "towns"): the same rows and counts either way."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape {shape!r}: one of {', '.join(SHAPES)}")
     out.mkdir(parents=True, exist_ok=True)
-    units = registry(scale)
+    units = registry(scale, shared_names=shape == "towns")
     units.write_csv(out / "units.csv")
     reporting = units.filter(pl.col("是否日報") == "是")
     codes = reporting["單位編碼"].to_numpy().astype(str)
@@ -308,19 +374,28 @@ def generate(out: Path, scale: float = 1.0, seed: int = SEED, returnees: bool = 
     returnee_section, registered = returnee_registers(out, units, seed) if returnees else (None, None)
     rng = np.random.default_rng(seed)
     totals = dict.fromkeys(["missing_unit_days", "late", "resubmitted", "daily_rows"], 0)
-    with open(out / "daily.csv", "wb") as f:
+    (out / "daily.csv").unlink(missing_ok=True)
+    towns = TownFiles(out, units) if shape == "towns" else None
+    with open(out / "daily.csv", "wb") if towns is None else contextlib.nullcontext() as f:
         for i in range(DAYS):
-            frame, stats = _day(rng, START + dt.timedelta(days=i), codes, names, registered)
-            frame.write_csv(f, include_header=i == 0)
+            day = START + dt.timedelta(days=i)
+            frame, stats = _day(rng, day, codes, names, registered)
+            if towns is None:
+                frame.write_csv(f, include_header=i == 0)
+            else:
+                towns.write(day, frame)
             for key, value in stats.items():
                 totals[key] += value
+    if towns is not None:
+        towns.close()
     manifest = {
-        "scale": scale, "seed": seed, "start": START.isoformat(),
+        "scale": scale, "shape": shape, "seed": seed, "start": START.isoformat(),
         "end": (START + dt.timedelta(days=DAYS - 1)).isoformat(), "days": DAYS,
         "units": len(codes), "towns": TOWNS, "registry_rows": units.height,
         "expected_unit_days": len(codes) * DAYS, **totals,
-        "daily_bytes": (out / "daily.csv").stat().st_size,
-        "files": {"registry": "units.csv", "daily": "daily.csv"},
+        "daily_bytes": towns.size() if towns else (out / "daily.csv").stat().st_size,
+        "files": {"registry": "units.csv", "daily": "daily" if towns else "daily.csv"},
+        "settings": TOWN_SETTINGS if towns else "",
         "sample_unit_code": str(codes[len(codes) // 2]),
     }
     if returnees:
@@ -335,10 +410,14 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 15,000 communities (default)")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--no-returnees", action="store_true", help="leave out the returnee registers")
-    parser.add_argument("--out", type=Path, default=None, help="default benchmarks/out/province-SCALE")
+    parser.add_argument("--shape", choices=SHAPES, default="one",
+                        help="one: one UTF-8 daily.csv (default); towns: 240 town-month files as towns send them")
+    parser.add_argument("--out", type=Path, default=None, help="default benchmarks/out/province-SCALE[-towns]")
     args = parser.parse_args()
-    out = args.out or Path(__file__).parent / "out" / f"province-{args.scale:g}"
-    print(json.dumps(generate(out, args.scale, args.seed, not args.no_returnees), ensure_ascii=False, indent=2))
+    suffix = "-towns" if args.shape == "towns" else ""
+    out = args.out or Path(__file__).parent / "out" / f"province-{args.scale:g}{suffix}"
+    manifest = generate(out, args.scale, args.seed, not args.no_returnees, args.shape)
+    print(json.dumps(manifest, ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":
