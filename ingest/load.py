@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -171,15 +172,18 @@ class _FileLoader:
     (table, sheet, unit as written, code as written, parent as written) of the file, which the
     check run resolves once instead of once per row."""
 
-    def __init__(self, cursor, path: Path, report: FileReport, options: IngestOptions):
+    def __init__(self, cursor, path: Path, report: FileReport, options: IngestOptions,
+                 run_deferred: dict[str, list[str]] | None = None):
         self.cursor, self.path, self.report, self.options = cursor, path, report, options
         cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
         self.next_name_id = cursor.fetchone()[0] + 1
         self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
         self.content = ContentHash()
         # Indexes of a table that was empty when the file began: dropped, and made again at the
-        # end of the file's transaction (sorting once costs a third of keeping them row by row).
-        self.deferred: dict[str, list[str]] = {}
+        # end of the file's transaction (sorting once costs a third of keeping them row by row);
+        # on a first load, at the end of the run (run_deferred, see ingest()).
+        self.run_level = run_deferred is not None
+        self.deferred: dict[str, list[str]] = {} if run_deferred is None else run_deferred
         # A warning every sheet of a workbook repeats (one sheet a day, the same header): said once,
         # for its first sheet, with how many more: (kind, column, fields) -> [index in warnings, sheets]
         self.shared_seen: dict[tuple, list[int]] = {}
@@ -199,10 +203,9 @@ class _FileLoader:
                                                 "with the same column）")
 
     def restore_indexes(self) -> None:
-        for statements in self.deferred.values():
-            for sql in statements:
-                self.cursor.execute(sql)
-        self.deferred = {}
+        if self.run_level:
+            return
+        restore_indexes(self.cursor, self.deferred)
 
     def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """The frame with its `name_id`s, and the unit_names rows of the names new to the file
@@ -370,6 +373,34 @@ class _FileLoader:
                 report.reasons[reason] += n
 
 
+def restore_indexes(cursor, deferred: dict[str, list[str]]) -> None:
+    """Make again the indexes drop_indexes_if_empty dropped (and empty `deferred`)."""
+    for statements in deferred.values():
+        for sql in statements:
+            cursor.execute(re.sub(r"^CREATE (UNIQUE )?INDEX (?!IF NOT EXISTS)", r"CREATE \1INDEX IF NOT EXISTS ", sql))
+    deferred.clear()
+
+
+def _restore_run_indexes(conn, deferred: dict[str, list[str]]) -> None:
+    """A first load's indexes, made once at the end of the run in a transaction of their own.
+    The statements are the registry's CREATE INDEX IF NOT EXISTS: made by a killed run's next
+    writer (registry.create_tables) if this never runs, and harmless for an index that a rolled
+    back file left in place."""
+    if not any(deferred.values()):
+        return
+    cur = conn.cursor()
+    try:
+        db.begin_immediate(cur)
+        try:
+            restore_indexes(cur, deferred)
+            cur.execute("COMMIT")
+        except BaseException:
+            _roll_back(conn)
+            raise
+    finally:
+        _close(cur)
+
+
 def general_reason(reason: pl.Expr) -> pl.Expr:
     """A rejection reason without the cell it quotes, so the rows rejected for one cause count
     together: "報告日期 (A): '2020-02-17 19:22:29.404' 無法讀作日期 / cannot read it as a date" ->
@@ -517,7 +548,8 @@ class ContentHash:
 
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
                 options: IngestOptions | None = None,
-                on_sheet: Callable[[int, int, str], None] | None = None) -> FileReport:
+                on_sheet: Callable[[int, int, str], None] | None = None,
+                run_deferred: dict[str, list[str]] | None = None) -> FileReport:
     """Load one file in one transaction of the bulk connection `conn` (db.bulk_connect), taken
     with the write lock up front; raises (and leaves the database as it was, no transaction
     open) when the file cannot be read or loaded: IngestError for a file that is not what it
@@ -583,7 +615,7 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
                 cur.execute("ROLLBACK")
                 report.status, report.file_id = "unchanged", known[0]
                 return report
-            _load(cur, path, digest, sheets, headers, report, options, on_sheet)
+            _load(cur, path, digest, sheets, headers, report, options, on_sheet, run_deferred)
             cur.execute("ROLLBACK" if report.status == "unchanged" else "COMMIT")
         except BaseException:
             try:
@@ -599,14 +631,15 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
 
 
 def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, options: IngestOptions,
-          on_sheet: Callable[[int, int, str], None] | None = None) -> None:
+          on_sheet: Callable[[int, int, str], None] | None = None,
+          run_deferred: dict[str, list[str]] | None = None) -> None:
     cur.execute(
         "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
         "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
         (str(path), digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
     cur.execute("SELECT last_insert_rowid()")
     report.file_id = cur.fetchone()[0]
-    loader = _FileLoader(cur, path, report, options)
+    loader = _FileLoader(cur, path, report, options, run_deferred)
     for index, (sheet, header) in enumerate(zip(sheets, headers)):
         if on_sheet is not None:
             on_sheet(index, len(sheets), sheet.name)
@@ -700,12 +733,18 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     progress = _progress(files)
     conn = db.bulk_connect(db_path)
     first_load = False
+    # On a first load, the indexes of the kinds' tables are made once, after the last file, not
+    # at the end of each (a province's 240 town files would otherwise each insert into indexed
+    # tables): table -> the statements that make them again.
+    run_deferred: dict[str, list[str]] | None = None
     try:
         first_load = db.first_load(conn.cursor())      # a new database: written once, not via the WAL
+        run_deferred = {} if first_load else None
         for path in files:
             bar = _FileBar(progress, path)
             try:
-                reports.append(ingest_file(conn, path, synonyms, kind, options, on_sheet=bar.sheet))
+                reports.append(ingest_file(conn, path, synonyms, kind, options, on_sheet=bar.sheet,
+                                           run_deferred=run_deferred))
                 bar.done()
                 continue
             except (KeyboardInterrupt, SystemExit):
@@ -732,6 +771,8 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
                 report.error += f" (and the failure could not be recorded: {failure_reason(path, exc)})"
             reports.append(report)
             bar.done()
+        if run_deferred:
+            _restore_run_indexes(conn, run_deferred)
     finally:
         progress.close()
         if first_load:

@@ -168,11 +168,36 @@ def _canonical(f: pl.DataFrame, pattern: str) -> pl.Series:
                     .fill_null(False))["ok"]
 
 
+# Forms a whole column is often written in, besides ISO (2021年1月5日, 2021/1/6 8:30): a cell that
+# is exactly such a form is read by one strptime, which gives what _moment would; the others
+# (and a form's impossible days) go through _moment. Each: (pattern, strptime format).
+_Y, _M, _D = r"[1-9]\d{3}", r"(?:1[0-2]|0?[1-9])", r"(?:3[01]|[12]\d|0?[1-9])"
+_HM = r" (?:[01]?\d|2[0-3]):[0-5]\d"
+_DATE_FORMS = ((rf"^{_Y}年{_M}月{_D}日$", "%Y年%m月%d日"), (rf"^{_Y}/{_M}/{_D}$", "%Y/%m/%d"))
+_DATETIME_FORMS = ((rf"^{_Y}/{_M}/{_D}{_HM}$", "%Y/%m/%d %H:%M"), (rf"^{_Y}-{_M}-{_D}{_HM}$", "%Y-%m-%d %H:%M"),
+                   (rf"^{_Y}年{_M}月{_D}日{_HM}$", "%Y年%m月%d日 %H:%M"))
+
+
+def _written_forms(f: pl.DataFrame, forms, dtype, out: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(cells read by one of `forms`, with "v" as ISO text in the `out` format; the rest)."""
+    value = pl.coalesce([pl.when(pl.col("t").str.contains(pattern)).then(
+        pl.col("t").str.strptime(dtype, fmt, strict=False)) for pattern, fmt in forms])
+    f = f.with_columns(_v=value)
+    done = f.filter(pl.col("_v").is_not_null()).select("t", v=pl.col("_v").dt.to_string(out), bad=pl.lit(False))
+    return done, f.filter(pl.col("_v").is_null()).drop("_v")
+
+
 def _with_canonical(f: pl.DataFrame, pattern: str, width: int,
-                    general: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+                    general: Callable[[pl.DataFrame], pl.DataFrame], forms=()) -> pl.DataFrame:
     """The canonical cells of `f` as their first `width` characters (a space after the date read
-    as the T), the others by `general`."""
+    as the T), cells exactly in one of `forms` by strptime, the others by `general`."""
     ok = _canonical(f, pattern)
+    if forms and not ok.all():
+        written, rest = _written_forms(f.filter(~ok), forms, pl.Date if width == 10 else pl.Datetime,
+                                       "%Y-%m-%d" if width == 10 else "%Y-%m-%dT%H:%M:%S")
+        if written.height:
+            iso = _with_canonical(pl.concat([f.filter(ok), rest]), pattern, width, general)
+            return pl.concat([iso, written]) if iso.height else written
     done = f.filter(ok)
     exact = done.select((pl.col("t").str.len_bytes() == width) & ~pl.col("t").str.contains(" ", literal=True))["t"]
     if exact.all():                     # the usual case: every canonical cell is its own value
@@ -195,7 +220,7 @@ def date(f: pl.DataFrame, default_year: int | None = None, zone: str = DEFAULT_Z
         f = _moment(f, default_year, zone)
         return f.select("t", v=pl.col("day").dt.to_string("%Y-%m-%d"),
                         bad=pl.col("s").is_not_null() & pl.col("day").is_null())
-    return _with_canonical(f, _ISO_DATE, 10, general)
+    return _with_canonical(f, _ISO_DATE, 10, general, _DATE_FORMS)
 
 
 def datetime(f: pl.DataFrame, default_year: int | None = None, zone: str = DEFAULT_ZONE) -> pl.DataFrame:
@@ -208,7 +233,7 @@ def datetime(f: pl.DataFrame, default_year: int | None = None, zone: str = DEFAU
         f = f.with_columns(v=pl.when(pl.col("secs").is_null()).then(pl.col("day").dt.to_string("%Y-%m-%d"))
                            .otherwise(stamp))
         return f.select("t", "v", bad=pl.col("s").is_not_null() & pl.col("v").is_null())
-    return _with_canonical(f, _ISO_STAMP, 19, general)
+    return _with_canonical(f, _ISO_STAMP, 19, general, _DATETIME_FORMS)
 
 
 _TEXT_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
