@@ -83,6 +83,23 @@ class SynonymTable:
         # A cell's normalised forms, worked out once for every kind and every sheet: the
         # sheets of a workbook repeat their titles and headers (1,000 sheets, one form).
         self.keys: dict[str, tuple[str, str]] = {}
+        self.any_kind: set[str] = {key for table in self.lookup.values() for key in table}
+
+    def _keys(self, text: str) -> tuple[str, str]:
+        keys = self.keys.get(text)
+        if keys is None:
+            if len(self.keys) >= 100_000:
+                self.keys.clear()
+            key = norm(text)
+            keys = self.keys[text] = (key, strip_brackets(key))
+        return keys
+
+    def names_a_field(self, text: str | None) -> bool:
+        """Whether a text names a field of any kind (then match() finds it for some kind)."""
+        if not text:
+            return False
+        keys = self._keys(text)
+        return bool(keys[0]) and (keys[0] in self.any_kind or keys[1] in self.any_kind)
 
     def field(self, kind: str, text: str | None) -> str | None:
         """The first field a header text names, or None."""
@@ -93,12 +110,7 @@ class SynonymTable:
         """(the fields a header text names, whether the settings asked for all of them), or None."""
         if not text:
             return None
-        keys = self.keys.get(text)
-        if keys is None:
-            if len(self.keys) >= 100_000:
-                self.keys.clear()
-            key = norm(text)
-            keys = self.keys[text] = (key, strip_brackets(key))
+        keys = self._keys(text)
         if not keys[0]:
             return None
         table = self.lookup[kind]
@@ -166,13 +178,23 @@ def find_header(rows: list[list], synonyms: SynonymTable, kinds: list[str]) -> H
     width = max((len(r) for r in rows[:HEADER_SEARCH_ROWS + 1]), default=0)
     last = min(len(rows), HEADER_SEARCH_ROWS)
     best: Header | None = None
+    # Each row's texts, read once for all kinds; a reading none of whose texts names a field of
+    # any kind (a data row, mostly) matches nothing and is not tried kind by kind.
+    one_row = [[[_cell(rows[i], c)] for c in range(width)] for i in range(last)]
+    two_rows = [_two_row_texts(rows[i], rows[i + 1], width) for i in range(last - 1)]
+
+    def names_any(texts: list[list[str]]) -> bool:
+        return any(synonyms.names_a_field(t) for candidates in texts for t in candidates)
+    one_named = [names_any(t) for t in one_row]
+    two_named = [names_any(t) for t in two_rows]
+    nothing: tuple[dict, list] = ({}, [])
     for kind in kinds:
-        single = [_match(kind, [[_cell(rows[i], c)] for c in range(width)], synonyms) for i in range(last)]
+        single = [_match(kind, one_row[i], synonyms) if one_named[i] else nothing for i in range(last)]
         for i in range(last):
-            options = [(1, [[_cell(rows[i], c)] for c in range(width)], *single[i])]
+            options = [(1, one_row[i], *single[i])]
             if i + 1 < last:
-                texts = _two_row_texts(rows[i], rows[i + 1], width)
-                fields, shared = _match(kind, texts, synonyms)
+                texts = two_rows[i]
+                fields, shared = _match(kind, texts, synonyms) if two_named[i] else nothing
                 if _count(fields) > max(_count(single[i][0]), _count(single[i + 1][0])):
                     options.append((2, texts, fields, shared))
             for height, texts, fields, shared in options:

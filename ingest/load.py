@@ -8,12 +8,15 @@ import datetime as dt
 import hashlib
 import io
 import json
+import queue
 import re
-from collections import Counter, deque
+import sqlite3
+import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 
@@ -165,20 +168,103 @@ AHEAD = 2          # chunks read and prepared ahead of the one being written
 NAME_COLUMNS = ("unit_raw", "unit_code_raw", "parent_raw")    # how a row names its unit
 
 
-class _FileLoader:
-    """Writes one file's rows through a bulk (ADBC) cursor, inside the caller's transaction.
+class _Preparer:
+    """Prepares one file's chunks, in the reading thread (see _ReadAhead): parsed, checked and
+    split into the rows to load, to reject and to keep as not data; hashed for the file's
+    content (ContentHash); the unit names numbered 1, 2, ... within the file (the writer adds
+    the database's last name_id).
 
     Rows that name a unit (a `unit_raw` column) get a `name_id`: one unit_names row per distinct
     (table, sheet, unit as written, code as written, parent as written) of the file, which the
     check run resolves once instead of once per row."""
 
+    def __init__(self, path: Path, options: IngestOptions):
+        self.path, self.options = path, options
+        self.content = ContentHash()
+        self.next_name_id = 1
+        self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
+
+    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """The frame with its `name_id`s, and the unit_names rows of the names new to the file
+        (None when there are none). Called for the chunks in file order: ids follow first use."""
+        if "unit_raw" not in frame.columns:
+            return frame, None
+        present = [c for c in NAME_COLUMNS if c in frame.columns]
+        names = frame.select(present).unique(maintain_order=True)
+        known = self.name_ids.get((table, sheet))       # name_id and the name columns, so far
+        if known is not None:
+            names = names.join(known, on=present, how="anti", nulls_equal=True, maintain_order="left")
+        rows = None
+        if names.height:
+            first = self.next_name_id
+            self.next_name_id += names.height
+            names = names.with_columns(name_id=pl.int_range(first, self.next_name_id, dtype=pl.Int64))
+            rows = names.with_columns(source_table=pl.lit(table), sheet=pl.lit(sheet))
+            known = names if known is None else pl.concat([known, names])
+            self.name_ids[(table, sheet)] = known
+        if known is None:
+            return frame.with_columns(name_id=pl.lit(None, pl.Int64)), None
+        return frame.join(known, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
+
+    def chunks(self, sheet: Sheet, header) -> Iterator[tuple]:
+        """The sheet's body, a chunk at a time: (rows span, rows read, rows loaded, new unit
+        names, table -> rows to load, rejected rows, not-data rows); an exception names the rows."""
+        kind = registry.get(header.kind)
+        ctx = _context(self.path, sheet, header, self.options)
+        width = max(len(r) for r in sheet.head)
+        rules = _row_filters(kind.name, header, self.options, self.path, sheet.name)
+        cap = self.options.max_cell_chars
+
+        def prepare_rows(batch: pl.DataFrame):
+            span = (batch["_row"][0], batch["_row"][-1]) if batch.height else None
+            cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
+            rows = batch.height
+            batch, too_long = oversize(batch, header, cap)    # first: no parser sees a huge cell
+            dropped = _filtered(batch, rules)
+            filtered = None
+            if dropped is not None:
+                batch = batch.with_columns(_filter=dropped)
+                filtered = batch.filter(pl.col("_filter").is_not_null()).select(
+                    "_row", _role=pl.lit("filtered"), _raw=raw_json(header, cells), _note="_filter")
+                batch = batch.filter(pl.col("_filter").is_null()).drop("_filter")
+            parsed, not_data = split(batch, header, kind, ctx)
+            if filtered is not None:
+                not_data = pl.concat([not_data.with_columns(_note=pl.lit(None, pl.String)), filtered])
+            out = implausible(kind.finish(parsed, ctx), header, kind, ctx)
+            good = kind.outputs(out.filter(pl.col("_reason").is_null()), ctx)
+            bad = out.filter(pl.col("_reason").is_not_null()).select(
+                "_row", "_column", _raw=raw_json(header, cells), _reason="_reason")
+            loaded = out.height - bad.height
+            if too_long is not None:
+                bad = pl.concat([bad, too_long]).sort("_row")
+            bad = bad.select(sheet=pl.lit(sheet.name), row_number="_row",
+                             kind=pl.lit(kind.name), column_name="_column", raw="_raw", reason="_reason")
+            names = []
+            for table, frame in good.items():      # chunks are prepared one at a time, in order
+                self.content.add(table, *ContentHash.serialise(frame))
+                good[table], new_names = self.with_name_ids(table, sheet.name, frame)
+                if new_names is not None:
+                    names.append(new_names)
+            return span, rows, loaded, names, good, bad, not_data
+
+        for batch in sheet.body(header.first_data_index, width):
+            try:
+                yield prepare_rows(batch)
+            except BaseException as exc:
+                if batch.height:
+                    _locate(exc, rows=(batch["_row"][0], batch["_row"][-1]))
+                raise
+
+
+class _FileLoader:
+    """Writes one file's prepared chunks (_Preparer) through a bulk (ADBC) cursor, inside the
+    caller's transaction, with the file's id and its unit names' ids."""
+
     def __init__(self, cursor, path: Path, report: FileReport, options: IngestOptions,
                  run_deferred: dict[str, list[str]] | None = None):
         self.cursor, self.path, self.report, self.options = cursor, path, report, options
         cursor.execute("SELECT COALESCE(max(name_id), 0) FROM unit_names")
-        self.next_name_id = cursor.fetchone()[0] + 1
-        self.name_ids: dict[tuple[str, str], pl.DataFrame] = {}     # (table, sheet) -> its names so far
-        self.content = ContentHash()
+        self.name_base = cursor.fetchone()[0]        # added to the file's own name ids 1, 2, ...
         # Indexes of a table that was empty when the file began: dropped, and made again at the
         # end of the file's transaction (sorting once costs a third of keeping them row by row);
         # on a first load, at the end of the run (run_deferred, see ingest()).
@@ -207,29 +293,6 @@ class _FileLoader:
             return
         restore_indexes(self.cursor, self.deferred)
 
-    def with_name_ids(self, table: str, sheet: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        """The frame with its `name_id`s, and the unit_names rows of the names new to the file
-        (None when there are none). Called for the chunks in file order: ids follow first use."""
-        if "unit_raw" not in frame.columns:
-            return frame, None
-        present = [c for c in NAME_COLUMNS if c in frame.columns]
-        names = frame.select(present).unique(maintain_order=True)
-        known = self.name_ids.get((table, sheet))       # name_id and the name columns, so far
-        if known is not None:
-            names = names.join(known, on=present, how="anti", nulls_equal=True, maintain_order="left")
-        rows = None
-        if names.height:
-            first = self.next_name_id
-            self.next_name_id += names.height
-            names = names.with_columns(name_id=pl.int_range(first, self.next_name_id, dtype=pl.Int64))
-            rows = names.with_columns(source_table=pl.lit(table), file_id=pl.lit(self.report.file_id, pl.Int64),
-                                      sheet=pl.lit(sheet))
-            known = names if known is None else pl.concat([known, names])
-            self.name_ids[(table, sheet)] = known
-        if known is None:
-            return frame.with_columns(name_id=pl.lit(None, pl.Int64)), None
-        return frame.join(known, on=present, how="left", nulls_equal=True, maintain_order="left"), rows
-
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""
         note = pl.col("_note") if "_note" in rows.columns else pl.lit(None, pl.String)
@@ -246,14 +309,14 @@ class _FileLoader:
             "_raw": [json.dumps(r, ensure_ascii=False) for r in rows],
         }, schema={"_row": pl.Int64, "_role": pl.String, "_raw": pl.String})
 
-    def sheet(self, sheet: Sheet, header) -> None:
+    def sheet(self, sheet: Sheet, header, chunks: Iterable[tuple]) -> None:
         try:
-            self._sheet(sheet, header)
+            self._sheet(sheet, header, chunks)
         except BaseException as exc:
             _locate(exc, sheet=sheet.name or None)
             raise
 
-    def _sheet(self, sheet: Sheet, header) -> None:
+    def _sheet(self, sheet: Sheet, header, chunks: Iterable[tuple]) -> None:
         report = self.report
         if header is None:
             rows = self.head_rows(sheet, 0, len(sheet.head), "unrecognised_sheet")
@@ -276,70 +339,9 @@ class _FileLoader:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (report.file_id, sheet.name, kind.name, header.row_index + 1, header.height,
              json.dumps(fields, ensure_ascii=False), ctx.text))
-        width = max(len(r) for r in sheet.head)
-        rules = _row_filters(kind.name, header, self.options, self.path, sheet.name)
         loaded_before = report.rows_loaded + report.rows_rejected
-
-        cap = self.options.max_cell_chars
-
-        def prepare(batch: pl.DataFrame):
-            try:
-                return prepare_rows(batch)
-            except BaseException as exc:
-                if batch.height:
-                    _locate(exc, rows=(batch["_row"][0], batch["_row"][-1]))
-                raise
-
-        def prepare_rows(batch: pl.DataFrame):
-            span = (batch["_row"][0], batch["_row"][-1]) if batch.height else None
-            cells = sum(c.startswith("c") for c in batch.columns)    # wider than the head if ragged
-            rows = batch.height
-            batch, too_long = oversize(batch, header, cap)    # first: no parser sees a huge cell
-            dropped = _filtered(batch, rules)
-            filtered = None
-            if dropped is not None:
-                batch = batch.with_columns(_filter=dropped)
-                filtered = batch.filter(pl.col("_filter").is_not_null()).select(
-                    "_row", _role=pl.lit("filtered"), _raw=raw_json(header, cells), _note="_filter")
-                batch = batch.filter(pl.col("_filter").is_null()).drop("_filter")
-            parsed, not_data = split(batch, header, kind, ctx)
-            if filtered is not None:
-                not_data = pl.concat([not_data.with_columns(_note=pl.lit(None, pl.String)), filtered])
-            out = implausible(kind.finish(parsed, ctx), header, kind, ctx)
-            good = kind.outputs(out.filter(pl.col("_reason").is_null()), ctx)
-            bad = out.filter(pl.col("_reason").is_not_null()).select(
-                "_row", "_column", _raw=raw_json(header, cells), _reason="_reason")
-            loaded = out.height - bad.height
-            if too_long is not None:
-                bad = pl.concat([bad, too_long]).sort("_row")
-            bad = bad.select(file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet.name), row_number="_row",
-                             kind=pl.lit(kind.name), column_name="_column", raw="_raw", reason="_reason")
-            names = []
-            for table, frame in good.items():      # chunks are prepared one at a time, in order
-                self.content.add(table, *ContentHash.serialise(frame))
-                good[table], new_names = self.with_name_ids(table, sheet.name, frame)
-                if new_names is not None:
-                    names.append(new_names)
-            return span, rows, loaded, names, good, bad, not_data
-
-        # One thread reads and prepares the chunks, in order (polars, mostly off the GIL), up to
-        # AHEAD chunks ahead of this one, which writes them (the driver binds without the GIL):
-        # on two cores, reading and parsing overlap with SQLite's single-threaded insert.
-        chunks = iter(sheet.body(header.first_data_index, width))
-
-        def step():
-            batch = next(chunks, None)
-            return None if batch is None else prepare(batch)
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead = deque(pool.submit(step) for _ in range(AHEAD))
-            try:
-                while (prepared := ahead.popleft().result()) is not None:
-                    ahead.append(pool.submit(step))
-                    self.write(sheet.name, *prepared)
-            finally:
-                for future in ahead:
-                    future.cancel()
+        for prepared in chunks:
+            self.write(sheet.name, *prepared)
         if report.rows_loaded + report.rows_rejected == loaded_before:
             where = f"sheet {sheet.name!r}" if sheet.name else "the file"
             report.warnings.append(f"{where} has a {kind.name} header (row {header.row_index + 1}) but no data rows")
@@ -357,14 +359,19 @@ class _FileLoader:
         report = self.report
         report.rows_read += rows
         self.not_data(sheet, not_data)
+        file_id = pl.lit(report.file_id, pl.Int64)
         for frame in names:
-            db.append(self.cursor, "unit_names", frame)
+            db.append(self.cursor, "unit_names", frame.with_columns(name_id=pl.col("name_id") + self.name_base,
+                                                                    file_id=file_id))
         for table, frame in good.items():
             if table not in self.deferred:
                 self.deferred[table] = db.drop_indexes_if_empty(self.cursor, table)
+            if "name_id" in frame.columns:
+                frame = frame.with_columns(name_id=pl.col("name_id") + self.name_base)
             db.append(self.cursor, table, frame.with_columns(
-                file_id=pl.lit(report.file_id, pl.Int64), sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
+                file_id=file_id, sheet=pl.lit(sheet)).rename({"_row": "row_number"}))
         report.rows_loaded += loaded
+        bad = bad.with_columns(file_id=file_id)
         db.append(self.cursor, "rejected_rows", bad)
         report.rows_rejected += bad.height
         report.rejections += [(sheet, n, reason) for n, reason in bad.select("row_number", "reason").rows()]
@@ -546,6 +553,192 @@ class ContentHash:
         return total.hexdigest()
 
 
+@dataclass
+class _Opened:
+    """A file read up to its headers, in the reading thread; or why it could not be."""
+    path: Path
+    digest: str | None = None
+    known: tuple | None = None      # a loaded file with the same bytes: (file_id, rows_loaded, rows_rejected)
+    sheets: list[Sheet] = field(default_factory=list)
+    headers: list = field(default_factory=list)
+    preparer: _Preparer | None = None
+    error: BaseException | None = None
+
+    def cleanup(self) -> None:
+        for s in self.sheets:
+            s.cleanup()
+
+
+def _open(path: Path, synonyms: SynonymTable, kind: str | None, options: IngestOptions,
+          known_by: Callable[[str], tuple | None]) -> _Opened:
+    """Hash the file; unless a loaded file has the same bytes (known_by(digest)), read its sheets
+    up to their headers and find them. Raises IngestError for a file that is not what it should be."""
+    if not path.is_file():
+        raise IngestError(path, "沒有這個文件 / no such file")
+    if path.stat().st_size < HASH_WHILE_READING:
+        digest = sha256(path)
+        known = known_by(digest)
+        if known:
+            return _Opened(path, digest, known)
+        sheets = read_sheets(path)
+    else:       # hashed while its encoding is checked: two passes over the file, on two cores
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(sha256, path)
+            sheets = read_sheets(path)
+        try:
+            digest = hashing.result()
+            known = known_by(digest)
+        except BaseException:
+            for s in sheets:
+                s.cleanup()
+            raise
+        if known:
+            for s in sheets:
+                s.cleanup()
+            return _Opened(path, digest, known)
+    opened = _Opened(path, digest, None, sheets)
+    try:
+        kinds = [kind] if kind else list(registry.all_kinds())
+        for s in sheets:       # a title or header keeps only the start of a cell over the cap
+            s.head = cap_rows(s.head, options.max_cell_chars)
+        for s in sheets:
+            try:
+                opened.headers.append(find_header(s.head, synonyms, kinds))
+            except BaseException as exc:
+                _locate(exc, sheet=s.name)
+                raise
+        for s, header in zip(sheets, opened.headers):     # a filter column a data sheet lacks fails the file
+            if header is not None:
+                _row_filters(header.kind, header, options, path, s.name)
+        if not any(opened.headers):    # the row tried, the headers not known, the settings line to add
+            raise IngestError(path, no_header_reason(sheets, synonyms, kinds))
+    except BaseException:
+        opened.cleanup()
+        raise
+    opened.preparer = _Preparer(path, options)
+    return opened
+
+
+class _Skipped(Exception):
+    """The writer gave up the file (it failed): its remaining chunks are not prepared."""
+
+
+class _ReadAhead:
+    """The run's files opened (_open) and their chunks prepared (_Preparer) in one thread, in
+    order, up to AHEAD items ahead of the writer, so that the next file is read while this one
+    is written: a province's 240 town files of one chunk each would otherwise be read and
+    written by turns, each core idle half the time. Per file i, the items are ("file", i,
+    _Opened); then for each sheet with a header its ("chunk", i, prepared) items and
+    ("sheet_end", i, None); an exception ends them early as ("error", i, exception); ("end", i,
+    None) closes the file. The writer takes them through _FileItems."""
+
+    def __init__(self, files: list[Path], open_file: Callable[[Path], _Opened]):
+        self.files, self.open_file = files, open_file
+        self.items: queue.Queue = queue.Queue(maxsize=AHEAD)
+        self.skipped: set[int] = set()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="fangyi-read-ahead", daemon=True)
+        self.thread.start()
+
+    def _put(self, *item) -> bool:
+        while not self.stopping.is_set():
+            try:
+                self.items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                pass
+        return False
+
+    def _run(self) -> None:
+        for i, path in enumerate(self.files):
+            try:
+                opened = self.open_file(path)
+            except BaseException as exc:      # the file's failure, reported by the writer
+                opened = _Opened(path, error=exc)
+            if not self._put("file", i, opened):
+                opened.cleanup()
+                return
+            if opened.preparer is not None and not self._chunks(i, opened):
+                return
+            if not self._put("end", i, None):
+                return
+
+    def _chunks(self, i: int, opened: _Opened) -> bool:
+        try:
+            for sheet, header in zip(opened.sheets, opened.headers):
+                if header is None:
+                    continue
+                for prepared in opened.preparer.chunks(sheet, header):
+                    if i in self.skipped:
+                        raise _Skipped
+                    if not self._put("chunk", i, prepared):
+                        return False
+                if not self._put("sheet_end", i, None):
+                    return False
+        except _Skipped:
+            pass
+        except BaseException as exc:
+            return self._put("error", i, exc)
+        return True
+
+    def take(self, i: int) -> tuple[str, object]:
+        while True:
+            try:
+                what, index, value = self.items.get(timeout=0.5)
+            except queue.Empty:
+                if not self.thread.is_alive() and self.items.empty():
+                    raise RuntimeError("the reading thread stopped") from None
+                continue
+            if index != i:
+                raise RuntimeError(f"the reading thread is at file {index}, the writer at {i}")
+            return what, value
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.thread.join(timeout=30)
+        while not self.items.empty():
+            what, _, value = self.items.get_nowait()
+            if what == "file":
+                value.cleanup()
+
+
+class _FileItems:
+    """The writer's view of one file's items of the _ReadAhead."""
+
+    def __init__(self, ahead: _ReadAhead, index: int):
+        self.ahead, self.index, self.ended = ahead, index, False
+
+    def opened(self) -> _Opened:
+        what, value = self.ahead.take(self.index)
+        assert what == "file", what
+        if value.error is not None:
+            raise value.error
+        return value
+
+    def chunks(self) -> Iterator[tuple]:
+        """One sheet's prepared chunks; the reading thread's exception is raised here."""
+        while True:
+            what, value = self.ahead.take(self.index)
+            if what == "chunk":
+                yield value
+            elif what == "sheet_end":
+                return
+            elif what == "error":
+                raise value
+            else:
+                self.ended = True
+                raise RuntimeError(f"the reading thread ended the file early ({what})")
+
+    def close(self) -> None:
+        """Take the file's remaining items (none are prepared once it is skipped)."""
+        if self.ended:
+            return
+        self.ahead.skipped.add(self.index)
+        while self.ahead.take(self.index)[0] != "end":
+            pass
+        self.ended = True
+
+
 def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = None,
                 options: IngestOptions | None = None,
                 on_sheet: Callable[[int, int, str], None] | None = None,
@@ -555,11 +748,8 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     open) when the file cannot be read or loaded: IngestError for a file that is not what it
     should be. on_sheet(index, count, name) is called as each sheet's load begins."""
     options = options or IngestOptions()
-    report = FileReport(path)
-    if not path.is_file():
-        raise IngestError(path, "沒有這個文件 / no such file")
 
-    def loaded_before():
+    def known_by(digest: str) -> tuple | None:      # asked while this thread waits for the file
         c = conn.cursor()
         try:
             c.execute("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
@@ -568,88 +758,78 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
         finally:
             _close(c)
 
-    if path.stat().st_size < HASH_WHILE_READING:
-        digest = sha256(path)
-        known = loaded_before()
-        sheets = [] if known else read_sheets(path)
-    else:       # hashed while its encoding is checked: two passes over the file, on two cores
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            hashing = pool.submit(sha256, path)
-            sheets = read_sheets(path)
-        try:
-            digest = hashing.result()
-            known = loaded_before()
-        except BaseException:
-            for s in sheets:
-                s.cleanup()
-            raise
-    cur = conn.cursor()
+    ahead = _ReadAhead([path], lambda p: _open(p, synonyms, kind, options, known_by))
     try:
-        if known:
-            report.status, report.file_id = "unchanged", known[0]
-            if not known[1]:
-                report.earlier_rejected = known[2] or 0
-            return report
-        kinds = [kind] if kind else list(registry.all_kinds())
-        for s in sheets:       # a title or header keeps only the start of a cell over the cap
-            s.head = cap_rows(s.head, options.max_cell_chars)
-        headers = []
-        for s in sheets:
-            try:
-                headers.append(find_header(s.head, synonyms, kinds))
-            except BaseException as exc:
-                _locate(exc, sheet=s.name)
-                raise
-        for s, header in zip(sheets, headers):     # a filter column a data sheet lacks fails the file
-            if header is not None:
-                _row_filters(header.kind, header, options, path, s.name)
-        if not any(headers):           # the row tried, the headers not known, the settings line to add
-            raise IngestError(path, no_header_reason(sheets, synonyms, kinds))
-        report.sheets = [s.name for s in sheets]
-        db.begin_immediate(cur)
-        try:
-            # Another ingest may have loaded the same file while this one waited for the lock.
-            cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'", (digest,))
-            known = cur.fetchone()
-            if known:
-                cur.execute("ROLLBACK")
-                report.status, report.file_id = "unchanged", known[0]
-                return report
-            _load(cur, path, digest, sheets, headers, report, options, on_sheet, run_deferred)
-            cur.execute("ROLLBACK" if report.status == "unchanged" else "COMMIT")
-        except BaseException:
-            try:
-                _roll_back(conn)   # not on `cur`: its failed statement may still hold it
-            except Exception:
-                pass               # the caller makes sure (see ingest(): _recover)
-            raise
+        return _ingest_next(conn, ahead, 0, options, on_sheet, run_deferred)
     finally:
-        _close(cur)
-        for s in sheets:
-            s.cleanup()
-    return report
+        ahead.stop()
 
 
-def _load(cur, path: Path, digest: str, sheets, headers, report: FileReport, options: IngestOptions,
+def _ingest_next(conn, ahead: _ReadAhead, index: int, options: IngestOptions,
+                 on_sheet: Callable[[int, int, str], None] | None,
+                 run_deferred: dict[str, list[str]] | None) -> FileReport:
+    """The writer's part of ingest_file, for the index-th file of the read-ahead."""
+    items = _FileItems(ahead, index)
+    opened = None
+    try:
+        opened = items.opened()
+        report = FileReport(opened.path)
+        if opened.known:
+            report.status, report.file_id = "unchanged", opened.known[0]
+            if not opened.known[1]:
+                report.earlier_rejected = opened.known[2] or 0
+            return report
+        report.sheets = [s.name for s in opened.sheets]
+        cur = conn.cursor()
+        try:
+            db.begin_immediate(cur)
+            try:
+                # Another ingest may have loaded the same file while this one waited for the lock.
+                cur.execute("SELECT file_id FROM source_files WHERE sha256 = ? AND status = 'loaded'",
+                            (opened.digest,))
+                known = cur.fetchone()
+                if known:
+                    cur.execute("ROLLBACK")
+                    report.status, report.file_id = "unchanged", known[0]
+                    return report
+                _load(cur, opened, items, report, options, on_sheet, run_deferred)
+                cur.execute("ROLLBACK" if report.status == "unchanged" else "COMMIT")
+            except BaseException:
+                try:
+                    _roll_back(conn)   # not on `cur`: its failed statement may still hold it
+                except Exception:
+                    pass               # the caller makes sure (see ingest(): _recover)
+                raise
+        finally:
+            _close(cur)
+        return report
+    finally:
+        items.close()
+        if opened is not None:
+            opened.cleanup()
+
+
+def _load(cur, opened: _Opened, items: _FileItems, report: FileReport, options: IngestOptions,
           on_sheet: Callable[[int, int, str], None] | None = None,
           run_deferred: dict[str, list[str]] | None = None) -> None:
+    path, sheets = opened.path, opened.sheets
     cur.execute(
         "INSERT INTO source_files (path, sha256, kind, sheets, rows_read, rows_loaded, rows_rejected, "
         "rows_not_data, ingested_at, status) VALUES (?, ?, '', ?, 0, 0, 0, 0, ?, 'loaded')",
-        (str(path), digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
+        (str(path), opened.digest, json.dumps(report.sheets, ensure_ascii=False), _now()))
     cur.execute("SELECT last_insert_rowid()")
     report.file_id = cur.fetchone()[0]
     loader = _FileLoader(cur, path, report, options, run_deferred)
-    for index, (sheet, header) in enumerate(zip(sheets, headers)):
+    for index, (sheet, header) in enumerate(zip(sheets, opened.headers)):
         if on_sheet is not None:
             on_sheet(index, len(sheets), sheet.name)
         if sheet.written is not None:
             report.warnings.append(f"工作表名「{sheet.written}」重複，此表讀作「{sheet.name}」 / another sheet of the "
                                    f"file is named {sheet.written!r} too: this one is read as {sheet.name!r}")
-        loader.sheet(sheet, header)
+        loader.sheet(sheet, header, items.chunks() if header is not None else ())
     loader.restore_indexes()
     loader.finish_warnings()
-    content = loader.content.hexdigest() if report.rows_loaded else None
+    content = opened.preparer.content.hexdigest() if report.rows_loaded else None
     if content:
         cur.execute("SELECT file_id, path FROM source_files WHERE content_sha256 = ? AND status = 'loaded'",
                     (content,))
@@ -737,14 +917,16 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
     # at the end of each (a province's 240 town files would otherwise each insert into indexed
     # tables): table -> the statements that make them again.
     run_deferred: dict[str, list[str]] | None = None
+    reader = ahead = None
     try:
         first_load = db.first_load(conn.cursor())      # a new database: written once, not via the WAL
         run_deferred = {} if first_load else None
-        for path in files:
+        reader = _KnownFiles(db_path)        # opened after first_load(): it switches only a lone connection
+        ahead = _ReadAhead(files, lambda p: _open(p, synonyms, kind, options, reader.known))
+        for index, path in enumerate(files):
             bar = _FileBar(progress, path)
             try:
-                reports.append(ingest_file(conn, path, synonyms, kind, options, on_sheet=bar.sheet,
-                                           run_deferred=run_deferred))
+                reports.append(_ingest_next(conn, ahead, index, options, bar.sheet, run_deferred))
                 bar.done()
                 continue
             except (KeyboardInterrupt, SystemExit):
@@ -774,11 +956,40 @@ def ingest(db_path: Path | str, paths: Iterable[Path | str], kind: str | None = 
         if run_deferred:
             _restore_run_indexes(conn, run_deferred)
     finally:
+        if ahead is not None:
+            ahead.stop()
+        if reader is not None:
+            reader.close()          # before back_to_wal(), which needs the only connection
         progress.close()
         if first_load:
             db.back_to_wal(conn.cursor())
         conn.close()
     return reports
+
+
+class _KnownFiles:
+    """The reading thread's own read-only connection: is a file with these bytes loaded? (So an
+    ingested folder's old files are not read again.) Any failure answers no: the writer asks
+    again under the write lock."""
+
+    def __init__(self, db_path: Path | str):
+        self.db_path, self.conn = db_path, None
+
+    def known(self, digest: str) -> tuple | None:
+        try:
+            if self.conn is None:
+                self.conn = sqlite3.connect(f"file:{Path(self.db_path).resolve()}?mode=ro", uri=True,
+                                            timeout=db.BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                            check_same_thread=False)
+            return self.conn.execute("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
+                                     "WHERE sha256 = ? AND status = 'loaded'", (digest,)).fetchone()
+        except sqlite3.Error:
+            return None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 def _size(path: Path) -> int:

@@ -181,21 +181,28 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     data = frame.filter(pl.col("_role").is_null())
 
     reasons = []
-    out = data.select("_row", *[f"c{i}" for i in range(width)])
+    columns: list[pl.Series | pl.Expr] = []
+    by_parser: dict[str, list] = {}
     for f in kind.fields:
-        name = f.name
-        col = header.column_of(name)
+        col = header.column_of(f.name)
         if col is None or col >= width:
-            out = out.with_columns(pl.lit(None, pl.String).alias(name))
-            continue
-        src = f"c{col}"
-        # hand-typed columns repeat a few values: parse each distinct value once
-        parsed = PARSERS[f.parser][0](data.select(pl.col(src).unique().alias("t")), ctx)
-        value, bad = per_row(data[src], parsed)
-        out = out.with_columns(value.alias(name))
-        if bad is not None:
-            out = out.with_columns(bad.alias(f"_bad_{name}"), data[src].alias(f"_src_{name}"))
-            reasons.append((name, column_label(header, col), f.what, f.what_zh))
+            columns.append(pl.lit(None, pl.String).alias(f.name))
+        else:
+            by_parser.setdefault(f.parser, []).append((f, col))
+    for parser, fields in by_parser.items():
+        # hand-typed columns repeat a few values: each distinct value is parsed once, for all the
+        # columns of one parser together (a day's file of nine counts is one parse, not nine)
+        sources = list(dict.fromkeys(f"c{col}" for _, col in fields))
+        distinct = pl.concat([data.select(pl.col(src).alias("t")) for src in sources]).unique()
+        parsed = Parsed(PARSERS[parser][0](distinct, ctx))
+        for f, col in fields:
+            src = f"c{col}"
+            value, bad = parsed.per_row(data[src])
+            columns.append(value.alias(f.name))
+            if bad is not None:
+                columns += [bad.alias(f"_bad_{f.name}"), data[src].alias(f"_src_{f.name}")]
+                reasons.append((f.name, column_label(header, col), f.what, f.what_zh))
+    out = data.select("_row", *[f"c{i}" for i in range(width)]).with_columns(columns)
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
     for name, label, what, what_zh in reversed(reasons):   # the leftmost bad cell is named
@@ -211,18 +218,37 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     return out, not_data
 
 
-def per_row(cells: pl.Series, parsed: pl.DataFrame) -> tuple[pl.Series, pl.Series | None]:
-    """Each row's value and bad flag, from the parsed distinct cells ("t", "v", "bad"). When no
-    cell is bad and every distinct value parses to itself (text, ISO dates) or to its plain cast
-    (counts, numbers written as digits), the column is that, with no lookup; bad is then None."""
-    if not parsed["bad"].any():
-        t, v = parsed["t"], parsed["v"]
-        if v.dtype == pl.String and t.eq_missing(v).all():
+class Parsed:
+    """The parsed distinct cells ("t", "v", "bad") of one or more columns, and whether they are
+    all read as they are: no cell bad, and every distinct value parses to itself (text, ISO
+    dates) or to its plain cast (counts, numbers written as digits)."""
+
+    def __init__(self, parsed: pl.DataFrame):
+        self.parsed = parsed
+        self.plain: str | None = None         # "same" | "cast" | None
+        if not parsed["bad"].any():
+            t, v = parsed["t"], parsed["v"]
+            if v.dtype == pl.String and t.eq_missing(v).all():
+                self.plain = "same"
+            elif v.dtype.is_numeric() and t.cast(v.dtype, strict=False).eq_missing(v).all():
+                self.plain = "cast"
+
+    def per_row(self, cells: pl.Series) -> tuple[pl.Series, pl.Series | None]:
+        """Each row's value and bad flag; with no lookup when the cells are read as they are
+        (bad is then None)."""
+        if self.plain == "same":
             return cells, None
-        if v.dtype.is_numeric() and t.cast(v.dtype, strict=False).eq_missing(v).all():
-            return cells.cast(v.dtype, strict=False), None
-    looked_up = cells.to_frame("t").join(parsed, on="t", how="left", nulls_equal=True, maintain_order="left")
-    return looked_up["v"], looked_up["bad"]
+        if self.plain == "cast":
+            return cells.cast(self.parsed["v"].dtype, strict=False), None
+        looked_up = cells.to_frame("t").join(self.parsed, on="t", how="left", nulls_equal=True,
+                                             maintain_order="left")
+        return looked_up["v"], looked_up["bad"]
+
+
+def per_row(cells: pl.Series, parsed: pl.DataFrame) -> tuple[pl.Series, pl.Series | None]:
+    """Each row's value and bad flag, from the parsed distinct cells ("t", "v", "bad") of this
+    column (see Parsed)."""
+    return Parsed(parsed).per_row(cells)
 
 
 def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None:
