@@ -163,7 +163,8 @@ def _filtered(batch: pl.DataFrame, rules: list[tuple[int, set[str], str]]) -> pl
 
 
 HASH_WHILE_READING = 64 << 20    # bytes: a file this big is hashed while it is read
-AHEAD = 2          # chunks read and prepared ahead of the one being written
+AHEAD = 2          # items (chunks) each reading thread prepares ahead of the writer
+READERS = 2        # threads reading and preparing files (on two cores: the writer binds without the GIL)
 
 NAME_COLUMNS = ("unit_raw", "unit_code_raw", "parent_raw")    # how a row names its unit
 
@@ -624,33 +625,39 @@ class _Skipped(Exception):
 
 
 class _ReadAhead:
-    """The run's files opened (_open) and their chunks prepared (_Preparer) in one thread, in
-    order, up to AHEAD items ahead of the writer, so that the next file is read while this one
-    is written: a province's 240 town files of one chunk each would otherwise be read and
-    written by turns, each core idle half the time. Per file i, the items are ("file", i,
-    _Opened); then for each sheet with a header its ("chunk", i, prepared) items and
-    ("sheet_end", i, None); an exception ends them early as ("error", i, exception); ("end", i,
-    None) closes the file. The writer takes them through _FileItems."""
+    """The run's files opened (_open) and their chunks prepared (_Preparer) in READERS threads,
+    file i by thread i % READERS, each up to AHEAD items ahead of the writer: while one file is
+    written the next ones are read. A province's 240 town files of one chunk each would
+    otherwise be read and written by turns, and preparing a file takes longer than writing it.
+    Per file i, the items are ("file", i, _Opened); then for each sheet with a header its
+    ("chunk", i, prepared) items and ("sheet_end", i, None); an exception ends them early as
+    ("error", i, exception); ("end", i, None) closes the file. The writer takes them, in file
+    order, through _FileItems."""
 
     def __init__(self, files: list[Path], open_file: Callable[[Path], _Opened]):
         self.files, self.open_file = files, open_file
-        self.items: queue.Queue = queue.Queue(maxsize=AHEAD)
+        n = max(1, min(READERS, len(files)))
+        self.queues: list[queue.Queue] = [queue.Queue(maxsize=AHEAD) for _ in range(n)]
         self.skipped: set[int] = set()
         self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="fangyi-read-ahead", daemon=True)
-        self.thread.start()
+        self.threads = [threading.Thread(target=self._run, args=(w,), name=f"fangyi-read-ahead-{w}", daemon=True)
+                        for w in range(n)]
+        for t in self.threads:
+            t.start()
 
     def _put(self, *item) -> bool:
+        out = self.queues[item[1] % len(self.queues)]
         while not self.stopping.is_set():
             try:
-                self.items.put(item, timeout=0.1)
+                out.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 pass
         return False
 
-    def _run(self) -> None:
-        for i, path in enumerate(self.files):
+    def _run(self, worker: int) -> None:
+        for i in range(worker, len(self.files), len(self.queues)):
+            path = self.files[i]
             try:
                 opened = self.open_file(path)
             except BaseException as exc:      # the file's failure, reported by the writer
@@ -682,24 +689,27 @@ class _ReadAhead:
         return True
 
     def take(self, i: int) -> tuple[str, object]:
+        source, thread = self.queues[i % len(self.queues)], self.threads[i % len(self.queues)]
         while True:
             try:
-                what, index, value = self.items.get(timeout=0.5)
+                what, index, value = source.get(timeout=0.5)
             except queue.Empty:
-                if not self.thread.is_alive() and self.items.empty():
-                    raise RuntimeError("the reading thread stopped") from None
+                if not thread.is_alive() and source.empty():
+                    raise RuntimeError("a reading thread stopped") from None
                 continue
             if index != i:
-                raise RuntimeError(f"the reading thread is at file {index}, the writer at {i}")
+                raise RuntimeError(f"a reading thread is at file {index}, the writer at {i}")
             return what, value
 
     def stop(self) -> None:
         self.stopping.set()
-        self.thread.join(timeout=30)
-        while not self.items.empty():
-            what, _, value = self.items.get_nowait()
-            if what == "file":
-                value.cleanup()
+        for t in self.threads:
+            t.join(timeout=30)
+        for source in self.queues:
+            while not source.empty():
+                what, _, value = source.get_nowait()
+                if what == "file":
+                    value.cleanup()
 
 
 class _FileItems:
@@ -974,8 +984,13 @@ class _KnownFiles:
 
     def __init__(self, db_path: Path | str):
         self.db_path, self.conn = db_path, None
+        self.lock = threading.Lock()
 
     def known(self, digest: str) -> tuple | None:
+        with self.lock:             # the reading threads share the connection
+            return self._known(digest)
+
+    def _known(self, digest: str) -> tuple | None:
         try:
             if self.conn is None:
                 self.conn = sqlite3.connect(f"file:{Path(self.db_path).resolve()}?mode=ro", uri=True,
