@@ -312,16 +312,18 @@ def implausible(out: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
     judged = False
+    fields = []
     for f in reversed(kind.fields):
         if f.name not in out.columns:
             continue
         col = header.column_of(f.name)
         label = column_label(header, col) if col is not None else f"{f.name}（取自標題或工作表名 from the title or sheet name）"
-        rules = _rules(f, options, out.schema[f.name])
-        if rules:       # a rule no distinct value breaks is left out: most columns break none
-            values = out.select(pl.col(f.name).unique())
-            broken = values.select(*(bad.fill_null(False).any().alias(str(i)) for i, (bad, _) in enumerate(rules))).row(0)
-            rules = [rule for rule, hit in zip(rules, broken) if hit]
+        fields.append((label, _rules(f, options, out.schema[f.name])))
+    # a rule no row breaks is left out (most columns break none): all rules asked in one pass
+    tests = [bad.fill_null(False).any() for _, rules in fields for bad, _ in rules]
+    broken = iter(out.select(*(t.alias(str(i)) for i, t in enumerate(tests))).row(0) if tests else ())
+    for label, rules in fields:
+        rules = [rule for rule in rules if next(broken)]
         for bad, why in reversed(rules):
             judged = True
             reason = pl.when(bad.fill_null(False)).then(pl.concat_str([pl.lit(f"{label}: "), why])).otherwise(reason)
