@@ -234,15 +234,23 @@ def resolve_units(conn, settings_aliases: dict[str, list[str]] | None = None) ->
         "LEFT JOIN source_sheets s ON s.file_id = n.file_id AND s.sheet = n.sheet").fetchall()
     counts: dict[str, int] = defaultdict(int)
     rows = []
+    # Each file writes its own unit_names (a province's 240 town files: 180,000 rows for 15,000
+    # units), so one name is resolved once per distinct way of writing it. The sheet's context
+    # matters only when no parent column narrows the name.
+    seen: dict[tuple, tuple] = {}
     for name_id, unit_raw, code_raw, parent_raw, context in names:
-        r = index.resolve(unit_raw, code_raw, parent_raw, context)
-        counts[r.status] += 1
-        # the versions of one unit-day: its unit, else the parent and the name as normalised (else
-        # the code as written): 豐台 under 海南省 and 豐台 under 天津市 are two unknown units
-        group = r.unit_code or "?" + (norm(parent_raw) + "/" if norm(parent_raw) else "") + (
-            norm(unit_raw) or "#" + norm(code_raw))
-        rows.append((name_id, r.unit_code, group, r.status, r.matched_by, r.narrowed_by,
-                     json.dumps(r.candidates) if r.candidates else None, r.hint_zh, r.hint_en))
+        key = (unit_raw, code_raw, parent_raw, None if parent_raw and norm(parent_raw) else context)
+        done = seen.get(key)
+        if done is None:
+            r = index.resolve(unit_raw, code_raw, parent_raw, context)
+            # the versions of one unit-day: its unit, else the parent and the name as normalised
+            # (else the code as written): 豐台 under 海南省 and 豐台 under 天津市 are two unknown units
+            group = r.unit_code or "?" + (norm(parent_raw) + "/" if norm(parent_raw) else "") + (
+                norm(unit_raw) or "#" + norm(code_raw))
+            done = seen[key] = (r.status, (r.unit_code, group, r.status, r.matched_by, r.narrowed_by,
+                                           json.dumps(r.candidates) if r.candidates else None, r.hint_zh, r.hint_en))
+        counts[done[0]] += 1
+        rows.append((name_id, *done[1]))
     conn.executemany(
         "INSERT INTO unit_resolutions (name_id, unit_code, unit_group, status, matched_by, narrowed_by, candidates, "
         "hint_zh, hint_en) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import functools
 import json
 import sys
 import time
@@ -137,9 +138,9 @@ def prepare(conn, settings, steps: Steps | None = None) -> None:
                          [(k, v) for k, v in rows.items() if v is not None])
     with steps.step("resolve_units"):
         resolve_units(conn, settings.unit_aliases)
-    conn.create_function("name_key", 1, name_key, deterministic=True)
-    conn.create_function("place_key", 1, place_key, deterministic=True)
-    conn.create_function("place_key_short", 1, place_key_short, deterministic=True)
+    # SQLite calls them once per row and argument; a district's sheets repeat a few names
+    for sql_name, key in (("name_key", name_key), ("place_key", place_key), ("place_key_short", place_key_short)):
+        conn.create_function(sql_name, 1, functools.lru_cache(maxsize=1 << 16)(key), deterministic=True)
     for name, script in materialise_steps():
         with steps.step(name):
             for statement in db.statements(script):
