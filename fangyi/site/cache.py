@@ -23,6 +23,7 @@ class ResponseCache:
         self.datasette = datasette
         self.entries: OrderedDict = OrderedDict()
         self.size = 0
+        self.computing: dict = {}          # key -> asyncio.Event: a page being computed, once
 
     def _key(self, scope):
         from datasette.utils.asgi import Request
@@ -50,26 +51,52 @@ class ResponseCache:
                 tuple((name, db.path) for name, db in self.datasette.databases.items()))   # a new run: new files
 
     async def __call__(self, scope, receive, send):
-        import time
+        import asyncio
 
         key = self._key(scope)
         if key is None:
             return await self.app(scope, receive, send)
-        hit = self.entries.get(key)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_TTL_S:
-            self.entries.move_to_end(key)
-            _, start, body, gz = hit
-            if gz is None:                                  # compressible, not compressed yet
-                import gzip
-
-                gz = gzip.compress(body, compresslevel=6, mtime=0)
-                self.entries[key] = (hit[0], start, body, gz)
-                self.size += len(gz)
-            if gz and _accepts_gzip(scope):
-                start, body = _gzipped(start, gz), gz
-            await send(start)
-            await send({"type": "http.response.body", "body": body})
+        if await self._answer(key, scope, send):
             return
+        # Visitors asking for the same page while it is computed wait for it (twenty at once
+        # after a new run: one computation, not twenty on two cores).
+        computing = self.computing.get(key)
+        if computing is not None:
+            await computing.wait()
+            if await self._answer(key, scope, send):
+                return
+        event = self.computing[key] = asyncio.Event()
+        try:
+            await self._compute(key, scope, receive, send)
+        finally:
+            event.set()
+            if self.computing.get(key) is event:
+                del self.computing[key]
+
+    async def _answer(self, key, scope, send) -> bool:
+        """Send the cached page, if there is one."""
+        import time
+
+        hit = self.entries.get(key)
+        if hit is None or time.monotonic() - hit[0] >= CACHE_TTL_S:
+            return False
+        self.entries.move_to_end(key)
+        _, start, body, gz = hit
+        if gz is None:                                  # compressible, not compressed yet
+            import gzip
+
+            gz = gzip.compress(body, compresslevel=6, mtime=0)
+            self.entries[key] = (hit[0], start, body, gz)
+            self.size += len(gz)
+        if gz and _accepts_gzip(scope):
+            start, body = _gzipped(start, gz), gz
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return True
+
+    async def _compute(self, key, scope, receive, send) -> None:
+        import time
+
         parts, start_msg = [], {}
         cacheable = True
 

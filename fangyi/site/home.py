@@ -166,8 +166,42 @@ async def _home(datasette, request):
     if db not in datasette.databases:            # fangyi serve still building the open copy
         return {"fy_inspector": inspector, "fy_full": full, "fy_open": open_, "fy_building": BUILDING}
     out = {"fy_db": db, "fy_inspector": inspector, "fy_full": full, "fy_open": open_}
+    database = datasette.get_database(db)
+    out.update(await _data(datasette, database, db))
+    queries = await datasette.get_canned_queries(db, request.actor if request else None)
+    out["fy_queries"] = [(name, q.get("title") or name) for name, q in queries.items()]
+    dashboards = datasette.plugin_config("datasette-dashboards") or {}
+    out["fy_dashboards"] = [(slug, d.get("title") or slug) for slug, d in dashboards.items()]
+    return out
+
+
+# What the home page shows of a served file, by (file, today): the files are immutable while
+# served, so the queries run once per file and day, whoever asks.
+_DATA: dict[tuple, dict] = {}
+
+
+async def _data(datasette, database, db: str) -> dict:
+    import datetime as dt
+    import os
+
     try:
-        database = datasette.get_database(db)
+        st = os.stat(database.path)
+    except (OSError, TypeError):
+        return await _query(datasette, database, db)
+    key = (database.path, st.st_size, st.st_mtime_ns, database.is_mutable, dt.date.today().isoformat())
+    if not database.is_mutable and key in _DATA:
+        return _DATA[key]
+    out = await _query(datasette, database, db)
+    if not database.is_mutable:
+        if len(_DATA) >= 8:
+            _DATA.pop(next(iter(_DATA)))
+        _DATA[key] = out
+    return out
+
+
+async def _query(datasette, database, db: str) -> dict:
+    out = {}
+    try:
         out["fy_missed"] = [dict(r) for r in (await database.execute(HOME_MISSED)).rows]
         out["fy_ranking"] = [dict(r) for r in (await database.execute(HOME_RANKING)).rows]
         out["fy_findings"] = _with_links([dict(r) for r in (await database.execute(HOME_FINDINGS)).rows],
@@ -193,8 +227,4 @@ async def _home(datasette, request):
         out["fy_tonight"] = None
     out.update(await _kinds(database))
     out["fy_day"] = out.get("fy_missed", [{}])[0].get("report_date") if out.get("fy_missed") else None
-    queries = await datasette.get_canned_queries(db, request.actor if request else None)
-    out["fy_queries"] = [(name, q.get("title") or name) for name, q in queries.items()]
-    dashboards = datasette.plugin_config("datasette-dashboards") or {}
-    out["fy_dashboards"] = [(slug, d.get("title") or slug) for slug, d in dashboards.items()]
     return out

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -65,6 +65,7 @@ class Build:
     left_out: list[str]           # tables of the source declared nowhere
     people: int                   # distinct people given a pseudonym
     phones: int                   # phone cells masked
+    counts: dict = field(default_factory=dict)    # table -> rows copied
 
 
 def _q(name: str) -> str:
@@ -230,9 +231,23 @@ def _findings_select(conn, table: str, columns: list[str], declared: dict[str, D
     }
     exprs = [special[c] if declared.get(c, Declared("")).privacy.startswith("check_") else
              expression(c, declared.get(c), columns) for c in columns]
+    # the latest finished run's findings only: the history of every run is the inspector's (each
+    # run adds a province's 300,000 findings, and the open copy is rebuilt after every run)
     return (f"SELECT {', '.join(exprs)} FROM src.{_q(table)} t "
             "LEFT JOIN temp.fy_checks k ON k.check_id = t.check_id "
-            "LEFT JOIN src.units_in_force u ON u.unit_code = t.unit_code")
+            "LEFT JOIN src.units_in_force u ON u.unit_code = t.unit_code "
+            "WHERE t.run_id = (SELECT max(run_id) FROM src.check_runs WHERE finished_at IS NOT NULL)")
+
+
+ANALYSIS_LIMIT = 400     # rows ANALYZE reads per index: an estimate, in a second for a province
+
+
+def analyze(conn, schema: str = "main") -> None:
+    """Give SQLite's planner the sizes of the tables and indexes of a file about to be served
+    (sqlite_stat1): without them, a filter on one column (findings?unit_code=) may be read
+    through the index of the page's sort order, every finding of the run for 15 of them."""
+    conn.execute(f"PRAGMA {schema}.analysis_limit = {ANALYSIS_LIMIT}")
+    conn.execute(f"ANALYZE {schema}")
 
 
 def building(out: Path) -> Path:
@@ -284,6 +299,7 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
             if type_ == "table" and name in declared:
                 conn.execute(sql)
         phones = 0
+        counts: dict[str, int] = {}
         for name, columns, decl in plan:
             cols = ", ".join(_q(c) for c in columns)
             if any(d.privacy.startswith("check_") for d in decl.values()):     # the findings
@@ -297,7 +313,7 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
             if _has_rowid(conn, name):
                 cols = "rowid, " + cols
                 select = select.replace("SELECT ", "SELECT t.rowid, ", 1)
-            conn.execute(f"INSERT INTO main.{_q(name)} ({cols}) {select}")
+            counts[name] = conn.execute(f"INSERT INTO main.{_q(name)} ({cols}) {select}").rowcount
             phones += sum(conn.execute(f"SELECT count({_q(c)}) FROM main.{_q(name)}").fetchone()[0]
                           for c, d in decl.items() if d.privacy == "phone" and c in columns)
         copied = {p[0] for p in plan}
@@ -316,7 +332,8 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
         if extra_schema:
             for statement in db.statements(extra_schema):
                 conn.execute(statement)
-        done = Build(sorted(copied), left_out, len(people.by_key), phones)
+        analyze(conn, "main")
+        done = Build(sorted(copied), left_out, len(people.by_key), phones, counts)
         if extra_rows:
             extra_rows(conn, done)
         conn.execute("COMMIT")

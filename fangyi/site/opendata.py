@@ -11,8 +11,9 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+from typing import Callable
 
-BUILDER_VERSION = "5"
+BUILDER_VERSION = "6"
 SEVERITY_LABELS = {"error": "錯誤", "warning": "警告", "info": "提示"}
 
 
@@ -81,11 +82,15 @@ def count_rows(path: Path, only: set[str] | None = None) -> dict[str, int]:
     return counts
 
 
-def ensure_inspect(db_path: Path, open_path: Path | None, name: str, open_name: str | None) -> dict:
+def ensure_inspect(db_path: Path, open_path: Path | None, name: str, open_name: str | None,
+                   views: bool = True) -> dict:
     """Datasette's inspect data (`datasette inspect`: file, size, row counts) of db_path and of its
-    open copy, with every view counted too, so that no table or view page counts its rows while
-    served. Counted once per state of the data (the open copy's source key) and cached in
-    `<stem>.inspect.json`; the open copy has the same rows, so only its own tables are counted."""
+    open copy, so that no table page counts its rows while served. Counted once per state of the
+    data (the open copy's source key) and cached in `<stem>.inspect.json`. The open copy's build
+    says how many rows it copied (open_data_build.counts): those tables are not counted again,
+    in either file (the open copy copies every row, but only the latest run's findings). The
+    views are counted too (a view's page reads its count there), here with `views`, else later
+    by count_views (fangyi serve: while the site answers)."""
     db_path = Path(db_path).resolve()
     key = source_key(db_path)
     cache = inspect_path_for(db_path)
@@ -96,18 +101,80 @@ def ensure_inspect(db_path: Path, open_path: Path | None, name: str, open_name: 
             data = None
     except (OSError, ValueError):
         pass
+    copied = build_counts(open_path) if open_path is not None else None
     if data is None:
-        data = {"source_key": key, "full": count_rows(db_path)}
+        tables = _schema_names(db_path, "table")
+        same = {t: n for t, n in (copied or {}).items() if t != "findings_history" and t in tables}
+        data = {"source_key": key, "full": {**same, **count_rows(db_path, tables - set(same))}}
         _save(cache, data)
-    out = {name: _inspect_entry(db_path, data["full"])}
-    if open_path is not None and open_name:
-        own = data.get("open")
-        if own is None:
-            own = count_rows(open_path, _schema_names(open_path, "table", "view") - set(data["full"]))
-            data["open"] = own
-            _save(cache, data)
-        out[open_name] = _inspect_entry(Path(open_path), {**data["full"], **own})
+    if open_path is not None and open_name and data.get("open") is None:
+        own = _schema_names(open_path, "table")
+        data["open"] = {**(copied or {}), **count_rows(open_path, own - set(copied or {}))}
+        _save(cache, data)
+    if views and "views" not in data:
+        count_views(db_path, open_path, data)
+    out = _inspect_of(db_path, open_path, name, open_name, data)
     return out
+
+
+def _inspect_of(db_path: Path, open_path: Path | None, name: str, open_name: str | None, data: dict) -> dict:
+    views = data.get("views") or {}
+    out = {name: _inspect_entry(db_path, {**data["full"], **views.get("full", {})})}
+    if open_path is not None and open_name:
+        out[open_name] = _inspect_entry(Path(open_path), {**data["full"], **views.get("full", {}),
+                                                          **data["open"], **views.get("open", {})})
+    return out
+
+
+def count_views(db_path: Path, open_path: Path | None, data: dict | None = None,
+                found: Callable[[str, str, int], None] | None = None) -> dict:
+    """Count the views of db_path, and those only its open copy has, into the inspect cache;
+    found(which, view, rows) is called as each is counted ("full" or "open")."""
+    db_path = Path(db_path).resolve()
+    cache = inspect_path_for(db_path)
+    if data is None:
+        try:
+            data = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+    views = {"full": {}, "open": {}}
+    full = _schema_names(db_path, "view")
+    todo = [("full", db_path, sorted(full))]
+    if open_path is not None:
+        todo.append(("open", Path(open_path), sorted(_schema_names(open_path, "view") - full)))
+    for which, path, names in todo:
+        for view, rows in count_rows(path, set(names)).items():
+            views[which][view] = rows
+            if found is not None:
+                found(which, view, rows)
+    if data.get("source_key") == source_key(db_path):
+        data["views"] = views
+        _save(cache, data)
+    return views
+
+
+def stamp_open_db(out: Path, key: str) -> None:
+    """Record in an open copy built from the database itself that it holds the state of the
+    snapshot whose source key is `key` (fangyi.site.published: both made at once)."""
+    conn = sqlite3.connect(out)
+    try:
+        conn.execute("UPDATE open_data_build SET source_key = ?", (key,))
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def build_counts(open_path: Path | None) -> dict[str, int] | None:
+    """The rows the open copy's build copied per table (open_data_build.counts), if it says."""
+    try:
+        conn = sqlite3.connect(f"file:{Path(open_path).resolve()}?mode=ro", uri=True)
+        try:
+            (counts,) = conn.execute("SELECT counts FROM open_data_build").fetchone()
+        finally:
+            conn.close()
+        return json.loads(counts) if counts else None
+    except (sqlite3.Error, TypeError, ValueError, OSError):
+        return None
 
 
 def _save(cache: Path, data: dict) -> None:
@@ -188,8 +255,9 @@ def build_open_db(db_path: Path, out: Path, key: str | None = None) -> Path:
         conn.executemany("INSERT INTO check_labels VALUES (?, ?)", check_labels().items())
         conn.executemany("INSERT INTO severity_labels VALUES (?, ?, ?)",
                          [(k, v, i) for i, (k, v) in enumerate(SEVERITY_LABELS.items())])
-        conn.execute("INSERT INTO open_data_build VALUES (?, datetime('now'), ?, ?, ?)",
-                     (key or source_key(db_path), build.people, build.phones, json.dumps(build.left_out)))
+        conn.execute("INSERT INTO open_data_build VALUES (?, datetime('now'), ?, ?, ?, ?)",
+                     (key or source_key(db_path), build.people, build.phones, json.dumps(build.left_out),
+                      json.dumps(build.counts)))
 
     open_copy.build(db_path, out, _extra_schema(), labels)
     return out
@@ -202,7 +270,7 @@ def _extra_schema() -> str:
                                                 severity_rank INTEGER NOT NULL);
     CREATE TABLE IF NOT EXISTS open_data_build (source_key TEXT NOT NULL, built_at TEXT NOT NULL,
                                                 people INTEGER NOT NULL, phones INTEGER NOT NULL,
-                                                left_out TEXT NOT NULL);
+                                                left_out TEXT NOT NULL, counts TEXT);
     CREATE VIEW IF NOT EXISTS findings_by_severity AS
     SELECT f.finding_id, f.severity, sl.label AS severity_label, f.date, f.check_id,
            cl.label AS check_label, f.unit_code, u.name AS unit_name, f.subject_key, f.message,

@@ -30,6 +30,7 @@ from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_
 from fangyi.site.home import _home
 from fangyi.site.opendata import check_labels
 from fangyi.site.paging import PageMarker
+from fangyi.site.redirects import UnitRedirect
 from fangyi.site.params import SQL_FUNCTIONS
 
 MMAP_BYTES = 1 << 34      # SQLite caps it at its build's maximum (2 GB for Python's)
@@ -80,7 +81,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
-        return surface.Gate(ResponseCache(PageMarker(app), datasette), datasette)
+        return surface.Gate(UnitRedirect(ResponseCache(PageMarker(app), datasette), datasette), datasette)
     return wrap
 
 

@@ -63,6 +63,17 @@ def latest_run(db_path: Path) -> tuple[int, str | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
+def _state(path: Path) -> tuple:
+    """What a database file holds, as far as serving goes: its latest finished check run and the
+    files ingested (only `check` writes derived state; only `ingest` adds rows, with a file)."""
+    conn = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        return (conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone(),
+                conn.execute("SELECT count(*), max(file_id) FROM source_files").fetchone())
+    finally:
+        conn.close()
+
+
 class Published:
     """The files `fangyi serve` makes and serves for one database (see the module's docstring)."""
 
@@ -88,20 +99,62 @@ class Published:
             return None
         return self.prepare(run)
 
-    def prepare(self, run: int, finished_at: str | None = None) -> Prepared:
-        """The run's snapshot, open copy and row counts, made where missing."""
+    def prepare(self, run: int, finished_at: str | None = None, views: bool = True) -> Prepared:
+        """The run's snapshot, open copy and row counts, made where missing. Both files are made
+        at once from the database (two cores), each in one read transaction, and kept when they
+        hold the same state (same run, same files ingested); else the open copy is made again
+        from the snapshot. views=False leaves the views' row counts to count_views."""
         from fangyi.site import opendata
 
         with self.lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             snapshot, open_path, _ = self._paths(run)
             if not snapshot.exists():
-                self._snapshot(snapshot)
+                if self.open_name:
+                    self._snapshot_and_open_copy(snapshot, open_path)
+                else:
+                    self._snapshot(snapshot)
             built = opendata.ensure_open_db(snapshot, open_path) if self.open_name else None
-            inspect = opendata.ensure_inspect(snapshot, built, self.full_name, self.open_name)
+            inspect = opendata.ensure_inspect(snapshot, built, self.full_name, self.open_name, views=views)
             if finished_at is None:
                 finished_at = latest_run(snapshot)[1]
             return Prepared(run, snapshot, built, inspect, finished_at)
+
+    def count_views(self, prepared: Prepared, inspect: dict) -> None:
+        """The views' row counts of a prepared run, added to `inspect` (a served Datasette's
+        inspect data, read afresh by every page) as each is counted."""
+        from fangyi.site import opendata
+
+        def found(which: str, view: str, rows: int) -> None:
+            names = [self.full_name] if which == "full" else []
+            names += [self.open_name] if self.open_name else []
+            for name in names:
+                entry = inspect.get(name)
+                if entry is not None and (which == "open" or view not in entry["tables"]):
+                    entry["tables"][view] = {"count": rows}
+        opendata.count_views(prepared.path, prepared.open_path, found=found)
+
+    def _snapshot_and_open_copy(self, snapshot: Path, open_path: Path) -> None:
+        from fangyi.site import opendata
+
+        done: dict = {}
+
+        def open_copy():
+            try:
+                opendata.build_open_db(self.db_path, open_path)
+                done["state"] = _state(open_path)
+            except BaseException as exc:     # noqa: BLE001 - made again from the snapshot below
+                done["error"] = exc
+        worker = threading.Thread(target=open_copy, name="fangyi-open-copy", daemon=True)
+        worker.start()
+        try:
+            self._snapshot(snapshot)
+        finally:
+            worker.join()
+        if "error" not in done and done["state"] == _state(snapshot):
+            opendata.stamp_open_db(open_path, opendata.source_key(snapshot))
+        else:              # a run or an ingest came in between: the open copy of the snapshot instead
+            open_path.unlink(missing_ok=True)
 
     def _snapshot(self, out: Path) -> None:
         """A consistent copy of the database's committed state (the backup API reads it in one
@@ -116,6 +169,9 @@ class Published:
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")     # one file, read-only from now on
+            from fangyi.site.open_copy import analyze
+            analyze(dst)
+            dst.commit()
         finally:
             dst.close()
             src.close()

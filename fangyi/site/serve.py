@@ -65,7 +65,9 @@ OPEN_TABLES = {
                     "built_at": "生成時間（UTC） — Built at (UTC).",
                     "people": "替換為代號的人數 — People replaced by a pseudonym.",
                     "phones": "遮蔽的電話號碼數 — Phone numbers masked.",
-                    "left_out": "沒有聲明、因此不公開的表（JSON 列表） — Tables declared nowhere, left out (JSON list)."},
+                    "left_out": "沒有聲明、因此不公開的表（JSON 列表） — Tables declared nowhere, left out (JSON list).",
+                    "counts": "每個表複製的行數（JSON 對象）；findings_history 只含最近一次檢查的發現 — Rows copied per table "
+                              "(JSON object); findings_history holds the latest run's findings only."},
     },
     "findings_by_severity": {
         "description": "最近一次檢查的發現，按嚴重程度、日期排序，附中文名稱 — The latest run's findings, by severity then date, with Chinese labels.",
@@ -294,18 +296,25 @@ class Site:
             asyncio.run(ds.invoke_startup())
         return ds
 
-    def switch(self, prepared) -> None:
-        """Serve a prepared run from the next request on."""
+    def switch(self, prepared, count_views: bool = False) -> None:
+        """Serve a prepared run from the next request on: its Datasette made, the pages the
+        home page leads to answered once (warm, so that no first visitor waits for them), then
+        switched to. count_views: count the views' rows in the background afterwards."""
         import threading
 
-        from fangyi.site import login
+        from fangyi.site import login, warm
 
         old = self.ds
         ds = self.datasette(prepared)
         if old is not None:
             login.carry_over(old, ds)          # the inspector stays logged in across runs
+        app = ds.app()
+        warm.warm(ds, app)
         self.ds = ds
-        self.app = ds.app()
+        self.app = app
+        if count_views:
+            threading.Thread(target=self.published.count_views, args=(prepared, ds.inspect_data),
+                             name="fangyi-count-views", daemon=True).start()
         self.published.current = prepared
         self.published.prune()
         if old is not None and old.executor is not None:
@@ -329,7 +338,7 @@ class Site:
 
         def prepare():
             try:
-                ready["prepared"] = self.published.prepare(run, finished_at)
+                ready["prepared"] = self.published.prepare(run, finished_at, views=False)
             except BaseException as exc:      # noqa: BLE001 - reported on stderr
                 ready["error"] = exc
 
@@ -339,7 +348,7 @@ class Site:
         if "error" in ready:
             raise ready["error"]
         if "prepared" in ready:
-            self.switch(ready["prepared"])
+            self.switch(ready["prepared"], count_views=True)
             return self
         self.ds = self.datasette(None)
         self.app = self.ds.app()
@@ -352,7 +361,7 @@ class Site:
             if "error" in ready:
                 print(f"fangyi serve: preparing the run failed: {ready['error']}", file=sys.stderr, flush=True)
                 return
-            self.switch(ready["prepared"])
+            self.switch(ready["prepared"], count_views=True)
             print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
 
         threading.Thread(target=finish, name="fangyi-publish-switch", daemon=True).start()
@@ -377,7 +386,7 @@ class Site:
                 if current is None or run <= current.run:
                     continue
                 print(f"fangyi serve: check run {run} finished; preparing it", file=sys.stderr, flush=True)
-                self.switch(self.published.prepare(run, finished_at))
+                self.switch(self.published.prepare(run, finished_at, views=False), count_views=True)
                 print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
             except Exception as exc:          # noqa: BLE001 - the site goes on with the run it has
                 print(f"fangyi serve: could not switch to a newer run: {exc}", file=sys.stderr, flush=True)
