@@ -227,14 +227,59 @@ def serve(db: Path, manifest: dict | None, out: Path, log) -> tuple[Step, list]:
             # answers none of them, so these are the pages' own times under 20 clients
             varied = latency.varied_pages(db, METADATA, CLIENTS * PER_CLIENT, db=name)
             pages += latency.measure(port, varied, idle, CLIENTS, PER_CLIENT, log, cookies=jar)
+            # the tables filtered from a link and the downloads of a day's answers, fresh values
+            links = latency.link_pages(db, CLIENTS * PER_CLIENT, db=name)
+            pages += latency.measure(port, links, idle, CLIENTS, PER_CLIENT, log, cookies=jar)
         step = Step("ok", ready)
         step.open_seconds = open_ready
+        step.new_run = new_run(db, port, public, cookies, out, log)
+        pages += step.new_run.pop("cold", [])
         return step, pages
     except Exception as exc:     # noqa: BLE001 - any failure is reported and the run goes on
         log(f"  serve: FAILED: {exc}")
         return Step("failed", detail=str(exc)[:120]), []
     finally:
         server.stop()
+
+
+def new_run(db: Path, port: int, public: str, cookies: dict, out: Path, log) -> dict:
+    """A check run while the site answers (as a district's does after the day's files): its
+    seconds, how long after it ended the site served its open copy, then CLIENTS new visitors at
+    once on the home page and on each page the home page links to (their first requests)."""
+    settings = out / "settings.toml"
+    cmd = [str(BIN / "fangyi"), *(["--settings", str(settings)] if settings.exists() else []),
+           "check", "--db", str(db), "--no-gx", "--fail-on", "never"]
+    check = run(cmd, out / "check_while_served.log", 1800, out)
+    ended = time.perf_counter()
+    result: dict = {"check": check}
+    if check.status != "ok":
+        log(f"  new run while served: check {check.cell()}")
+        return result
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (run_id,) = conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()
+    finally:
+        conn.close()
+    while time.perf_counter() - ended < 900 and latency.served_run(port, public, cookies) != run_id:
+        time.sleep(0.25)
+    served = time.perf_counter() - ended
+    if served >= 900:
+        log("  new run while served: its open copy was not served within 900 s")
+        return result
+    result["served_after"] = served
+    cold = latency.at_once(port, ["/"], CLIENTS)
+    cold += latency.at_once(port, latency.home_links(port), CLIENTS)
+    for r in cold:
+        r.page = f"(new run, {CLIENTS} visitors at once) {r.page}"
+    result["cold"] = cold
+    worst = max(cold, key=lambda r: r.first)
+    log(f"  new run while served: check {check.seconds:.1f} s; its open copy served {served:.1f} s after "
+        f"the check ended; {CLIENTS} visitors at once: home {1000 * cold[0].first:.0f} ms, slowest of "
+        f"{len(cold)} pages {1000 * worst.first:.0f} ms ({worst.page})")
+    result["slowest"] = worst.first
+    result["home"] = cold[0].first
+    result["pages"] = len(cold)
+    return result
 
 
 def sample_unit(db: Path) -> str:
@@ -324,6 +369,16 @@ def serve_lines(r: dict) -> list[str]:
              "database's as the logged-in inspector; load is the 1-minute load average after the page. "
              "A page \"(200 different values)\" is a canned query asked with another unit, day or week on "
              "every request, so the site's response cache answers none of them.", ""]
+    fresh = getattr(r["serve"], "new_run", None) or {}
+    if fresh.get("served_after") is not None:
+        lines += [f"A new check run while the site answered (`fangyi check --no-gx`, {fresh['check'].seconds:.1f} s): "
+                  f"its open copy was served **{fresh['served_after']:.1f} s after the check ended**; then "
+                  f"{CLIENTS} new visitors at once on the home page and on each of the {fresh['pages'] - 1} pages it "
+                  f"links to: home page {1000 * fresh['home']:.0f} ms, slowest page "
+                  f"{1000 * fresh['slowest']:.0f} ms (the rows \"(new run, …)\" below: \"first\" is the slowest "
+                  "of the twenty).", ""]
+    elif fresh.get("check") is not None:
+        lines += [f"A new check run while the site answered: {fresh['check'].cell()}.", ""]
     if r.get("pages"):
         lines += ["| page | requests | not 200 | first ms | p50 ms | p95 ms | load |", "|---|---|---|---|---|---|---|"]
         for p in r["pages"]:

@@ -101,6 +101,73 @@ def varied_pages(db_path: Path, metadata_path: Path, n: int, db: str | None = No
     return out
 
 
+def link_pages(db_path: Path, n: int, db: str | None = None) -> dict[str, list[str]]:
+    """The pages an inspector reaches by a link or keeps as one, each with n fresh values: the
+    findings table filtered by a unit or by a day, the daily reports filtered by a unit (the site
+    sends these on to its own pages: the requests follow the redirect), and the downloads of a
+    day's answers (CSV, CSV with BOM, XLSX). {label: [url, ...]}"""
+    import random
+
+    db = db or db_path.stem
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rng = random.Random(2022)
+        units = [u for (u,) in conn.execute("SELECT unit_code FROM units_in_force WHERE reports_daily = 1")]
+        days = [d for (d,) in conn.execute("SELECT day FROM calendar_days ORDER BY day")]
+    finally:
+        conn.close()
+    if not (units and days):
+        return {}
+    shapes = {"findings?unit_code=": lambda: f"/{db}/findings?unit_code={rng.choice(units)}",
+              "findings?date=": lambda: f"/{db}/findings?date={rng.choice(days)}",
+              "daily_reports?unit_code=": lambda: f"/{db}/daily_reports?unit_code={rng.choice(units)}",
+              "missed_on_day.csv?date=": lambda: f"/{db}/missed_on_day.csv?date={rng.choice(days)}",
+              "missed_on_day.csvbom?date=": lambda: f"/{db}/missed_on_day.csvbom?date={rng.choice(days)}",
+              "missed_on_day.xlsx?date=": lambda: f"/{db}/missed_on_day.xlsx?date={rng.choice(days)}",
+              "findings_on_day.csv?date=": lambda: f"/{db}/findings_on_day.csv?date={rng.choice(days)}"}
+    return {f"/{db}/{label}… ({n} different values)": [make() for _ in range(n)] for label, make in shapes.items()}
+
+
+def home_links(port: int) -> list[str]:
+    """The pages the home page links to, as an anonymous visitor sees it (fangyi.site.warm)."""
+    from fangyi.site.warm import links
+
+    return links(httpx.get(f"http://{HOST}:{port}/", timeout=REQUEST_TIMEOUT_S).text)
+
+
+async def _at_once(port: int, urls: list[str], clients: int) -> list[PageResult]:
+    """Each url asked by `clients` new visitors (no cookies) at the same moment, one url after
+    the other: the first requests after a new run."""
+    out = []
+    for url in urls:
+        result = PageResult(url)
+
+        async def visitor():
+            async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S,
+                                         follow_redirects=True) as client:
+                await _get(client, url, result)
+        await asyncio.gather(*(visitor() for _ in range(clients)))
+        result.first = max(result.latencies)
+        result.load = os.getloadavg()[0]
+        out.append(result)
+    return out
+
+
+def at_once(port: int, urls: list[str], clients: int = 20) -> list[PageResult]:
+    return asyncio.run(_at_once(port, urls, clients))
+
+
+def served_run(port: int, db: str, cookies: dict) -> int | None:
+    """The check run the site serves (the open copy's latest finished run), asked as the inspector."""
+    sql = "select max(run_id) from check_runs where finished_at is not null"
+    try:
+        r = httpx.get(f"http://{HOST}:{port}/{db}.json", params={"sql": sql, "_shape": "array"},
+                      cookies=cookies, timeout=10)
+        return list(r.json()[0].values())[0] if r.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, IndexError, KeyError):
+        return None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
@@ -194,7 +261,7 @@ async def _measure(port: int, urls: list[str], idle_url: str, clients: int, per_
     results = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=REQUEST_TIMEOUT_S,
-                                 limits=limits, cookies=cookies) as client:
+                                 limits=limits, cookies=cookies, follow_redirects=True) as client:
         items = urls.items() if isinstance(urls, dict) else ((u, [u]) for u in urls)
         for url, variants in items:
             await _idle(client, idle_url)

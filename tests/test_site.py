@@ -384,7 +384,11 @@ def test_open_copy_is_built_once_and_may_join_later(checked_db, tmp_path):
     assert (snapshot.name, open_path.name) == (f"run-{run}.db", f"run-{run}.open.db")
     assert snapshot.parent == open_path.parent == tmp_path / "workbench.served"
     built = open_path.stat().st_mtime_ns
-    assert ds.inspect_data[public]["tables"]["daily_reports_current"]["count"] > 0      # views counted too
+    for _ in range(600):           # the views are counted too, after the switch, while the site answers
+        if "daily_reports_current" in ds.inspect_data[public]["tables"]:
+            break
+        time.sleep(0.1)
+    assert ds.inspect_data[public]["tables"]["daily_reports_current"]["count"] > 0
     assert (snapshot.parent / f"run-{run}.inspect.json").exists()
     again = Site(path).start(wait=0)
     assert again.published.current is not None and Path(again.ds.databases[public].path) == open_path

@@ -1,4 +1,4 @@
-"""Output renderers `.xlsx` (openpyxl) and `.csvbom` (CSV in UTF-8 with BOM, which Excel on
+"""Output renderers `.xlsx` (XlsxWriter) and `.csvbom` (CSV in UTF-8 with BOM, which Excel on
 Chinese Windows opens correctly), registered by fangyi.site.plugin. Both carry every row of a
 table (following _next) or of a canned query (run again without Datasette's page limit), at most
 EXPORT_ROWS, and both neutralise formula injection: a text cell from the data starting with
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from urllib.parse import urlencode
 
 from datasette.utils.asgi import Response
@@ -121,32 +122,33 @@ def _filename(table, query_name, database, ext):
 
 
 async def render_xlsx(datasette, request, database, table, query_name, columns, rows, data):
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
+    import xlsxwriter
 
     all_rows = await _all_rows(datasette, request, columns, rows, data)
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = (table or query_name or database or "data")[:31]
-    ws.append(headers(columns, table or query_name))
-    for r, row in enumerate(all_rows, start=2):
-        for c, value in enumerate(row, start=1):
-            if isinstance(value, bytes):
-                value = value.hex()
-            cell = ws.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"             # a string cell, never a formula
-    ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{max(len(all_rows) + 1, 1)}"
-    ws.freeze_panes = "A2"
-    set_widths(ws, columns, table or query_name, all_rows)
     buf = io.BytesIO()
-    wb.save(buf)
+    # text stays text: never a formula, a link or a number (strings_to_* off)
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False, "nan_inf_to_errors": True})
+    ws = wb.add_worksheet(_sheet_name(table or query_name or database or "data"))
+    ws.write_row(0, 0, headers(columns, table or query_name))
+    for r, row in enumerate(all_rows, start=1):
+        ws.write_row(r, 0, [value.hex() if isinstance(value, bytes) else value for value in row])
+    ws.autofilter(0, 0, max(len(all_rows), 1), max(len(columns), 1) - 1)
+    ws.freeze_panes(1, 0)
+    for i, width in enumerate(widths(columns, table or query_name, all_rows)):
+        ws.set_column(i, i, width)
+    wb.close()
     name = _filename(table, query_name, database, "xlsx")
     return Response(
         buf.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f"attachment; filename*=UTF-8''{_quote(name)}"},
     )
+
+
+def _sheet_name(name: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "data"
 
 
 async def render_csvbom(datasette, request, database, table, query_name, columns, rows, data):
@@ -191,14 +193,14 @@ WIDTH_ROWS = 1000          # the rows looked at for a column's width
 MAX_WIDTH = 60
 
 
-def set_widths(ws, columns, table: str | None, rows) -> None:
+def widths(columns, table: str | None, rows) -> list[float]:
     """Each column as wide as its header or its widest value in the first WIDTH_ROWS rows
     (at most MAX_WIDTH), instead of Excel's 8.43 for all."""
-    from openpyxl.utils import get_column_letter
-
+    out = []
     for i, header in enumerate(headers(columns, table)):
         widest = max([_width(header) * 0.9] + [_width(r[i]) for r in rows[:WIDTH_ROWS] if i < len(r)])
-        ws.column_dimensions[get_column_letter(i + 1)].width = min(MAX_WIDTH, max(6, widest + 2))
+        out.append(min(MAX_WIDTH, max(6, widest + 2)))
+    return out
 
 
 def _quote(name):

@@ -18,8 +18,8 @@ switches the site to them between two requests: every request is answered from o
 other, never from a half-written one. A run's files are reused when `fangyi serve` starts again
 on the same run; the files of all but the current and the previous run are removed.
 
-Until the first run's files are ready (a province: a snapshot in about 15 s, the open copy in
-about 30 s), the database is served as it is, read-only and mutable (SQLite's locking, slower
+Until the first run's files are ready (a province: about half a minute, the snapshot and the open
+copy made at once), the database is served as it is, read-only and mutable (SQLite's locking, slower
 pages, no response cache), and anonymous visitors are told the open data is being prepared.
 What the site shows is the data as the latest finished run checked it: files ingested after that
 run appear with the next run."""
@@ -33,7 +33,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-POLL_S = 5.0                 # how often the watcher looks for a newer finished run
+POLL_S = 2.0                 # how often the watcher looks for a newer finished run
 KEEP = 2                     # runs whose files are kept: the current one and the previous one
 
 

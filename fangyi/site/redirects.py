@@ -16,16 +16,25 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-UNIT_TABLES = ("daily_reports", "daily_reports_current", "daily_report_versions", "daily_reports_resolved")
-# (table, the one filter) -> the canned query given the same parameter
-SENT_ON = {**{(t, "unit_code"): "unit_report_history" for t in UNIT_TABLES},
-           ("findings", "unit_code"): "findings_of_unit",
-           ("findings", "date"): "findings_on_day"}
+# the views over the daily reports (db/schema.sql) that a unit's filter reads in full
+REPORT_VIEWS = ("daily_reports_current", "daily_report_versions", "daily_reports_resolved")
+FINDINGS = {"unit_code": "findings_of_unit", "date": "findings_on_day"}
+
+
+def _sent_on() -> dict[tuple[str, str], str]:
+    """(table, the one filter) -> the canned query given the same parameter. The daily reports'
+    table is the kind registry's (the kind expected from every unit every day)."""
+    from fangyi.ingest import kinds
+
+    reports = [t.name for k in kinds.all_kinds().values() if k.expected_daily for t in k.tables]
+    return {**{(t, "unit_code"): "unit_report_history" for t in (*reports, *REPORT_VIEWS)},
+            **{("findings", param): query for param, query in FINDINGS.items()}}
 
 
 class UnitRedirect:
     def __init__(self, app, datasette):
         self.app, self.datasette = app, datasette
+        self.sent_on = _sent_on()
 
     async def __call__(self, scope, receive, send):
         location = await self._location(scope) if scope.get("type") == "http" else None
@@ -45,7 +54,7 @@ class UnitRedirect:
         if len(query) != 1:
             return None
         (param, values), = query.items()
-        target = SENT_ON.get((parts[1], param))
+        target = self.sent_on.get((parts[1], param))
         if target is None or len(values) != 1 or not values[0].strip():
             return None
         try:

@@ -35,9 +35,12 @@ def links(html: str) -> list[str]:
     return out
 
 
-async def _warm(app) -> int:
+async def _warm(ds, app) -> int:
     import httpx
 
+    from fangyi.site import home
+
+    await home.precompute(ds)           # the inspector's home page too, whoever logs in
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         home = await client.get("/")
@@ -54,7 +57,7 @@ def warm(ds, app) -> int:
 
     def run():
         try:
-            done["pages"] = asyncio.run(_warm(app))
+            done["pages"] = asyncio.run(_warm(ds, app))
         except Exception as exc:        # noqa: BLE001 - a page that fails is answered when asked
             done["error"] = exc
     worker = threading.Thread(target=run, name="fangyi-warm", daemon=True)
