@@ -108,6 +108,18 @@ def verify(db: Path, manifest: dict) -> dict[str, str]:
         conn.close()
 
 
+def largest_steps(db: Path, n: int = 8) -> str:
+    """Where the latest run's time went (check_runs.step_seconds): its n largest steps."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (steps,) = conn.execute("SELECT step_seconds FROM check_runs ORDER BY run_id DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    steps = json.loads(steps or "{}")
+    top = sorted(steps.items(), key=lambda kv: -kv[1])[:n]
+    return ", ".join(f"{k} {v:.1f}" for k, v in top) + f" (of {sum(steps.values()):.1f} in steps)"
+
+
 def returnee_seconds(db: Path) -> dict[str, float]:
     """The latest run's seconds of the returnee steps (check_runs.step_seconds): materialising
     returnees_current, returnee_test_results, returnee_tests_owed (6NN_*) and the returnee checks."""
@@ -155,6 +167,8 @@ def bench_scale(scale: float, args, log, shape: str = "one") -> dict:
         "floor": floor_command(out / "floor.db", daily),
         "ingest": [*fangyi, "ingest", "--db", str(fresh(db)), str(units), str(daily),
                    *([str(out / manifest["files"]["returnees"])] if "returnees" in manifest["files"] else [])],
+        **({"ingest_drop": [*fangyi, "ingest", "--db", str(db), str(out / manifest["files"]["drop"])]}
+           if "drop" in manifest["files"] else {}),
         "check_nogx": [*fangyi, "check", "--db", str(db), "--no-gx", "--fail-on", "never"],
         "check_gx": [*fangyi, "check", "--db", str(db), "--fail-on", "never", "--docs", str(out / "data_docs")],
     }
@@ -172,6 +186,8 @@ def bench_scale(scale: float, args, log, shape: str = "one") -> dict:
         if name.startswith("check") and step.status == "ok":
             res[f"verify_{name}"] = verify(db, manifest)
             log(f"    {res[f'verify_{name}']}")
+            res[f"steps_{name}"] = largest_steps(db)
+            log(f"    largest steps: {res[f'steps_{name}']}")
             res[f"returnee_seconds_{name}"] = returnee_seconds(db)
             log(f"    returnee steps: {sum(res[f'returnee_seconds_{name}'].values()):.2f} s "
                 f"{res[f'returnee_seconds_{name}']}")
@@ -333,8 +349,13 @@ def report(results: list[dict]) -> str:
     row("ingest / floor", lambda r: f"{r['ingest'].seconds / r['floor'].seconds:.2f}×"
         if r["ingest"].status == r["floor"].status == "ok" else "—")
     row("ingest peak memory, MB", lambda r: f"{r['ingest'].maxrss_mb:.0f}" if r["ingest"].maxrss_mb else "—")
+    row("a day's drop into the year (fangyi ingest of 20 town files), s",
+        lambda r: f"{r['ingest_drop'].cell()} ({r['manifest']['drop_rows']:,} rows)" if "ingest_drop" in r else "—")
     for name, label in (("check_nogx", "fangyi check --no-gx"), ("check_gx", "fangyi check (GX)")):
         row(f"{label}, s", lambda r, n=name: r[n].cell())
+        row(f"{label} / floor", lambda r, n=name: f"{r[n].seconds / r['floor'].seconds:.2f}×"
+            if r[n].status == r["floor"].status == "ok" else "—")
+        row("&nbsp;&nbsp;largest steps (check_run_steps), s", lambda r, n=name: r.get(f"steps_{n}", "—"))
         row("&nbsp;&nbsp;returnee steps (6NN_*, returnee_*), s",
             lambda r, n=name: f"{sum(r[f'returnee_seconds_{n}'].values()):.2f}"
             if r.get(f"returnee_seconds_{n}") else "—")

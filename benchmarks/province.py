@@ -311,11 +311,13 @@ class TownFiles:
     """The towns shape of the daily reports: daily/<town>/<town>2021年M月疫情防控日報.csv, one file
     per town and month as towns send them: even towns GB18030, odd towns UTF-8 with a BOM; dates
     written 2021年1月5日, times 2021/1/6 8:30; the town's name in 街道 and no unit code, so a
-    community is known by its town and name (SHARED_NAMES recur in every town)."""
+    community is known by its town and name (SHARED_NAMES recur in every town). The rows of
+    `drop_day` go to drop/<town>/<town>2021年12月31日疫情防控日報.csv instead: a day's drop."""
 
-    def __init__(self, out: Path, units: pl.DataFrame):
-        self.root = out / "daily"
+    def __init__(self, out: Path, units: pl.DataFrame, drop_day: dt.date | None = None):
+        self.root, self.drop_root, self.drop_day = out / "daily", out / "drop", drop_day
         shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.drop_root, ignore_errors=True)
         towns = units.filter(pl.col("層級") == "街道")
         self.town_of_code = dict(zip(towns["單位編碼"], towns["單位名稱"]))
         self.gb18030 = {name for i, name in enumerate(towns["單位名稱"]) if i % 2 == 0}
@@ -332,18 +334,21 @@ class TownFiles:
             *DAILY_HEADER[3:-1],
             pl.col("報送時間").str.to_datetime("%Y-%m-%dT%H:%M:%S").dt.strftime("%Y/%-m/%-d %-H:%M"),
         )
+        drop = day == self.drop_day
         for (town,), part in frame.partition_by("街道", as_dict=True, maintain_order=True).items():
-            new = town not in self.files
+            key = (town, drop)
+            new = key not in self.files
             if new:
-                path = self.root / town / f"{town}{day.year}年{day.month}月疫情防控日報.csv"
+                path = (self.drop_root / town / f"{town}{day.year}年{day.month}月{day.day}日疫情防控日報.csv" if drop
+                        else self.root / town / f"{town}{day.year}年{day.month}月疫情防控日報.csv")
                 path.parent.mkdir(parents=True, exist_ok=True)
-                self.files[town] = open(path, "wb")
+                self.files[key] = open(path, "wb")
             data = part.write_csv(include_header=new).encode("utf-8")
             if town in self.gb18030:
                 data = data.decode("utf-8").encode("gb18030")
             elif new:
                 data = b"\xef\xbb\xbf" + data
-            self.files[town].write(data)
+            self.files[key].write(data)
 
     def close(self) -> None:
         for f in self.files.values():
@@ -352,6 +357,9 @@ class TownFiles:
 
     def size(self) -> int:
         return sum(f.stat().st_size for f in self.root.rglob("*.csv"))
+
+    def drop_rows(self) -> int:
+        return sum(max(0, len(f.read_bytes().splitlines()) - 1) for f in self.drop_root.rglob("*.csv"))
 
 
 SHAPES = ("one", "towns")
@@ -375,7 +383,8 @@ def generate(out: Path, scale: float = 1.0, seed: int = SEED, returnees: bool = 
     rng = np.random.default_rng(seed)
     totals = dict.fromkeys(["missing_unit_days", "late", "resubmitted", "daily_rows"], 0)
     (out / "daily.csv").unlink(missing_ok=True)
-    towns = TownFiles(out, units) if shape == "towns" else None
+    # the towns shape keeps the year's last day apart: a day's drop (20 town files) into the year
+    towns = TownFiles(out, units, START + dt.timedelta(days=DAYS - 1)) if shape == "towns" else None
     with open(out / "daily.csv", "wb") if towns is None else contextlib.nullcontext() as f:
         for i in range(DAYS):
             day = START + dt.timedelta(days=i)
@@ -394,7 +403,9 @@ def generate(out: Path, scale: float = 1.0, seed: int = SEED, returnees: bool = 
         "units": len(codes), "towns": TOWNS, "registry_rows": units.height,
         "expected_unit_days": len(codes) * DAYS, **totals,
         "daily_bytes": towns.size() if towns else (out / "daily.csv").stat().st_size,
-        "files": {"registry": "units.csv", "daily": "daily" if towns else "daily.csv"},
+        "files": {"registry": "units.csv", "daily": "daily" if towns else "daily.csv",
+                  **({"drop": "drop"} if towns else {})},
+        **({"drop_rows": towns.drop_rows()} if towns else {}),
         "settings": TOWN_SETTINGS if towns else "",
         "sample_unit_code": str(codes[len(codes) // 2]),
     }

@@ -110,3 +110,32 @@ def test_same_seed_same_files(tmp_path):
     assert "returnees" not in without and not (tmp_path / "c" / "returnees").exists()
     same = ("missing_unit_days", "late", "resubmitted", "daily_rows", "expected_unit_days")
     assert {k: without[k] for k in same} == {k: first[k] for k in same}
+
+
+def test_the_towns_shape_gives_the_same_findings(tmp_path):
+    """The same province as towns send it (province.py --shape towns): 240 town-month files,
+    half GB18030 and half UTF-8 with a BOM, dates 2021年1月5日 and times 2021/1/6 8:30, no unit
+    code but the town in its own column (街道, named in the settings) and 40 community names in
+    every town, the last day apart as a day's drop. Every row loads, every name resolves to its
+    town's community, and missing and late reports are exactly the generated ones."""
+    from fangyi import settings as fangyi_settings
+
+    out = tmp_path / "towns"
+    manifest = _province().generate(out, scale=0.01, returnees=False, shape="towns")
+    files = sorted((out / "daily").rglob("*.csv"))
+    assert len(files) == 240 and len(list((out / "drop").rglob("*.csv"))) == 20
+    assert {f.read_bytes()[:3] == b"\xef\xbb\xbf" for f in files} == {True, False}     # both encodings
+    toml = out / "settings.toml"
+    toml.write_text(f'[period]\nstart = "{manifest["start"]}"\nend = "{manifest["end"]}"\n' + manifest["settings"],
+                    encoding="utf-8")
+    settings = fangyi_settings.load(toml)
+    db = out / "workbench.db"
+    reports = ingest(db, [out / "units.csv", out / "daily"], options=settings.ingest_options())
+    reports += ingest(db, [out / "drop"], options=settings.ingest_options())
+    assert len(reports) == 1 + 240 + 20 and {r.status for r in reports} == {"loaded"}
+    assert sum(r.rows_loaded for r in reports[1:]) == manifest["daily_rows"]
+    assert sum(r.rows_rejected for r in reports) == 0
+    run_checks(db, settings)
+    assert len(_findings(db, "missing_report")) == manifest["missing_unit_days"]
+    assert len(_findings(db, "late_report")) == manifest["late"]
+    assert not _findings(db, "unknown_unit") and not _findings(db, "ambiguous_unit")

@@ -200,10 +200,10 @@ async def _data(datasette, database, db: str) -> dict:
 
 
 async def precompute(datasette) -> None:
-    """Compute what the home page shows of each served database (the inspector's and the open
-    copy), before anyone asks (fangyi.site.warm)."""
+    """Compute what the home page shows of each served database that is immutable (the
+    inspector's and the open copy of a run), before anyone asks (the plugin's startup hook)."""
     for db in site_names(datasette):
-        if db and db in datasette.databases:
+        if db and db in datasette.databases and not datasette.get_database(db).is_mutable:
             await _data(datasette, datasette.get_database(db), db)
 
 

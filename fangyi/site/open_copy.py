@@ -239,17 +239,6 @@ def _findings_select(conn, table: str, columns: list[str], declared: dict[str, D
             "WHERE t.run_id = (SELECT max(run_id) FROM src.check_runs WHERE finished_at IS NOT NULL)")
 
 
-ANALYSIS_LIMIT = 400     # rows ANALYZE reads per index: an estimate, in a second for a province
-
-
-def analyze(conn, schema: str = "main") -> None:
-    """Give SQLite's planner the sizes of the tables and indexes of a file about to be served
-    (sqlite_stat1): without them, a filter on one column (findings?unit_code=) may be read
-    through the index of the page's sort order, every finding of the run for 15 of them."""
-    conn.execute(f"PRAGMA {schema}.analysis_limit = {ANALYSIS_LIMIT}")
-    conn.execute(f"ANALYZE {schema}")
-
-
 def building(out: Path) -> Path:
     """Where this process writes `out` before renaming it into place (its own name: two processes
     preparing the same run do not write over each other)."""
@@ -332,7 +321,6 @@ def build(db_path: Path, out: Path, extra_schema: str = "", extra_rows=None) -> 
         if extra_schema:
             for statement in db.statements(extra_schema):
                 conn.execute(statement)
-        analyze(conn, "main")
         done = Build(sorted(copied), left_out, len(people.by_key), phones, counts)
         if extra_rows:
             extra_rows(conn, done)

@@ -138,6 +138,12 @@ def handle_exception(datasette, request, exception):
 def startup(datasette):
     neutralise_datasette_csv()
 
+    async def home_figures():
+        # a run's files are immutable: what its home page shows is computed once, now
+        from fangyi.site.home import precompute
+        await precompute(datasette)
+    return home_figures
+
 
 def _switch_off(*names):
     """Block the named plugins' hooks (their modules stay importable). At the end of this module:

@@ -169,9 +169,6 @@ class Published:
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode = DELETE")     # one file, read-only from now on
-            from fangyi.site.open_copy import analyze
-            analyze(dst)
-            dst.commit()
         finally:
             dst.close()
             src.close()

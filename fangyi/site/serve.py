@@ -309,7 +309,7 @@ class Site:
         if old is not None:
             login.carry_over(old, ds)          # the inspector stays logged in across runs
         app = ds.app()
-        warm.warm(ds, app)
+        warm.warm(app)
         self.ds = ds
         self.app = app
         if count_views:

@@ -35,12 +35,9 @@ def links(html: str) -> list[str]:
     return out
 
 
-async def _warm(ds, app) -> int:
+async def _warm(app) -> int:
     import httpx
 
-    from fangyi.site import home
-
-    await home.precompute(ds)           # the inspector's home page too, whoever logs in
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
         home = await client.get("/")
@@ -50,14 +47,14 @@ async def _warm(ds, app) -> int:
     return 1 + len(urls)
 
 
-def warm(ds, app) -> int:
+def warm(app) -> int:
     """Ask the home page and the pages it links to of `app` (a Datasette's app, as served), in a
     thread with its own event loop; how many pages were asked (0 when it failed)."""
     done: dict = {}
 
     def run():
         try:
-            done["pages"] = asyncio.run(_warm(ds, app))
+            done["pages"] = asyncio.run(_warm(app))
         except Exception as exc:        # noqa: BLE001 - a page that fails is answered when asked
             done["error"] = exc
     worker = threading.Thread(target=run, name="fangyi-warm", daemon=True)
