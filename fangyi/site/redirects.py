@@ -35,6 +35,15 @@ class UnitRedirect:
     def __init__(self, app, datasette):
         self.app, self.datasette = app, datasette
         self.sent_on = _sent_on()
+        self.queries: dict[str, set[str]] = {}
+
+    def _queries(self, database: str) -> set[str]:
+        """The canned queries metadata.yml gives the database (read once: Datasette copies its
+        metadata on every call)."""
+        if database not in self.queries:
+            meta = (self.datasette.metadata("databases") or {}).get(database) or {}
+            self.queries[database] = set(meta.get("queries") or {})
+        return self.queries[database]
 
     async def __call__(self, scope, receive, send):
         location = await self._location(scope) if scope.get("type") == "http" else None
@@ -57,10 +66,6 @@ class UnitRedirect:
         target = self.sent_on.get((parts[1], param))
         if target is None or len(values) != 1 or not values[0].strip():
             return None
-        try:
-            queries = await self.datasette.get_canned_queries(parts[0], None)
-        except Exception:         # noqa: BLE001 - no canned queries: the table page answers
-            return None
-        if target not in queries:
+        if target not in self._queries(parts[0]):
             return None
         return self.datasette.urls.database(parts[0]) + f"/{target}?" + urlencode({param: values[0]})
