@@ -131,7 +131,8 @@ class Published:
             for name in names:
                 entry = inspect.get(name)
                 if entry is not None and (which == "open" or view not in entry["tables"]):
-                    entry["tables"][view] = {"count": rows}
+                    # a new dict, swapped in: pages iterate the one they hold while this runs
+                    entry["tables"] = {**entry["tables"], view: {"count": rows}}
         opendata.count_views(prepared.path, prepared.open_path, found=found)
 
     def _snapshot_and_open_copy(self, snapshot: Path, open_path: Path) -> None:
