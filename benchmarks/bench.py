@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -162,6 +163,7 @@ def bench_scale(scale: float, args, log, shape: str = "one") -> dict:
                         + manifest.get("settings", ""), encoding="utf-8")
     daily, units = out / manifest["files"]["daily"], out / manifest["files"]["registry"]
     db = out / "workbench.db"               # the stem must match metadata.yml's database name
+    shutil.rmtree(out / f"{db.stem}.served", ignore_errors=True)      # a previous run's served files
     fangyi = [str(BIN / "fangyi"), "--settings", str(settings)]
     steps = {
         "floor": floor_command(out / "floor.db", daily),

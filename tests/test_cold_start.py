@@ -118,3 +118,28 @@ def test_open_copy_holds_the_latest_runs_findings_and_its_counts_are_exact(check
         for table in tables:
             (truth,), = _rows(file, f'SELECT count(*) FROM "{table}"')
             assert inspect[name]["tables"][table]["count"] == truth, (name, table)
+
+
+def test_a_database_made_again_is_not_served_from_the_old_ones_files(checked_db, demo_db, tmp_path):
+    """A database deleted and made again under the same name numbers its runs from 1 again:
+    `fangyi serve` must not serve its run 1 from the files it made for the old database's run 1."""
+    import time
+
+    from fangyi.checks.run import run_checks
+    from fangyi.settings import Settings
+    from fangyi.site.serve import Site
+
+    path = tmp_path / "workbench.db"
+    shutil.copy(checked_db, path)
+    old = Site(path).start(wait=None)
+    run = _rows(path, "SELECT max(run_id) FROM check_runs")[0][0]
+    assert Path(old.ds.databases[path.stem].path).name == f"run-{run}.db"
+    path.unlink()
+    shutil.copy(demo_db, path)
+    time.sleep(1.1)                       # another second: another started_at
+    run_checks(path, Settings())
+    assert _rows(path, "SELECT max(run_id) FROM check_runs")[0][0] == run
+    new = Site(path).start(wait=None)
+    served = Path(new.ds.databases[path.stem].path)
+    assert (_rows(served, "SELECT started_at, finished_at FROM check_runs WHERE run_id = ?", run)
+            == _rows(path, "SELECT started_at, finished_at FROM check_runs WHERE run_id = ?", run))

@@ -63,6 +63,24 @@ def latest_run(db_path: Path) -> tuple[int, str | None]:
     return (row[0], row[1]) if row else (0, None)
 
 
+def _run_stamp(path: Path, run: int) -> tuple | None:
+    """What tells check run `run` of one database from the run of that number of another: when
+    it started and finished, and the SHA-256 of the files it checked."""
+    from fangyi import db
+
+    try:
+        conn = db.connect(path, readonly=True)
+    except Exception:         # noqa: BLE001 - unreadable: not the same run
+        return None
+    try:
+        return conn.execute("SELECT started_at, finished_at, data_sha256 FROM check_runs WHERE run_id = ?",
+                            (run,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _state(path: Path) -> tuple:
     """What a database file holds, as far as serving goes: its latest finished check run and the
     files ingested (only `check` writes derived state; only `ingest` adds rows, with a file)."""
@@ -91,11 +109,17 @@ class Published:
         return Path(f"{base}.db"), Path(f"{base}.open.db"), Path(f"{base}.inspect.json")
 
     def cached(self, run: int) -> Prepared | None:
-        """The run's files, if a previous `fangyi serve` made them all."""
+        """The run's files, if a previous `fangyi serve` made them all from this database (a
+        database made again under the same name numbers its runs from 1 again: its run 1 is
+        not the old file's run 1)."""
         from fangyi.site import opendata
 
         snapshot, open_path, _ = self._paths(run)
         if not snapshot.exists() or (self.open_name and not opendata.is_current(snapshot, open_path)):
+            return None
+        if _run_stamp(snapshot, run) != _run_stamp(self.db_path, run):
+            for path in self._paths(run):
+                path.unlink(missing_ok=True)
             return None
         return self.prepare(run)
 
