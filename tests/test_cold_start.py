@@ -139,7 +139,14 @@ def test_a_database_made_again_is_not_served_from_the_old_ones_files(checked_db,
     time.sleep(1.1)                       # another second: another started_at
     run_checks(path, Settings())
     assert _rows(path, "SELECT max(run_id) FROM check_runs")[0][0] == run
+    stamp = "SELECT started_at, finished_at FROM check_runs WHERE run_id = ?"
     new = Site(path).start(wait=None)
     served = Path(new.ds.databases[path.stem].path)
-    assert (_rows(served, "SELECT started_at, finished_at FROM check_runs WHERE run_id = ?", run)
-            == _rows(path, "SELECT started_at, finished_at FROM check_runs WHERE run_id = ?", run))
+    assert _rows(served, stamp, run) == _rows(path, stamp, run)
+    # and when the watcher prepares a run (Published.prepare), not only when serve starts
+    path.unlink()
+    shutil.copy(demo_db, path)
+    time.sleep(1.1)
+    run_checks(path, Settings())
+    prepared = new.published.prepare(run)
+    assert _rows(prepared.path, stamp, run) == _rows(path, stamp, run)

@@ -115,13 +115,17 @@ class Published:
         from fangyi.site import opendata
 
         snapshot, open_path, _ = self._paths(run)
+        self._forget_another_databases(run)
         if not snapshot.exists() or (self.open_name and not opendata.is_current(snapshot, open_path)):
             return None
-        if _run_stamp(snapshot, run) != _run_stamp(self.db_path, run):
+        return self.prepare(run)
+
+    def _forget_another_databases(self, run: int) -> None:
+        """Remove the files of run `run` if they are of another database's run of that number."""
+        snapshot = self._paths(run)[0]
+        if snapshot.exists() and _run_stamp(snapshot, run) != _run_stamp(self.db_path, run):
             for path in self._paths(run):
                 path.unlink(missing_ok=True)
-            return None
-        return self.prepare(run)
 
     def prepare(self, run: int, finished_at: str | None = None, views: bool = True) -> Prepared:
         """The run's snapshot, open copy and row counts, made where missing. Both files are made
@@ -133,6 +137,7 @@ class Published:
         with self.lock:
             self.folder.mkdir(parents=True, exist_ok=True)
             snapshot, open_path, _ = self._paths(run)
+            self._forget_another_databases(run)
             if not snapshot.exists():
                 if self.open_name:
                     self._snapshot_and_open_copy(snapshot, open_path)
