@@ -554,6 +554,11 @@ class ContentHash:
         return total.hexdigest()
 
 
+# A loaded file with these bytes (sha256): asked by the reading threads, before reading a file
+LOADED_BEFORE = ("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
+                 "WHERE sha256 = ? AND status = 'loaded'")
+
+
 @dataclass
 class _Opened:
     """A file read up to its headers, in the reading thread; or why it could not be."""
@@ -590,12 +595,10 @@ def _open(path: Path, synonyms: SynonymTable, kind: str | None, options: IngestO
             digest = hashing.result()
             known = known_by(digest)
         except BaseException:
-            for s in sheets:
-                s.cleanup()
+            _Opened(path, sheets=sheets).cleanup()
             raise
         if known:
-            for s in sheets:
-                s.cleanup()
+            _Opened(path, sheets=sheets).cleanup()
             return _Opened(path, digest, known)
     opened = _Opened(path, digest, None, sheets)
     try:
@@ -762,8 +765,7 @@ def ingest_file(conn, path: Path, synonyms: SynonymTable, kind: str | None = Non
     def known_by(digest: str) -> tuple | None:      # asked while this thread waits for the file
         c = conn.cursor()
         try:
-            c.execute("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
-                      "WHERE sha256 = ? AND status = 'loaded'", (digest,))
+            c.execute(LOADED_BEFORE, (digest,))
             return c.fetchone()
         finally:
             _close(c)
@@ -996,8 +998,7 @@ class _KnownFiles:
                 self.conn = sqlite3.connect(f"file:{Path(self.db_path).resolve()}?mode=ro", uri=True,
                                             timeout=db.BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                             check_same_thread=False)
-            return self.conn.execute("SELECT file_id, rows_loaded, rows_rejected FROM source_files "
-                                     "WHERE sha256 = ? AND status = 'loaded'", (digest,)).fetchone()
+            return self.conn.execute(LOADED_BEFORE, (digest,)).fetchone()
         except sqlite3.Error:
             return None
 

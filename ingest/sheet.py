@@ -245,11 +245,6 @@ class Parsed:
         return looked_up["v"], looked_up["bad"]
 
 
-def per_row(cells: pl.Series, parsed: pl.DataFrame) -> tuple[pl.Series, pl.Series | None]:
-    """Each row's value and bad flag, from the parsed distinct cells ("t", "v", "bad") of this
-    column (see Parsed)."""
-    return Parsed(parsed).per_row(cells)
-
 
 def extra_json(data: pl.DataFrame, header: Header, width: int) -> pl.Expr | None:
     """Columns the workbench does not know, kept as a JSON object so nothing is lost: those
