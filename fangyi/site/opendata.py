@@ -166,14 +166,26 @@ def stamp_open_db(out: Path, key: str) -> None:
 
 def build_counts(open_path: Path | None) -> dict[str, int] | None:
     """The rows the open copy's build copied per table (open_data_build.counts), if it says."""
+    counts = _build_record(open_path, "counts")
     try:
-        conn = sqlite3.connect(f"file:{Path(open_path).resolve()}?mode=ro", uri=True)
+        return json.loads(counts) if counts else None
+    except ValueError:
+        return None
+
+
+def _build_record(out: Path | None, column: str):
+    """A column of the open copy's record of its build (open_data_build); None when there is no
+    such file, table or column."""
+    if out is None or not Path(out).exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{Path(out).resolve()}?mode=ro", uri=True)
         try:
-            (counts,) = conn.execute("SELECT counts FROM open_data_build").fetchone()
+            (value,) = conn.execute(f"SELECT {column} FROM open_data_build").fetchone()
         finally:
             conn.close()
-        return json.loads(counts) if counts else None
-    except (sqlite3.Error, TypeError, ValueError, OSError):
+        return value
+    except (sqlite3.Error, TypeError):
         return None
 
 
@@ -224,17 +236,7 @@ def is_current(db_path: Path, out: Path | None = None) -> bool:
 
 
 def _built_from(out: Path) -> str | None:
-    if not out.exists():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{out}?mode=ro", uri=True)
-        try:
-            (cached,) = conn.execute("SELECT source_key FROM open_data_build").fetchone()
-        finally:
-            conn.close()
-        return cached
-    except (sqlite3.Error, TypeError):
-        return None
+    return _build_record(out, "source_key")
 
 
 def ensure_open_db(db_path: Path, out: Path | None = None) -> Path:
