@@ -223,7 +223,6 @@ def serve(db: Path, manifest: dict | None, out: Path, log) -> tuple[Step, list]:
     password = secrets.token_urlsafe(12)
     env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=hash_password(password))
     port = latency.free_port()
-    start = time.perf_counter()
     server = latency.Server([str(BIN / "fangyi"), "serve", "--db", str(db), "--port", str(port)],
                             port, out / "serve.log", out, env=env)
     try:

@@ -185,18 +185,17 @@ async def _data(datasette, database, db: str) -> dict:
     import os
 
     try:
-        st = os.stat(database.path)
+        st = None if database.is_mutable else os.stat(database.path)
     except (OSError, TypeError):
+        st = None
+    if st is None:
         return await _query(datasette, database, db)
-    key = (database.path, st.st_size, st.st_mtime_ns, database.is_mutable, dt.date.today().isoformat())
-    if not database.is_mutable and key in _DATA:
-        return _DATA[key]
-    out = await _query(datasette, database, db)
-    if not database.is_mutable:
+    key = (database.path, st.st_size, st.st_mtime_ns, dt.date.today().isoformat())
+    if key not in _DATA:
         if len(_DATA) >= 8:
             _DATA.pop(next(iter(_DATA)))
-        _DATA[key] = out
-    return out
+        _DATA[key] = await _query(datasette, database, db)
+    return _DATA[key]
 
 
 async def precompute(datasette) -> None:

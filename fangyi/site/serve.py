@@ -296,10 +296,11 @@ class Site:
             asyncio.run(ds.invoke_startup())
         return ds
 
-    def switch(self, prepared, count_views: bool = False) -> None:
+    def switch(self, prepared) -> None:
         """Serve a prepared run from the next request on: its Datasette made, the pages the
         home page leads to answered once (warm, so that no first visitor waits for them), then
-        switched to. count_views: count the views' rows in the background afterwards."""
+        switched to; the views' rows, when the preparation left them uncounted, counted in the
+        background afterwards."""
         import threading
 
         from fangyi.site import login, warm
@@ -312,7 +313,7 @@ class Site:
         warm.warm(app)
         self.ds = ds
         self.app = app
-        if count_views:
+        if any(set(entry.get("views", ())) - set(entry["tables"]) for entry in prepared.inspect.values()):
             threading.Thread(target=self.published.count_views, args=(prepared, ds.inspect_data),
                              name="fangyi-count-views", daemon=True).start()
         self.published.current = prepared
@@ -348,7 +349,7 @@ class Site:
         if "error" in ready:
             raise ready["error"]
         if "prepared" in ready:
-            self.switch(ready["prepared"], count_views=True)
+            self.switch(ready["prepared"])
             return self
         self.ds = self.datasette(None)
         self.app = self.ds.app()
@@ -361,7 +362,7 @@ class Site:
             if "error" in ready:
                 print(f"fangyi serve: preparing the run failed: {ready['error']}", file=sys.stderr, flush=True)
                 return
-            self.switch(ready["prepared"], count_views=True)
+            self.switch(ready["prepared"])
             print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
 
         threading.Thread(target=finish, name="fangyi-publish-switch", daemon=True).start()
@@ -386,7 +387,7 @@ class Site:
                 if current is None or run <= current.run:
                     continue
                 print(f"fangyi serve: check run {run} finished; preparing it", file=sys.stderr, flush=True)
-                self.switch(self.published.prepare(run, finished_at, views=False), count_views=True)
+                self.switch(self.published.prepare(run, finished_at, views=False))
                 print(f"fangyi serve: run {run} is served", file=sys.stderr, flush=True)
             except Exception as exc:          # noqa: BLE001 - the site goes on with the run it has
                 print(f"fangyi serve: could not switch to a newer run: {exc}", file=sys.stderr, flush=True)
