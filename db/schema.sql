@@ -215,6 +215,7 @@ CREATE TABLE IF NOT EXISTS units_in_force (
     district_code TEXT,                   -- the district itself for a district
     display_name  TEXT                    -- name, or name（town） when another unit has the name
 );
+CREATE INDEX IF NOT EXISTS units_in_force_daily ON units_in_force(reports_daily, unit_code);
 
 -- Each unit with its town and district, as the latest check run worked them out.
 CREATE VIEW IF NOT EXISTS unit_hierarchy AS
@@ -260,20 +261,35 @@ FROM current_reports c
 JOIN daily_reports d ON d.report_id = c.report_id
 LEFT JOIN calendar_days k ON k.day = c.report_date;
 
--- Derived by `fangyi check`: every expected unit-day, reported (a current report exists) and on
--- time (known not late).
-CREATE TABLE IF NOT EXISTS expected_report_status (
-    unit_code    TEXT NOT NULL,
-    report_date  TEXT NOT NULL,
-    iso_week     TEXT NOT NULL,
-    report_id    INTEGER,                 -- the report in force (see daily_report_deadlines for its times)
-    reported     INTEGER NOT NULL,
-    on_time      INTEGER NOT NULL,
-    PRIMARY KEY (unit_code, iso_week, report_date)      -- unit-weeks aggregate without a sort
+-- Derived by `fangyi check` (checks/_materialise/120_report_exceptions.sql): the expected
+-- unit-days whose report is missing, late or of unknown lateness, the rows of
+-- expected_report_status with on_time = 0. A province has 5 million expected unit-days and a few
+-- hundred thousand of these: the checks, the rates and the pages read them by day from here.
+CREATE TABLE IF NOT EXISTS report_exceptions (
+    report_date TEXT NOT NULL,
+    unit_code   TEXT NOT NULL,
+    iso_week    TEXT NOT NULL,
+    report_id   INTEGER,                  -- the report in force (late or of unknown lateness); NULL when missing
+    reported    INTEGER NOT NULL,         -- 0 missing (漏報), 1 sent but not known to be on time
+    PRIMARY KEY (report_date, unit_code)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS expected_report_status_missing ON expected_report_status(report_date) WHERE reported = 0;
-CREATE INDEX IF NOT EXISTS expected_report_status_not_on_time ON expected_report_status(report_date, reported)
-    WHERE on_time = 0;                                 -- missing, late or of unknown lateness
+CREATE INDEX IF NOT EXISTS report_exceptions_unit ON report_exceptions(unit_code, report_date);
+
+-- Every expected unit-day: each unit in force marked to report daily, on every day of the
+-- period inside its opened_on .. closed_on (both inclusive); reported when a report is in force
+-- (current_reports), on time when it is known not late. Computed when read: one unit's days or
+-- one day's units are a few thousand lookups at most; the exceptions are kept in
+-- report_exceptions. (CROSS JOIN keeps the days outermost: a day's units are looked up in
+-- current_reports side by side, and read in code order through units_in_force_daily, so that the
+-- view comes in its unique key's order, report_date then unit_code, without a sort.)
+CREATE VIEW IF NOT EXISTS expected_report_status AS
+SELECT u.unit_code, k.day AS report_date, k.iso_week, c.report_id, c.report_id IS NOT NULL AS reported,
+       COALESCE(c.late = 0, 0) AS on_time
+FROM calendar_days k
+CROSS JOIN units_in_force u
+LEFT JOIN current_reports c ON c.report_date = k.day AND c.unit_group = u.unit_code
+WHERE u.reports_daily = 1
+  AND k.day >= COALESCE(u.opened_on, k.day) AND k.day <= COALESCE(u.closed_on, k.day);
 
 -- Derived by `fangyi check`: DHIS2-style completeness: expected, actual and on-time reports and
 -- their rates (percent), by unit (week), town and district (day and ISO week). A unit's day is

@@ -133,3 +133,30 @@ def test_step_times_of_old_runs_move_into_check_runs(tmp_path):
         (1, "settings", 0.1), (1, "resolve_units", 2.0), (1, "great_expectations", 7.5),
         (2, "settings", 0.5), (2, "missing_report", 1.25)]
     conn.close()
+
+
+def test_the_table_of_every_expected_unit_day_becomes_a_view_and_keeps_its_exceptions(checked_db_copy):
+    """Schema 16: expected_report_status, a table of every expected unit-day up to 15, is a view;
+    the unit-days missing, late or of unknown lateness move to report_exceptions, so that the
+    pages show them before the next check run; every unit-day reads as it did."""
+    conn = sqlite3.connect(checked_db_copy)
+    rows = conn.execute("SELECT unit_code, report_date, iso_week, report_id, reported, on_time "
+                        "FROM expected_report_status ORDER BY 1, 2").fetchall()
+    assert {r[5] for r in rows} == {0, 1} and {r[4] for r in rows} == {0, 1}
+    conn.execute("DROP VIEW expected_report_status")
+    conn.execute("DROP TABLE report_exceptions")
+    conn.execute("CREATE TABLE expected_report_status (unit_code TEXT NOT NULL, report_date TEXT NOT NULL, "
+                 "iso_week TEXT NOT NULL, report_id INTEGER, reported INTEGER NOT NULL, on_time INTEGER NOT NULL, "
+                 "PRIMARY KEY (unit_code, iso_week, report_date)) WITHOUT ROWID")
+    conn.executemany("INSERT INTO expected_report_status VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.execute("PRAGMA user_version = 15")
+    conn.commit()
+    conn.close()
+    conn = db.connect(checked_db_copy)
+    assert conn.execute("SELECT type FROM sqlite_master WHERE name = 'expected_report_status'").fetchone() == ("view",)
+    assert conn.execute("SELECT unit_code, report_date, iso_week, report_id, reported, on_time "
+                        "FROM expected_report_status ORDER BY 1, 2").fetchall() == rows
+    exceptions = conn.execute("SELECT unit_code, report_date, iso_week, report_id, reported "
+                              "FROM report_exceptions ORDER BY 1, 2").fetchall()
+    assert exceptions == [r[:5] for r in rows if r[5] == 0]
+    conn.close()

@@ -1,7 +1,7 @@
 -- Completeness per unit and week, and per town and district by day and by week.
 -- Expected unit-days are counted from the units' open dates (a unit with neither opened_on nor
 -- closed_on is expected every day); the exceptions (missing, not on time) are read from the
--- few rows of expected_report_status with on_time = 0. actual = expected - missing and
+-- few rows of report_exceptions. actual = expected - missing and
 -- on_time = expected - not on time, so no pass over every unit-day is needed.
 DELETE FROM reporting_rates;
 
@@ -24,9 +24,8 @@ DROP TABLE IF EXISTS temp.rate_exceptions;
 CREATE TEMP TABLE rate_exceptions AS
 SELECT s.unit_code, a.town_code, a.district_code, s.report_date, s.iso_week,
        1 - s.reported AS missing, 1 AS not_on_time
-FROM expected_report_status s
-JOIN rate_units a ON a.unit_code = s.unit_code
-WHERE s.on_time = 0;
+FROM report_exceptions s
+JOIN rate_units a ON a.unit_code = s.unit_code;
 
 -- expected, missing and not-on-time unit-days per town, district and day
 DROP TABLE IF EXISTS temp.area_days;
@@ -48,24 +47,32 @@ FROM (
 )
 GROUP BY town_code, district_code, day, iso_week;
 
--- expected, missing and not-on-time days per unit and week
+-- the exceptions per unit and week
+DROP TABLE IF EXISTS temp.unit_week_exceptions;
+CREATE TEMP TABLE unit_week_exceptions (unit_code TEXT, iso_week TEXT, missing INTEGER, not_on_time INTEGER,
+                                        PRIMARY KEY (unit_code, iso_week));
+INSERT INTO unit_week_exceptions (unit_code, iso_week, missing, not_on_time)
+SELECT unit_code, iso_week, sum(missing), sum(not_on_time)
+FROM rate_exceptions
+GROUP BY unit_code, iso_week;
+
+-- expected, actual and on-time days per unit and week: each week's days (or a bounded unit's
+-- days in the week) less the week's exceptions, looked up by key rather than sorted in
 DROP TABLE IF EXISTS temp.unit_weeks;
 CREATE TEMP TABLE unit_weeks AS
-SELECT unit_code, iso_week, sum(expected) AS expected, sum(expected) - sum(missing) AS actual,
-       sum(expected) - sum(not_on_time) AS on_time
+SELECT e.unit_code, e.iso_week, e.expected, e.expected - COALESCE(x.missing, 0) AS actual,
+       e.expected - COALESCE(x.not_on_time, 0) AS on_time
 FROM (
-    SELECT a.unit_code, w.iso_week, w.days AS expected, 0 AS missing, 0 AS not_on_time
+    SELECT a.unit_code, w.iso_week, w.days AS expected
     FROM rate_units a
     CROSS JOIN (SELECT iso_week, count(*) AS days FROM calendar_days GROUP BY iso_week) w
     WHERE a.opened_on IS NULL AND a.closed_on IS NULL
     UNION ALL
-    SELECT unit_code, iso_week, 1, 0, 0
+    SELECT unit_code, iso_week, count(*)
     FROM bounded_unit_days
-    UNION ALL
-    SELECT unit_code, iso_week, 0, missing, not_on_time
-    FROM rate_exceptions
-)
-GROUP BY unit_code, iso_week;
+    GROUP BY unit_code, iso_week
+) e
+LEFT JOIN unit_week_exceptions x ON x.unit_code = e.unit_code AND x.iso_week = e.iso_week;
 
 INSERT INTO reporting_rates (level, org_code, org_name, period_type, period, expected, actual, on_time,
                              reporting_rate, on_time_rate)

@@ -8,21 +8,33 @@
 --                        the latest shift up to that day; the registry of units has no phone);
 --   街鎮值班領導           the rostered leaders of the unit's town (a roster of the town-level unit) that day;
 --   無                   nobody.
--- Numbered after the roster steps (300-340), which it reads. The missed unit-days are few (a
--- partial index finds them); the latest report before each is found walking the unit's expected
--- days backwards from it (expected_report_status's key is unit, week, day).
+-- Numbered after the roster steps (300-340), which it reads. The missed unit-days are few
+-- (report_exceptions). A unit's expected days are one unbroken run of the calendar, so the
+-- latest expected day before a missed day that has a report is the day before the first day of
+-- its run of missed days (the islands of silent_streak), when that day is still expected.
 DELETE FROM missed_contacts;
 
 DROP TABLE IF EXISTS temp.missed_latest;
 CREATE TEMP TABLE missed_latest AS
-SELECT m.report_date, m.unit_code, u.town_code,
-       (SELECT e.report_id FROM expected_report_status e
-        WHERE e.unit_code = m.unit_code AND e.iso_week <= m.iso_week AND e.report_date < m.report_date
-          AND e.reported = 1
-        ORDER BY e.iso_week DESC, e.report_date DESC LIMIT 1) AS report_id
-FROM expected_report_status m
-LEFT JOIN units_in_force u ON u.unit_code = m.unit_code
-WHERE m.reported = 0;
+WITH missed AS (
+    SELECT m.report_date, m.unit_code,
+           k.day_number - ROW_NUMBER() OVER (PARTITION BY m.unit_code ORDER BY m.report_date) AS streak
+    FROM report_exceptions m
+    JOIN calendar_days k ON k.day = m.report_date
+    WHERE m.reported = 0
+),
+streaks AS (
+    SELECT unit_code, streak, {{ add_days("min(report_date)", -1) }} AS day_before
+    FROM missed
+    GROUP BY unit_code, streak
+)
+SELECT x.report_date, x.unit_code, u.town_code, c.report_id
+FROM missed x
+JOIN streaks s ON s.unit_code = x.unit_code AND s.streak = x.streak
+LEFT JOIN units_in_force u ON u.unit_code = x.unit_code
+LEFT JOIN current_reports c ON c.report_date = s.day_before AND c.unit_group = x.unit_code
+                           AND s.day_before >= COALESCE(u.opened_on, s.day_before)
+                           AND s.day_before IN (SELECT day FROM calendar_days);
 
 DROP TABLE IF EXISTS temp.missed_report_people;
 CREATE TEMP TABLE missed_report_people AS

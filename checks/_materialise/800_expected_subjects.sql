@@ -9,8 +9,8 @@
 --              both is the settings' one, one listed twice in sheets the latest row. A place is
 --              one subject per unit and matching form without suffix (place_key_short): 桃源小區
 --              and 桃源 are one place.
--- The daily reports keep their own tuned table (120_expected_report_status.sql) over the same
--- calendar_days.
+-- The daily reports keep their own view and table over the same calendar_days
+-- (expected_report_status in db/schema.sql, report_exceptions in 120_report_exceptions.sql).
 -- (table expected_subjects: created with the kinds' tables, ingest/kinds/__init__.py EXPECTED_DDL)
 DELETE FROM expected_subjects;
 {% for k in expected_kinds %}

@@ -15,7 +15,7 @@ SELECT e.unit_code,
        u.display_name || ' ' || e.report_date || ' 未報送日報（漏報；沒有疫情也須報零報告） / '
            || u.display_name || ' sent no report for ' || e.report_date || ' (a zero report is still due)' AS message,
        json_object('town_code', u.parent_code, 'duty_leader', d.leaders, 'duty_phone', d.phone) AS evidence
-FROM expected_report_status e
+FROM report_exceptions e
 JOIN units_in_force u USING (unit_code)
 LEFT JOIN roster_unit_days d ON d.unit_code = e.unit_code AND d.date = e.report_date
 WHERE e.reported = 0

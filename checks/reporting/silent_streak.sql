@@ -12,7 +12,7 @@ WITH silent AS (
     -- calendar, so silent days that are consecutive have day_number - row number in common
     SELECT s.unit_code, s.report_date,
            k.day_number - ROW_NUMBER() OVER (PARTITION BY s.unit_code ORDER BY s.report_date) AS streak
-    FROM expected_report_status s
+    FROM report_exceptions s
     JOIN calendar_days k ON k.day = s.report_date
     WHERE s.reported = 0
 ),

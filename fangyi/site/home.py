@@ -8,37 +8,22 @@ from fangyi.site.actors import is_inspector, site_names
 
 HOME_MISSED = """
 WITH day AS (
-    -- the latest day with a missed report (a partial index) or a late one (the current reports
-    -- by day, newest first, until one is expected, reported and not on time)
-    SELECT max(d) AS d FROM (
-        SELECT max(report_date) AS d FROM expected_report_status
-        WHERE reported = 0 AND report_date <= date('now')
-        UNION ALL
-        SELECT * FROM (
-            SELECT c.report_date FROM current_reports c
-            JOIN calendar_days k ON k.day = c.report_date
-            JOIN expected_report_status e
-              ON e.unit_code = c.unit_code AND e.iso_week = k.iso_week AND e.report_date = c.report_date
-            WHERE e.reported = 1 AND e.on_time = 0 AND c.report_date <= date('now')
-            ORDER BY c.report_date DESC LIMIT 1)))
+    -- the latest day, up to today, with a missed or late report (report_exceptions' key is the day)
+    SELECT max(report_date) AS d FROM report_exceptions WHERE report_date <= date('now'))
 SELECT s.report_date AS report_date, s.unit_code AS unit_code, u.name AS unit_name, u.town_name AS town_name,
        '漏報' AS status, m.contact AS duty_leader, m.phone AS duty_phone, m.reporter AS reporter,
        m.source AS contact_source, m.source_date AS contact_date, s.reported AS reported
 FROM day
-JOIN expected_report_status s ON s.report_date = day.d AND s.reported = 0
+JOIN report_exceptions s ON s.report_date = day.d AND s.reported = 0
 LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
 LEFT JOIN missed_contacts m ON m.unit_code = s.unit_code AND m.report_date = s.report_date
 UNION ALL
 SELECT s.report_date, s.unit_code, u.name, u.town_name, '遲報',
        r.leaders, r.phone, NULL, CASE WHEN r.leaders IS NOT NULL THEN '值班表' END, r.date, s.reported
 FROM day
-JOIN current_reports c ON c.report_date = day.d
-JOIN calendar_days k ON k.day = c.report_date
-JOIN expected_report_status s
-  ON s.unit_code = c.unit_code AND s.iso_week = k.iso_week AND s.report_date = c.report_date
+JOIN report_exceptions s ON s.report_date = day.d AND s.reported = 1
 LEFT JOIN units_in_force u ON u.unit_code = s.unit_code
 LEFT JOIN roster_unit_days r ON r.unit_code = s.unit_code AND r.date = s.report_date
-WHERE s.reported = 1 AND s.on_time = 0
 ORDER BY reported, town_name, unit_code
 """
 
