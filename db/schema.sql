@@ -215,7 +215,8 @@ CREATE TABLE IF NOT EXISTS units_in_force (
     district_code TEXT,                   -- the district itself for a district
     display_name  TEXT                    -- name, or name（town） when another unit has the name
 );
-CREATE INDEX IF NOT EXISTS units_in_force_daily ON units_in_force(reports_daily, unit_code);
+-- the units that report daily in code order, with their dates (expected_report_status reads them so)
+CREATE INDEX IF NOT EXISTS units_in_force_daily_span ON units_in_force(reports_daily, unit_code, opened_on, closed_on);
 
 -- Each unit with its town and district, as the latest check run worked them out.
 CREATE VIEW IF NOT EXISTS unit_hierarchy AS
@@ -273,14 +274,15 @@ CREATE TABLE IF NOT EXISTS report_exceptions (
     reported    INTEGER NOT NULL,         -- 0 missing (漏報), 1 sent but not known to be on time
     PRIMARY KEY (report_date, unit_code)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS report_exceptions_unit ON report_exceptions(unit_code, report_date);
+-- each unit's missed days in order (silent streaks, missed contacts), without a look at the table
+CREATE INDEX IF NOT EXISTS report_exceptions_missed ON report_exceptions(unit_code, report_date) WHERE reported = 0;
 
 -- Every expected unit-day: each unit in force marked to report daily, on every day of the
 -- period inside its opened_on .. closed_on (both inclusive); reported when a report is in force
 -- (current_reports), on time when it is known not late. Computed when read: one unit's days or
 -- one day's units are a few thousand lookups at most; the exceptions are kept in
 -- report_exceptions. (CROSS JOIN keeps the days outermost: a day's units are looked up in
--- current_reports side by side, and read in code order through units_in_force_daily, so that the
+-- current_reports side by side, and read in code order from units_in_force_daily_span, so that the
 -- view comes in its unique key's order, report_date then unit_code, without a sort.)
 CREATE VIEW IF NOT EXISTS expected_report_status AS
 SELECT u.unit_code, k.day AS report_date, k.iso_week, c.report_id, c.report_id IS NOT NULL AS reported,

@@ -160,3 +160,20 @@ def test_the_table_of_every_expected_unit_day_becomes_a_view_and_keeps_its_excep
                               "FROM report_exceptions ORDER BY 1, 2").fetchall()
     assert exceptions == [r[:5] for r in rows if r[5] == 0]
     conn.close()
+
+
+def test_every_expected_unit_day_is_read_in_key_order_without_a_sort(checked_db):
+    """expected_report_status is a view over every unit-day (5 million in a province): a page of
+    it in its unique key's order (report_date, unit_code), and one unit's or one day's rows, are
+    read from the indexes in that order; SQLite sorts none of them."""
+    conn = sqlite3.connect(f"file:{checked_db}?mode=ro", uri=True)
+    try:
+        for where in ("", "WHERE unit_code = '440100001001'", "WHERE report_date = '2021-01-05'"):
+            plan = " / ".join(r[3] for r in conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT * FROM expected_report_status {where} "
+                "ORDER BY report_date, unit_code LIMIT 101"))
+            assert "TEMP B-TREE" not in plan and "AUTOMATIC" not in plan, (where, plan)
+        rows = conn.execute("SELECT report_date, unit_code FROM expected_report_status LIMIT 5000").fetchall()
+        assert rows == sorted(rows) and len(rows) > 500
+    finally:
+        conn.close()
