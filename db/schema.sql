@@ -293,11 +293,10 @@ LEFT JOIN current_reports c ON c.report_date = k.day AND c.unit_group = u.unit_c
 WHERE u.reports_daily = 1
   AND k.day >= COALESCE(u.opened_on, k.day) AND k.day <= COALESCE(u.closed_on, k.day);
 
--- Derived by `fangyi check`: DHIS2-style completeness: expected, actual and on-time reports and
--- their rates (percent), by unit (week), town and district (day and ISO week). A unit's day is
--- its row in expected_report_status.
-CREATE TABLE IF NOT EXISTS reporting_rates (
-    level          TEXT NOT NULL,         -- unit | town | district
+-- Derived by `fangyi check` (checks/_materialise/130_reporting_rates.sql): the town and district
+-- rows of reporting_rates, by day and by ISO week, written in reporting_rates' key order.
+CREATE TABLE IF NOT EXISTS area_reporting_rates (
+    level          TEXT NOT NULL,         -- town | district
     org_code       TEXT,
     org_name       TEXT,
     period_type    TEXT NOT NULL,         -- day | week
@@ -308,8 +307,47 @@ CREATE TABLE IF NOT EXISTS reporting_rates (
     reporting_rate REAL,
     on_time_rate   REAL
 );
-CREATE INDEX IF NOT EXISTS reporting_rates_key ON reporting_rates(level, period_type, period, org_code);
-CREATE INDEX IF NOT EXISTS reporting_rates_org ON reporting_rates(org_code, period_type, period);
+CREATE INDEX IF NOT EXISTS area_reporting_rates_key ON area_reporting_rates(level, period_type, period, org_code);
+CREATE INDEX IF NOT EXISTS area_reporting_rates_org ON area_reporting_rates(org_code, period_type, period);
+
+-- Derived by `fangyi check` (130_reporting_rates.sql): each unit-week's exceptions, from
+-- report_exceptions: how many of its expected days are missing, and how many not on time.
+CREATE TABLE IF NOT EXISTS unit_week_exceptions (
+    unit_code   TEXT NOT NULL,
+    iso_week    TEXT NOT NULL,
+    missing     INTEGER NOT NULL,
+    not_on_time INTEGER NOT NULL,
+    PRIMARY KEY (unit_code, iso_week)
+) WITHOUT ROWID;
+
+-- DHIS2-style completeness: expected, actual and on-time reports and their rates (percent), by
+-- unit (week), town and district (day and ISO week). A unit's day is its row in
+-- expected_report_status. The towns and districts are read from area_reporting_rates; a unit's
+-- weeks are computed when read: the week's days inside the unit's opened_on .. closed_on, less
+-- the week's exceptions (a province has 800,000 unit-weeks, nearly all without one). The rows
+-- come in the key order (level, period_type, period, org_code) without a sort: the areas first
+-- ('district', 'town'), then the weeks in order, each week's units in code order.
+CREATE VIEW IF NOT EXISTS reporting_rates AS
+SELECT level, org_code, org_name, period_type, period, expected, actual, on_time, reporting_rate, on_time_rate
+FROM area_reporting_rates
+UNION ALL
+SELECT 'unit', e.unit_code, e.name, 'week', e.iso_week, e.expected,
+       e.expected - COALESCE(x.missing, 0), e.expected - COALESCE(x.not_on_time, 0),
+       100.0 * (e.expected - COALESCE(x.missing, 0)) / e.expected,
+       100.0 * (e.expected - COALESCE(x.not_on_time, 0)) / e.expected
+FROM (
+    SELECT u.unit_code, u.name, w.iso_week,
+           CASE WHEN u.opened_on IS NULL AND u.closed_on IS NULL THEN w.days
+                ELSE {{ days_between("CASE WHEN u.opened_on > w.first_day THEN u.opened_on ELSE w.first_day END",
+                                     "CASE WHEN u.closed_on < w.last_day THEN u.closed_on ELSE w.last_day END") }} + 1
+           END AS expected
+    FROM (SELECT iso_week, min(day) AS first_day, max(day) AS last_day, count(*) AS days
+          FROM calendar_days GROUP BY iso_week) w
+    CROSS JOIN units_in_force u
+    WHERE u.reports_daily = 1
+) e
+LEFT JOIN unit_week_exceptions x ON x.unit_code = e.unit_code AND x.iso_week = e.iso_week
+WHERE e.expected > 0;
 
 -- Derived by `fangyi check`: 一周一排名: towns ranked each ISO week by reporting rate, then on-time rate.
 CREATE TABLE IF NOT EXISTS town_weekly_ranking (

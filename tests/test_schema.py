@@ -135,14 +135,28 @@ def test_step_times_of_old_runs_move_into_check_runs(tmp_path):
     conn.close()
 
 
-def test_the_table_of_every_expected_unit_day_becomes_a_view_and_keeps_its_exceptions(checked_db_copy):
-    """Schema 16: expected_report_status, a table of every expected unit-day up to 15, is a view;
-    the unit-days missing, late or of unknown lateness move to report_exceptions, so that the
-    pages show them before the next check run; every unit-day reads as it did."""
+RATES = ("SELECT level, org_code, org_name, period_type, period, expected, actual, on_time, reporting_rate, "
+         "on_time_rate FROM reporting_rates ORDER BY level, period_type, period, org_code")
+
+
+def test_the_tables_of_every_unit_day_and_week_become_views_and_keep_their_rows(checked_db_copy):
+    """Schemas 16 and 17: expected_report_status and reporting_rates, tables with a row per
+    expected unit-day and per unit-week up to 15, are views; the unit-days missing, late or of
+    unknown lateness move to report_exceptions, the towns' and districts' rates to
+    area_reporting_rates and each unit-week's exceptions to unit_week_exceptions, so that the
+    pages show them before the next check run; every unit-day and every rate reads as it did."""
     conn = sqlite3.connect(checked_db_copy)
     rows = conn.execute("SELECT unit_code, report_date, iso_week, report_id, reported, on_time "
                         "FROM expected_report_status ORDER BY 1, 2").fetchall()
     assert {r[5] for r in rows} == {0, 1} and {r[4] for r in rows} == {0, 1}
+    rates = conn.execute(RATES).fetchall()
+    assert {r[0] for r in rates} == {"unit", "town", "district"}
+    assert any(r[0] == "unit" and r[6] < r[5] for r in rates)         # a unit-week with a missed day
+    conn.execute("CREATE TABLE old_rates AS " + RATES)
+    conn.execute("DROP VIEW reporting_rates")
+    conn.execute("ALTER TABLE old_rates RENAME TO reporting_rates")
+    conn.execute("DROP TABLE area_reporting_rates")
+    conn.execute("DROP TABLE unit_week_exceptions")
     conn.execute("DROP VIEW expected_report_status")
     conn.execute("DROP TABLE report_exceptions")
     conn.execute("CREATE TABLE expected_report_status (unit_code TEXT NOT NULL, report_date TEXT NOT NULL, "
@@ -159,6 +173,8 @@ def test_the_table_of_every_expected_unit_day_becomes_a_view_and_keeps_its_excep
     exceptions = conn.execute("SELECT unit_code, report_date, iso_week, report_id, reported "
                               "FROM report_exceptions ORDER BY 1, 2").fetchall()
     assert exceptions == [r[:5] for r in rows if r[5] == 0]
+    assert conn.execute("SELECT type FROM sqlite_master WHERE name = 'reporting_rates'").fetchone() == ("view",)
+    assert conn.execute(RATES).fetchall() == rates
     conn.close()
 
 

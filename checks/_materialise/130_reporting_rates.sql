@@ -1,9 +1,10 @@
--- Completeness per unit and week, and per town and district by day and by week.
+-- Completeness per unit and week, and per town and district by day and by week (the view
+-- reporting_rates, db/schema.sql): the towns' and districts' rows, and each unit-week's exceptions.
 -- Expected unit-days are counted from the units' open dates (a unit with neither opened_on nor
 -- closed_on is expected every day); the exceptions (missing, not on time) are read from the
 -- few rows of report_exceptions. actual = expected - missing and
 -- on_time = expected - not on time, so no pass over every unit-day is needed.
-DELETE FROM reporting_rates;
+DELETE FROM area_reporting_rates;
 
 DROP TABLE IF EXISTS temp.rate_units;
 CREATE TEMP TABLE rate_units AS
@@ -47,43 +48,21 @@ FROM (
 )
 GROUP BY town_code, district_code, day, iso_week;
 
--- the exceptions per unit and week
-DROP TABLE IF EXISTS temp.unit_week_exceptions;
-CREATE TEMP TABLE unit_week_exceptions (unit_code TEXT, iso_week TEXT, missing INTEGER, not_on_time INTEGER,
-                                        PRIMARY KEY (unit_code, iso_week));
+-- the exceptions per unit and week (the view reporting_rates computes the unit-weeks from them)
+DELETE FROM unit_week_exceptions;
 INSERT INTO unit_week_exceptions (unit_code, iso_week, missing, not_on_time)
 SELECT unit_code, iso_week, sum(missing), sum(not_on_time)
 FROM rate_exceptions
 GROUP BY unit_code, iso_week;
 
--- expected, actual and on-time days per unit and week: each week's days (or a bounded unit's
--- days in the week) less the week's exceptions, looked up by key rather than sorted in
-DROP TABLE IF EXISTS temp.unit_weeks;
-CREATE TEMP TABLE unit_weeks AS
-SELECT e.unit_code, e.iso_week, e.expected, e.expected - COALESCE(x.missing, 0) AS actual,
-       e.expected - COALESCE(x.not_on_time, 0) AS on_time
-FROM (
-    SELECT a.unit_code, w.iso_week, w.days AS expected
-    FROM rate_units a
-    CROSS JOIN (SELECT iso_week, count(*) AS days FROM calendar_days GROUP BY iso_week) w
-    WHERE a.opened_on IS NULL AND a.closed_on IS NULL
-    UNION ALL
-    SELECT unit_code, iso_week, count(*)
-    FROM bounded_unit_days
-    GROUP BY unit_code, iso_week
-) e
-LEFT JOIN unit_week_exceptions x ON x.unit_code = e.unit_code AND x.iso_week = e.iso_week;
-
-INSERT INTO reporting_rates (level, org_code, org_name, period_type, period, expected, actual, on_time,
-                             reporting_rate, on_time_rate)
+-- the towns' and districts' rows, in reporting_rates' key order (its pages read them so)
+INSERT INTO area_reporting_rates (level, org_code, org_name, period_type, period, expected, actual, on_time,
+                                  reporting_rate, on_time_rate)
 SELECT g.level, g.org_code, u.name, g.period_type, g.period, g.expected, g.actual, g.on_time,
        100.0 * g.actual / g.expected, 100.0 * g.on_time / g.expected
 FROM (
-    SELECT 'unit' AS level, unit_code AS org_code, 'week' AS period_type, iso_week AS period,
-           expected, actual, on_time
-    FROM unit_weeks
-    UNION ALL
-    SELECT 'town', town_code, 'day', day, sum(expected), sum(actual), sum(on_time)
+    SELECT 'town' AS level, town_code AS org_code, 'day' AS period_type, day AS period,
+           sum(expected) AS expected, sum(actual) AS actual, sum(on_time) AS on_time
     FROM area_days GROUP BY town_code, day
     UNION ALL
     SELECT 'town', town_code, 'week', iso_week, sum(expected), sum(actual), sum(on_time)
@@ -95,4 +74,5 @@ FROM (
     SELECT 'district', district_code, 'week', iso_week, sum(expected), sum(actual), sum(on_time)
     FROM area_days GROUP BY district_code, iso_week
 ) g
-LEFT JOIN units_in_force u ON u.unit_code = g.org_code;
+LEFT JOIN units_in_force u ON u.unit_code = g.org_code
+ORDER BY g.level, g.period_type, g.period, g.org_code;
