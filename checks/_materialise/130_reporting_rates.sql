@@ -15,7 +15,7 @@ WHERE reports_daily = 1;
 -- the expected days of the units with an opened_on or closed_on (the others: every day)
 DROP TABLE IF EXISTS temp.bounded_unit_days;
 CREATE TEMP TABLE bounded_unit_days AS
-SELECT a.unit_code, a.town_code, a.district_code, k.day, k.iso_week
+SELECT a.town_code, a.district_code, k.day, k.iso_week
 FROM rate_units a
 JOIN calendar_days k ON k.day >= COALESCE(a.opened_on, k.day) AND k.day <= COALESCE(a.closed_on, k.day)
 WHERE a.opened_on IS NOT NULL OR a.closed_on IS NOT NULL;
