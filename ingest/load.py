@@ -296,6 +296,8 @@ class _FileLoader:
 
     def not_data(self, sheet: str, rows: pl.DataFrame) -> None:
         """rows: _row, _role, _raw, and optionally _note."""
+        if not rows.height:         # most chunks of a town file: not a frame built for nothing
+            return
         note = pl.col("_note") if "_note" in rows.columns else pl.lit(None, pl.String)
         db.append(self.cursor, "non_data_rows", rows.select(
             file_id=pl.lit(self.report.file_id, pl.Int64), sheet=pl.lit(sheet),

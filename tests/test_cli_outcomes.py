@@ -61,3 +61,22 @@ def test_a_failed_file_is_visible_on_the_site(tmp_path):
                                    cookies=inspector_cookies(ds))
     rows = asyncio.run(get()).json()
     assert len(rows) == 1 and rows[0]["path"] == str(bad) and "no sheet has a recognisable header" in rows[0]["error"]
+
+
+def test_the_ingest_gives_polars_the_cores_its_own_threads_leave(monkeypatch):
+    import os
+
+    from fangyi import cli as cli_mod
+    monkeypatch.delitem(sys.modules, "polars", raising=False)    # as in a fresh `fangyi ingest`
+    for cores, threads in ((2, "1"), (1, "1"), (8, "6")):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        environ: dict[str, str] = {}
+        cli_mod.polars_threads_for_ingest(environ)
+        assert environ == {"POLARS_MAX_THREADS": threads}
+    environ = {"POLARS_MAX_THREADS": "4"}                        # the user's own setting is kept
+    cli_mod.polars_threads_for_ingest(environ)
+    assert environ == {"POLARS_MAX_THREADS": "4"}
+    monkeypatch.setitem(sys.modules, "polars", object())         # too late once polars is loaded
+    environ = {}
+    cli_mod.polars_threads_for_ingest(environ)
+    assert environ == {}
