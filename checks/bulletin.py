@@ -69,6 +69,29 @@ def town_counts(conn, first: str, last: str) -> list[tuple]:
             for code, name, *counts in conn.execute(TOWN_COUNTS, {"first": first, "last": last})]
 
 
+def follow_up_section(conn, db_path: Path | str, week: str) -> list[str]:
+    """Per town, the week's findings by follow-up state (the inspectors' marks, fangyi.followup)
+    and where its sign-off stands."""
+    from fangyi import followup
+
+    marks = followup.connect_marks(followup.marks_path(db_path))
+    try:
+        state = followup.follow_up(conn, marks)
+        rows = []
+        for w in followup.town_weeks(conn, marks, week):
+            c = state.counts(w.town_code, week)
+            rows.append([w.town_name or w.town_code, c["open"], c["confirmed"], c["put_right"], c["false_alarm"],
+                         c["noted"], c["resolved_by_data"], f"{followup.WEEK_STATES[w.state][0]} {w.state}"])
+    finally:
+        if marks is not None:
+            marks.close()
+    return ["", "## 跟進和審核 Follow-up and sign-off", "",
+            "每個街鎮本周的檢查發現按跟進狀態計數（督查員的標記），及周審核狀態。 — Per town, this week's findings "
+            "by follow-up state (the inspectors' marks), and where the town's sign-off of the week stands.", "",
+            *_table(["街鎮 town", "待跟進 open", "已核實 confirmed", "已整改 put right", "誤報 false alarms",
+                     "有備註 noted", "數據已更正 resolved by the data", "審核 sign-off"], rows)]
+
+
 def weekly_bulletin(db_path: Path | str, week: str) -> str:
     """The bulletin of an ISO week, written as people write it (2021-W03, 2021年第3周, or a day of it)."""
     iso = typed_week(week)
@@ -139,6 +162,7 @@ def weekly_bulletin(db_path: Path | str, week: str) -> str:
         lines += _table(["街鎮 town", "返鄉登記 registered", "核酸漏檢 tests missed", "聚集違規 gathering breaches",
                          "漏消毒 not disinfected"], [[name or code, *counts] for code, name, *counts in
                                                     town_counts(conn, first, last)])
+        lines += follow_up_section(conn, db_path, week)
         return "\n".join(lines) + "\n"
     finally:
         conn.close()

@@ -300,6 +300,9 @@ def _print_check(result, db_path: Path, docs_dir: Path | None) -> None:
         click.echo(f"  {n:5d}  {c.severity:7s}  {check_id:26s} {c.meaning}")
     s = result.by_severity
     click.echo(f"{s['error']} errors, {s['warning']} warnings, {s['info']} info; details in findings")
+    from fangyi.followup import summary_line
+
+    click.echo(summary_line(db_path))          # the inspectors' marks ([db].marks.db), read only
     if docs_dir is not None:
         agree = result.gx_counts == result.counts
         click.echo(f"Great Expectations: {'all expectations met' if result.gx_success else 'expectations failed'}"

@@ -34,6 +34,8 @@ class Settings:
     login_max_failures: int = 5        # failed logins (per account, per address) before the lockout
     login_lockout_minutes: int = 15    # how long a lockout lasts
     session_hours: int = 8             # how long a login lasts
+    # [site.accounts.NAME] password_hash, town: a town's inspector (marks its findings, signs off its weeks)
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)
     # [site] source, source_url, license, license_url: what the site says the data is and under
     # which licence (fangyi.site.attribution); none by default, the demo's text only for the demo
     site_text: dict[str, str] = field(default_factory=dict)
@@ -266,7 +268,19 @@ def load(path: Path | str | None = None) -> Settings:
                                for col, values in rules.items()}
     site = data.get("site", {})
     _check_keys(site, {"inspector_password_hash", "login_max_failures", "login_lockout_minutes", "session_hours",
-                       *SITE_TEXT_KEYS}, f"{where} [site]")
+                       "accounts", *SITE_TEXT_KEYS}, f"{where} [site]")
+    for name, account in _table(site, "accounts", f"{where} [site]", "site").items():
+        here = f"{where} [site.accounts.{name}]"
+        if not isinstance(account, dict):
+            raise SettingsError(f"{here}: expected a table with password_hash and town")
+        _check_keys(account, {"password_hash", "town"}, here)
+        for key, example in (("password_hash", '"pbkdf2_sha256$..."'), ("town", '"440106003000", the town\'s code')):
+            if not isinstance(account.get(key), str) or not account[key].strip():
+                raise SettingsError(f"{here} {key}: {_shown(account.get(key))}; expected text such as {example}")
+        if name == "inspector":
+            raise SettingsError(f"{here}: the name inspector is the district's account ([site] "
+                                "inspector_password_hash); give the town's account another name")
+        s.accounts[str(name)] = {"password_hash": account["password_hash"].strip(), "town": account["town"].strip()}
     for key in SITE_TEXT_KEYS:
         value = site.get(key)
         if value is not None and not isinstance(value, str):

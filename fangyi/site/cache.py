@@ -15,6 +15,21 @@ CACHE_ITEM_BYTES = 2 * 1024 * 1024
 CACHE_TTL_S = 600
 
 
+def _marks_version(datasette):
+    """The marks database as it stands (size and time of its files): a new mark, a new home page."""
+    import os
+
+    path = (datasette.plugin_config("fangyi") or {}).get("marks_database")
+    out = []
+    for p in (path, f"{path}-wal") if path else ():
+        try:
+            st = os.stat(p)
+            out.append((st.st_size, st.st_mtime_ns))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 class ResponseCache:
     def __init__(self, app, datasette):
         from collections import OrderedDict
@@ -48,7 +63,10 @@ class ResponseCache:
         actor = actor_of(self.datasette, request)         # a live session's, else anonymous
         return (path, query, scope.get("method"), repr(sorted(actor.items())) if actor else "",
                 request.cookies.get("ds_csrftoken", ""),
-                tuple((name, db.path) for name, db in self.datasette.databases.items()))   # a new run: new files
+                tuple((name, db.path) for name, db in self.datasette.databases.items()),   # a new run: new files
+                _marks_version(self.datasette) if path == "/" else None)     # the home page counts the marks
+
+
 
     async def __call__(self, scope, receive, send):
         import asyncio

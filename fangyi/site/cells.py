@@ -45,3 +45,21 @@ def show(value, column: str, table: str | None, base: str, row) -> str | None:
 
 from fangyi.site.links import choose as _links  # noqa: E402  (links between answers; it imports nothing of this module)
 renderer(_links)
+
+
+@renderer
+def _follow_up(column: str, table: str | None, base: str) -> Show | None:
+    """A finding's id, on the full database (the inspector's), links to its follow-up page
+    (fangyi.site.follow_up): where it is marked from its row."""
+    from html import escape
+
+    from fangyi.site.links import is_open
+
+    if column != "finding_id" or is_open(base):
+        return None
+
+    def show(value, row):
+        if not isinstance(value, int):
+            return None
+        return f'{value} <a class="fy-follow-up-link" href="/-/follow-up?finding={value}">跟進 follow up</a>'
+    return show

@@ -36,7 +36,7 @@ ORDER BY rank, town_code
 """
 
 HOME_FINDINGS = """
-SELECT f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
+SELECT f.finding_id, f.severity, fangyi_severity_label(f.severity) AS severity_label, f.date, f.check_id,
        fangyi_check_label(f.check_id) AS check_label, f.unit_code, u.name AS unit_name, f.message,
        f.subject_key, f.evidence
 FROM findings f LEFT JOIN units_in_force u ON u.unit_code = f.unit_code
@@ -155,6 +155,9 @@ async def _home(datasette, request):
     out.update(await _data(datasette, database, db))
     queries = await datasette.get_canned_queries(db, request.actor if request else None)
     out["fy_queries"] = [(name, q.get("title") or name) for name, q in queries.items()]
+    from fangyi.site.follow_up import public_counts
+
+    out["fy_follow_up"] = await public_counts(datasette)       # counts only: never a note
     dashboards = datasette.plugin_config("datasette-dashboards") or {}
     out["fy_dashboards"] = [(slug, d.get("title") or slug) for slug, d in dashboards.items()]
     return out

@@ -32,6 +32,7 @@ forbidden, menu_links).
 from __future__ import annotations
 
 import asyncio
+import json
 import datetime as dt
 import secrets
 import time
@@ -47,6 +48,8 @@ SESSION_COOKIE = "fy_session"
 LOGIN_PATH = "/-/login"
 LOGOUT_PATH = "/-/logout"
 PASSWORD_ENV = "FANGYI_INSPECTOR_PASSWORD_HASH"
+# The towns' inspectors: JSON {name: {"password_hash": ..., "town": town code}} ([site.accounts.NAME])
+ACCOUNTS_ENV = "FANGYI_ACCOUNTS"
 # The login settings: their names in fangyi.settings ([site]), and the environment variables
 # by which `fangyi serve` passes them to the site.
 SETTINGS = {"max_failures": "login_max_failures", "lockout_minutes": "login_lockout_minutes",
@@ -57,19 +60,21 @@ DEFAULTS = {"max_failures": 5, "lockout_minutes": 15, "session_hours": 8}
 FIRST_DELAY_S = 1.0         # after the first failure; doubled after each further one
 OTHER_ACCOUNT = "\0other"    # the one throttling account of every username that is not an account
 INSPECTOR = {"id": INSPECTOR_ID}
-ACCOUNTS = {INSPECTOR_ID: dict(INSPECTOR)}
 
 
 def environ(settings) -> dict[str, str]:
     """The login settings ([site] of fangyi.settings) as the environment `fangyi serve` hands the
     site (fangyi.cli; the password hash travels the same way, as $FANGYI_INSPECTOR_PASSWORD_HASH)."""
-    return {env: str(getattr(settings, SETTINGS[name])) for name, env in SETTINGS_ENV.items()}
+    out = {env: str(getattr(settings, SETTINGS[name])) for name, env in SETTINGS_ENV.items()}
+    if getattr(settings, "accounts", None):        # the towns' inspectors ([site.accounts.NAME])
+        out[ACCOUNTS_ENV] = json.dumps(settings.accounts, ensure_ascii=False)
+    return out
 
 
 def plugin_config() -> dict:
     """What site_metadata puts into `plugins: fangyi:` for the login (read from the environment
     when the site asks)."""
-    return {"inspector_password_hash": {"$env": PASSWORD_ENV},
+    return {"inspector_password_hash": {"$env": PASSWORD_ENV}, "accounts": {"$env": ACCOUNTS_ENV},
             "login": {name: {"$env": env} for name, env in SETTINGS_ENV.items()}}
 
 
@@ -171,12 +176,28 @@ class Login:
         out["max_failures"] = int(out["max_failures"])
         return out
 
-    def password_hash(self, username: str) -> str | None:
+    def accounts(self) -> dict[str, dict]:
+        """name -> {"password_hash", "actor"}: the district's inspector, and each town's
+        inspectors ([site.accounts.NAME] password_hash and town), whose actor names the town."""
         config = self.datasette.plugin_config("fangyi") or {}
-        return (config.get(f"{username}_password_hash") or None) if username in ACCOUNTS else None
+        out = {INSPECTOR_ID: {"password_hash": config.get(f"{INSPECTOR_ID}_password_hash") or None,
+                              "actor": dict(INSPECTOR)}}
+        try:
+            towns = json.loads(config.get("accounts") or "{}")
+        except ValueError:
+            towns = {}
+        for name, account in (towns if isinstance(towns, dict) else {}).items():
+            if name != INSPECTOR_ID and isinstance(account, dict) and account.get("town"):
+                out[str(name)] = {"password_hash": account.get("password_hash") or None,
+                                  "actor": {**INSPECTOR, "account": str(name), "town": str(account["town"])}}
+        return out
+
+    def password_hash(self, username: str) -> str | None:
+        account = self.accounts().get(username)
+        return account["password_hash"] if account else None
 
     def any_account(self) -> bool:
-        return any(self.password_hash(name) for name in ACCOUNTS)
+        return any(a["password_hash"] for a in self.accounts().values())
 
 
 _logins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -304,11 +325,12 @@ async def login_page(request, datasette):
         return await _page(datasette, request, 403, f"登錄被拒絕：{problem}", next_url=next_url)
     username = form.get("username") or ""
     password = form.get("password") or ""
-    stored = state.password_hash(INSPECTOR_ID)
+    accounts = state.accounts()
+    stored = next((a["password_hash"] for a in accounts.values() if a["password_hash"]), None)
     if not stored:
         return await _page(datasette, request, 403, "沒有設定督查員密碼，無法登錄 / no inspector password is "
                            "configured: nobody can log in", next_url=next_url)
-    account = username if username in ACCOUNTS else OTHER_ACCOUNT
+    account = username if username in accounts else OTHER_ACCOUNT
     keys = (("account", account), ("address", _client(request)))
     throttle = state.throttle
     now = state.clock()
@@ -318,7 +340,7 @@ async def login_page(request, datasette):
     at = throttle.retry_at(keys, now)
     if at is not None:
         return await _too_early(datasette, request, throttle, keys, at, now, next_url)
-    # the hash of the account tried, or of the inspector for any other name: the same work either way
+    # the hash of the account tried, or of another for any other name: the same work either way
     candidate = state.password_hash(account) if account != OTHER_ACCOUNT else None
     throttle.busy.update(keys)
     try:
@@ -339,7 +361,7 @@ async def login_page(request, datasette):
                            next_url=next_url)
     throttle.succeeded(keys)
     state.sessions.close(request.cookies.get(SESSION_COOKIE))         # a new id at every login
-    sid = state.sessions.open(ACCOUNTS[account], now, state.session_s)
+    sid = state.sessions.open(accounts[account]["actor"], now, state.session_s)
     response = Response.redirect(next_url)
     _set_session_cookie(response, request, sid, int(state.session_s))
     return response
@@ -398,6 +420,6 @@ async def forbidden_page(datasette, request, message: str):
 
 
 def menu_links(actor) -> list[dict]:
-    if actor and actor.get("id") in ACCOUNTS:
+    if actor and actor.get("id") == INSPECTOR_ID:
         return [{"href": LOGOUT_PATH, "label": "退出登錄 / Log out"}]
     return [{"href": LOGIN_PATH, "label": "督查員登錄 / Log in"}]

@@ -9,7 +9,8 @@ only, each handing over to the module that does the work.
   see which /-/ page), then the response cache (fangyi.site.cache), around the marker of table
   and view pages, whose queries the served databases put in a total order (fangyi.site.paging).
 - register_routes: every canned query's HTML page (fangyi.site.query_page); the login and
-  logout pages (fangyi.site.login).
+  logout pages (fangyi.site.login); the follow-up and sign-off pages, the site's one write
+  path (fangyi.site.follow_up).
 - actor_from_request, skip_csrf, forbidden, menu_links: the inspector's session, the login
   pages' own CSRF check, the Chinese forbidden page, the login and logout links
   (fangyi.site.login).
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 from datasette import hookimpl
 
-from fangyi.site import cells, labels, login, masking, query_page, surface
+from fangyi.site import cells, follow_up, labels, login, masking, query_page, surface
 from fangyi.site.actors import is_inspector, site_names
 from fangyi.site.cache import ResponseCache
 from fangyi.site.exports import neutralise_datasette_csv, render_csvbom, render_xlsx
@@ -89,7 +90,7 @@ def asgi_wrapper(datasette):
 def register_routes(datasette):
     """Every canned query's HTML page, rendered lean (fangyi.site.query_page); the login and
     logout pages (fangyi.site.login)."""
-    return query_page.route(datasette) + login.routes()
+    return query_page.route(datasette) + login.routes() + follow_up.routes()
 
 
 @hookimpl
@@ -99,7 +100,7 @@ def actor_from_request(datasette, request):
 
 @hookimpl
 def skip_csrf(datasette, scope):
-    return login.skip_csrf(scope)
+    return login.skip_csrf(scope) or follow_up.skip_csrf(scope)
 
 
 @hookimpl

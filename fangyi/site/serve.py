@@ -130,7 +130,10 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     from fangyi.site import login
 
     plugins = metadata.setdefault("plugins", {})
+    from fangyi.followup import marks_path
+
     plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, "full_id_queries": full_ids,
+                         "marks_database": str(marks_path(Path(db_path).resolve())),
                          "empty_answers": empty_answers,
                          **login.plugin_config()}
     return metadata

@@ -33,15 +33,17 @@ from urllib.parse import parse_qs
 from datasette.utils.asgi import Request
 
 from fangyi.site.actors import is_inspector, site_names
+from fangyi.site.follow_up import FOLLOW_UP_PATH, SIGN_OFF_PATH
 from fangyi.site.login import LOGIN_PATH, LOGOUT_PATH, actor_of, forbidden_page
 from fangyi.site.masking import FULL_IDS
 
-FORM_PATHS = (LOGIN_PATH, LOGOUT_PATH)
+FORM_PATHS = (LOGIN_PATH, LOGOUT_PATH, FOLLOW_UP_PATH, SIGN_OFF_PATH)
 FORM_BYTES = 16 * 1024
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DROPPED_COOKIES = ("ds_actor",)
-# The /-/ pages everyone may see; every other /-/ page is the inspector's.
-PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(login|logout)$|"
+# The /-/ pages everyone may see; every other /-/ page is the inspector's. (The follow-up and
+# sign-off pages refuse anonymous visitors themselves, with the way to log in.)
+PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(login|logout|follow-up|sign-off)$|"
                          r"^/-/(metadata|actor)(\.json)?$")
 
 

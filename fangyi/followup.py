@@ -1,0 +1,425 @@
+"""Follow-up of findings (跟進) and the towns' sign-off of their weeks (審核), kept in a database of
+their own beside the workbench database: `workbench.marks.db` beside `workbench.db`. The site
+writes it (the only thing the site writes); `fangyi check`, the bulletin and the notebooks read
+it; the workbench database is never written here.
+
+- A finding's identity across check runs is its key: check, unit, date and subject key
+  (finding_key_sql). A mark made on one run's finding shows on the same finding in every later run;
+  a marked finding that a later run no longer finds was resolved by the data (the mark is kept).
+- Each mark keeps the SHA-256 of what the finding said when it was marked (message and
+  evidence): when the finding says something else in a later run (a corrected report, another
+  source row), the mark asks for a second look.
+- Marks and sign-offs are append-only: triggers refuse UPDATE and DELETE; a correction is a new
+  mark, and the latest mark of a finding is its state.
+- A town signs off (審核通過) an ISO week of its units once the data cover the week and every
+  error of its units that week is marked. The sign-off keeps what it approved: the newest report
+  in force (report_id) and the week's finding keys; a later report or a new finding reopens it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKS = {       # mark -> (Chinese, English)
+    "confirmed": ("已核實", "confirmed"),
+    "put_right": ("已整改", "put right"),
+    "false_alarm": ("誤報", "false alarm"),
+    "note": ("備註", "note"),
+}
+STATES = {      # a finding's follow-up state -> (Chinese, English)
+    "open": ("待跟進", "open"),
+    "confirmed": ("已核實", "confirmed"),
+    "put_right": ("已整改", "put right"),
+    "false_alarm": ("誤報", "false alarm"),
+    "noted": ("有備註", "noted"),
+    "resolved_by_data": ("數據已更正", "resolved by the data"),
+}
+WEEK_STATES = {
+    "waiting": ("待上報", "waiting for units"),
+    "ready": ("可審核", "ready"),
+    "signed_off": ("已審核", "signed off"),
+    "reopened": ("已重開", "reopened"),
+}
+
+
+def finding_key_sql(alias: str = "") -> str:
+    """The identity of a finding across check runs, as SQL over a findings row (of `alias`)."""
+    a = f"{alias}." if alias else ""
+    return (f"{a}check_id || '|' || COALESCE({a}unit_code, '') || '|' || COALESCE({a}date, '') || '|' "
+            f"|| COALESCE({a}subject_key, '')")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS marks (
+    mark_id         INTEGER PRIMARY KEY,
+    finding_key     TEXT NOT NULL,
+    check_id        TEXT NOT NULL,
+    unit_code       TEXT,
+    date            TEXT,
+    subject_key     TEXT,
+    town_code       TEXT,
+    mark            TEXT NOT NULL CHECK (mark IN ('confirmed', 'put_right', 'false_alarm', 'note')),
+    put_right_on    TEXT CHECK (put_right_on IS NULL OR date(put_right_on) = put_right_on),
+    note            TEXT,
+    evidence_sha256 TEXT NOT NULL,      -- what the finding said when marked: message and evidence
+    run_id          INTEGER NOT NULL,   -- the check run whose finding was marked
+    account         TEXT NOT NULL,
+    marked_at       TEXT NOT NULL,
+    CHECK (mark <> 'put_right' OR put_right_on IS NOT NULL),
+    CHECK (mark NOT IN ('false_alarm', 'note') OR length(trim(note)) > 0)
+);
+CREATE INDEX IF NOT EXISTS marks_finding ON marks(finding_key, mark_id);
+CREATE TABLE IF NOT EXISTS sign_offs (
+    sign_off_id     INTEGER PRIMARY KEY,
+    town_code       TEXT NOT NULL,
+    week            TEXT NOT NULL,
+    reports_basis   INTEGER NOT NULL,   -- the newest report in force of the town's units that week
+    findings_basis  TEXT NOT NULL,      -- JSON: the keys of the week's findings of the town
+    run_id          INTEGER NOT NULL,
+    account         TEXT NOT NULL,
+    signed_at       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_offs_town_week ON sign_offs(town_code, week, sign_off_id);
+CREATE TRIGGER IF NOT EXISTS marks_no_update BEFORE UPDATE ON marks
+BEGIN SELECT RAISE(ABORT, 'marks are append-only: a correction is a new mark'); END;
+CREATE TRIGGER IF NOT EXISTS marks_no_delete BEFORE DELETE ON marks
+BEGIN SELECT RAISE(ABORT, 'marks are append-only: a correction is a new mark'); END;
+CREATE TRIGGER IF NOT EXISTS sign_offs_no_update BEFORE UPDATE ON sign_offs
+BEGIN SELECT RAISE(ABORT, 'sign-offs are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS sign_offs_no_delete BEFORE DELETE ON sign_offs
+BEGIN SELECT RAISE(ABORT, 'sign-offs are append-only'); END;
+"""
+
+NOTE_MAX_CHARS = 2000
+
+
+class FollowUpError(ValueError):
+    """A mark or sign-off that cannot be made: the reason, in Chinese and English."""
+
+
+def marks_path(db_path: Path | str) -> Path:
+    """The marks database of a workbench database: workbench.marks.db beside workbench.db."""
+    p = Path(db_path)
+    return p.with_name(f"{p.stem}.marks.db")
+
+
+def connect_marks(path: Path | str, write: bool = False) -> sqlite3.Connection | None:
+    """The marks database: made if missing when writing; read-only otherwise, None when missing."""
+    path = Path(path)
+    if not write:
+        if not path.is_file():
+            return None
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def evidence_sha256(message: str | None, evidence: str | None) -> str:
+    return hashlib.sha256(json.dumps([message, evidence], ensure_ascii=False).encode()).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the workbench (any connection to it: read-only, or the site's served snapshot)
+# ---------------------------------------------------------------------------------------------
+
+FINDINGS_WITH_TOWNS = f"""
+SELECT f.finding_id, {finding_key_sql("f")} AS finding_key,
+       f.run_id, f.check_id, f.severity, f.unit_code, f.date, f.subject_key, f.message, f.evidence,
+       h.town_code, c.iso_week
+FROM findings f
+LEFT JOIN unit_hierarchy h ON h.unit_code = f.unit_code
+LEFT JOIN calendar c ON c.day = substr(f.date, 1, 10)
+"""
+
+
+def finding(conn, key: str) -> dict | None:
+    """The latest run's finding with this key (the first, when a check repeats a key)."""
+    row = conn.execute(f"SELECT * FROM ({FINDINGS_WITH_TOWNS}) WHERE finding_key = ? ORDER BY finding_id LIMIT 1",
+                       (key,)).fetchone()
+    return _row(conn, row)
+
+
+def _row(conn, row) -> dict | None:
+    if row is None:
+        return None
+    names = ["finding_id", "finding_key", "run_id", "check_id", "severity", "unit_code", "date", "subject_key",
+             "message", "evidence", "town_code", "iso_week"]
+    return dict(zip(names, row))
+
+
+def latest_run(conn) -> int | None:
+    return conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Marks
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Account:
+    """Who is marking: the account's name, and the town it is for (None: the district's)."""
+    name: str
+    town_code: str | None = None
+
+    def may_mark(self, town_code: str | None) -> bool:
+        return self.town_code is None or self.town_code == town_code
+
+
+def add_mark(marks: sqlite3.Connection, found: dict, mark: str, account: Account, note: str | None = None,
+             put_right_on: str | None = None) -> int:
+    """Append a mark to the finding `found` (as finding() gives it); its mark_id."""
+    if mark not in MARKS:
+        raise FollowUpError(f"沒有這種標記 / no such mark: {mark!r}; one of {', '.join(MARKS)}")
+    if not account.may_mark(found["town_code"]):
+        raise FollowUpError(f"賬號 {account.name} 只能跟進本街鎮的問題 / account {account.name} may only follow up "
+                            f"the findings of its own town")
+    note = (note or "").strip() or None
+    if note and len(note) > NOTE_MAX_CHARS:
+        raise FollowUpError(f"備註太長（最多 {NOTE_MAX_CHARS} 字） / the note is too long (at most {NOTE_MAX_CHARS} characters)")
+    if mark in ("false_alarm", "note") and not note:
+        raise FollowUpError("誤報和備註須寫明理由 / a false alarm or a note needs its reason written")
+    if mark == "put_right":
+        try:
+            put_right_on = dt.date.fromisoformat((put_right_on or "").strip()).isoformat()
+        except ValueError:
+            raise FollowUpError(f"整改日期應為 2021-01-20 這樣的日期 / the date put right should be a date such as "
+                                f"2021-01-20, not {put_right_on!r}") from None
+    else:
+        put_right_on = None
+    cur = marks.execute(
+        "INSERT INTO marks (finding_key, check_id, unit_code, date, subject_key, town_code, mark, put_right_on, note, "
+        "evidence_sha256, run_id, account, marked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (found["finding_key"], found["check_id"], found["unit_code"], found["date"], found["subject_key"],
+         found["town_code"], mark, put_right_on, note, evidence_sha256(found["message"], found["evidence"]),
+         found["run_id"], account.name, _now()))
+    return cur.lastrowid
+
+
+def marks_of(marks: sqlite3.Connection | None, key: str) -> list[dict]:
+    """A finding's marks, oldest first."""
+    if marks is None:
+        return []
+    cur = marks.execute("SELECT * FROM marks WHERE finding_key = ? ORDER BY mark_id", (key,))
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur]
+
+
+def state_of(latest_mark: dict | None, present: bool) -> str:
+    """The follow-up state of a finding from its latest mark (a note leaves an earlier state)."""
+    if latest_mark is None:
+        return "open" if present else "resolved_by_data"
+    if not present:
+        return "resolved_by_data"
+    return {"note": "noted"}.get(latest_mark["mark"], latest_mark["mark"])
+
+
+def _latest_marks(marks: sqlite3.Connection | None) -> dict[str, dict]:
+    """finding key -> its state-giving mark: the latest that is not a note, else the latest note;
+    with `second_look`: the finding said something else since (filled in by the caller)."""
+    if marks is None:
+        return {}
+    out: dict[str, dict] = {}
+    cur = marks.execute("SELECT * FROM marks ORDER BY mark_id")
+    names = [d[0] for d in cur.description]
+    for r in cur:
+        m = dict(zip(names, r))
+        before = out.get(m["finding_key"])
+        if m["mark"] != "note" or before is None or before["mark"] == "note":
+            out[m["finding_key"]] = m
+    return out
+
+
+@dataclass
+class FollowUp:
+    """Every finding of the latest run with its follow-up state, and the marked findings the run
+    no longer finds."""
+    findings: list[dict] = field(default_factory=list)     # finding row + state, mark, second_look
+    resolved: list[dict] = field(default_factory=list)     # the latest mark of each
+
+    def counts(self, town_code: str | None = ..., week: str | None = None) -> dict[str, int]:
+        """State -> findings (resolved_by_data included), for a town and week when given."""
+        out = {s: 0 for s in STATES}
+        out["second_look"] = 0
+        for f in self.findings:
+            if (town_code is ... or f["town_code"] == town_code) and (week is None or f["iso_week"] == week):
+                out[f["state"]] += 1
+                out["second_look"] += bool(f["second_look"])
+        for m in self.resolved:
+            if (town_code is ... or m["town_code"] == town_code) and (week is None or m.get("iso_week") == week):
+                out["resolved_by_data"] += 1
+        return out
+
+
+def follow_up(conn, marks: sqlite3.Connection | None) -> FollowUp:
+    """The latest run's findings (conn: the workbench) with their follow-up (marks: the marks
+    database, None when there is none)."""
+    latest = _latest_marks(marks)
+    out = FollowUp()
+    seen = set()
+    for row in conn.execute(FINDINGS_WITH_TOWNS):
+        f = _row(conn, row)
+        m = latest.get(f["finding_key"])
+        f["state"] = state_of(m, True)
+        f["mark"] = m
+        f["second_look"] = bool(m) and m["evidence_sha256"] != evidence_sha256(f["message"], f["evidence"])
+        out.findings.append(f)
+        seen.add(f["finding_key"])
+    weeks = dict(conn.execute("SELECT day, iso_week FROM calendar")) if latest else {}
+    for key, m in latest.items():
+        if key not in seen:
+            out.resolved.append(dict(m, iso_week=weeks.get((m["date"] or "")[:10])))
+    return out
+
+
+def quick_counts(conn, marks: sqlite3.Connection | None) -> dict | None:
+    """Open and followed-up findings of the latest run without reading every finding: the run's
+    total, less the marked ones it still finds (each looked up by its index). None: no marks."""
+    latest = {k: m for k, m in _latest_marks(marks).items()}
+    if not latest:
+        return None
+    run = conn.execute("SELECT run_id, COALESCE(errors, 0) + COALESCE(warnings, 0) + COALESCE(infos, 0) "
+                       "FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
+    if run is None:
+        return None
+    out = {"total": run[1], "followed": 0, "confirmed": 0, "put_right": 0, "false_alarm": 0, "note": 0,
+           "resolved": 0, "second_look": 0}
+    for m in latest.values():
+        present = conn.execute(
+            "SELECT message, evidence FROM findings_history WHERE run_id = ? AND unit_code IS ? AND check_id = ? "
+            "AND date IS ? AND subject_key IS ? ORDER BY finding_id LIMIT 1",
+            (run[0], m["unit_code"], m["check_id"], m["date"], m["subject_key"])).fetchone()
+        if not present:
+            out["resolved"] += 1
+            continue
+        out["followed"] += 1
+        out[m["mark"]] += 1
+        out["second_look"] += m["evidence_sha256"] != evidence_sha256(*present)
+    out["open"] = out["total"] - out["followed"]
+    return out
+
+
+def summary_line(db_path: Path | str) -> str:
+    """What `fangyi check` prints of the follow-up: open vs followed up."""
+    from fangyi import db
+
+    marks = connect_marks(marks_path(db_path))
+    conn = db.connect(db_path, readonly=True)
+    try:
+        c = quick_counts(conn, marks)
+        if c is None:
+            total = conn.execute("SELECT COALESCE(errors, 0) + COALESCE(warnings, 0) + COALESCE(infos, 0) "
+                                 "FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
+            return f"跟進 follow-up: {total[0] if total else 0} open, 0 followed up (no marks yet)"
+    finally:
+        conn.close()
+        if marks is not None:
+            marks.close()
+    return (f"跟進 follow-up: {c['open']} open, {c['followed']} followed up ({c['confirmed']} confirmed, "
+            f"{c['put_right']} put right, {c['false_alarm']} false alarms, {c['note']} noted); "
+            f"{c['resolved']} resolved by the data; {c['second_look']} to look at again (their data changed)")
+
+
+# ---------------------------------------------------------------------------------------------
+# The towns' sign-off of their weeks
+# ---------------------------------------------------------------------------------------------
+
+@dataclass
+class Week:
+    town_code: str
+    town_name: str | None
+    week: str
+    state: str
+    why: str                       # what the state rests on, in Chinese and English
+    errors_open: int = 0
+    reports_basis: int = 0
+    finding_keys: list[str] = field(default_factory=list)
+    signed: dict | None = None     # the latest sign-off
+
+
+def _town_week_basis(conn, town_code: str, week: str) -> tuple[int, list[str], list[dict]]:
+    """(the newest report in force of the town's units that week, the week's finding keys, its
+    error findings)."""
+    basis = conn.execute(
+        "SELECT COALESCE(max(r.report_id), 0) FROM current_reports r "
+        "JOIN unit_hierarchy h ON h.unit_code = r.unit_code JOIN calendar c ON c.day = r.report_date "
+        "WHERE h.town_code = ? AND c.iso_week = ?", (town_code, week)).fetchone()[0]
+    rows = [_row(conn, r) for r in conn.execute(
+        f"SELECT * FROM ({FINDINGS_WITH_TOWNS}) WHERE town_code = ? AND iso_week = ? ORDER BY finding_id",
+        (town_code, week))]
+    keys = sorted({r["finding_key"] for r in rows})
+    return basis, keys, [r for r in rows if r["severity"] == "error"]
+
+
+def week_state(conn, marks: sqlite3.Connection | None, town_code: str, week: str) -> Week:
+    """Where a town's week stands (conn: the workbench; marks: the marks database or None)."""
+    name = conn.execute("SELECT name FROM unit_hierarchy WHERE unit_code = ?", (town_code,)).fetchone()
+    days = conn.execute("SELECT max(day) FROM calendar WHERE iso_week = ?", (week,)).fetchone()[0]
+    data_end = conn.execute("SELECT max(report_date) FROM current_reports").fetchone()[0]
+    basis, keys, errors = _town_week_basis(conn, town_code, week)
+    latest = _latest_marks(marks)
+    unmarked = [e for e in errors if e["finding_key"] not in latest]
+    signed = None
+    if marks is not None:
+        cur = marks.execute("SELECT * FROM sign_offs WHERE town_code = ? AND week = ? ORDER BY sign_off_id DESC "
+                            "LIMIT 1", (town_code, week))
+        row = cur.fetchone()
+        signed = dict(zip([d[0] for d in cur.description], row)) if row else None
+    w = Week(town_code, name[0] if name else None, week, "ready", "", len(unmarked), basis, keys, signed)
+    if signed is not None:
+        new_keys = sorted(set(keys) - set(json.loads(signed["findings_basis"])))
+        if basis > signed["reports_basis"] or new_keys:
+            w.state = "reopened"
+            w.why = ("審核後收到新的報告 / a report came in after the sign-off" if basis > signed["reports_basis"]
+                     else f"審核後出現新的問題 {len(new_keys)} 個 / {len(new_keys)} new findings after the sign-off")
+        else:
+            w.state = "signed_off"
+            w.why = f"{signed['account']} {signed['signed_at']}"
+        return w
+    if days is None or data_end is None or data_end < days:
+        w.state = "waiting"
+        w.why = (f"數據只到 {data_end}，本周到 {days} / the data end on {data_end}, the week on {days}"
+                 if days else "本周不在報送期內 / the week is outside the reporting period")
+    elif unmarked:
+        w.state = "waiting"
+        w.why = f"還有 {len(unmarked)} 個錯誤未跟進 / {len(unmarked)} errors not followed up yet"
+    else:
+        w.why = "本周的錯誤都已跟進 / every error of the week is followed up"
+    return w
+
+
+def sign_off(conn, marks: sqlite3.Connection, town_code: str, week: str, account: Account) -> int:
+    """Sign off a town's week (conn: the workbench; marks: the marks database, writable)."""
+    if account.town_code != town_code:
+        raise FollowUpError(f"賬號 {account.name} 不能審核這個街鎮 / account {account.name} cannot sign off town "
+                            f"{town_code}: only an account of that town can")
+    w = week_state(conn, marks, town_code, week)
+    if w.state not in ("ready", "reopened"):
+        raise FollowUpError(f"{week} 不能審核：{WEEK_STATES[w.state][0]} / cannot sign off {week}: "
+                            f"{WEEK_STATES[w.state][1]} ({w.why})")
+    if w.state == "reopened":       # signed again once its new errors are marked
+        latest = _latest_marks(marks)
+        _, _, errors = _town_week_basis(conn, town_code, week)
+        if any(e["finding_key"] not in latest for e in errors):
+            raise FollowUpError(f"{week} 不能審核：還有錯誤未跟進 / cannot sign off {week}: errors not followed up yet")
+    cur = marks.execute(
+        "INSERT INTO sign_offs (town_code, week, reports_basis, findings_basis, run_id, account, signed_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (town_code, week, w.reports_basis, json.dumps(w.finding_keys, ensure_ascii=False), latest_run(conn) or 0,
+         account.name, _now()))
+    return cur.lastrowid
+
+
+def town_weeks(conn, marks: sqlite3.Connection | None, week: str | None = None) -> list[Week]:
+    """Every town's every week of the reporting period (or the one week), for the district's overview."""
+    towns = [c for (c,) in conn.execute("SELECT unit_code FROM unit_hierarchy WHERE level = 'town' ORDER BY unit_code")]
+    weeks = [week] if week else [w for (w,) in conn.execute("SELECT DISTINCT iso_week FROM calendar ORDER BY iso_week")]
+    return [week_state(conn, marks, t, w) for t in towns for w in weeks]

@@ -1,0 +1,204 @@
+"""The site's one write path: inspectors mark findings (/-/follow-up) and towns sign off their
+weeks (/-/sign-off), into the marks database beside the workbench database (fangyi.followup);
+the served files are never written.
+
+- Logged-in inspectors only: an anonymous GET is the forbidden page (with the way to log in), an
+  anonymous POST is refused the same way and writes nothing.
+- Every POST carries the form's CSRF token, checked as the login page checks it
+  (fangyi.site.login.csrf_problem); these paths skip Datasette's own check (skip_csrf) so the
+  refusal is ours, in Chinese.
+- A town's account (its actor names the town) marks only its own town's findings and signs off
+  only its own town's weeks; the district's inspector marks any finding and signs off none.
+- A finding is named by its finding_id in the run being served; the mark is kept under the
+  finding's key, which later runs share (fangyi.followup)."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fangyi import followup
+from fangyi.site import login
+from fangyi.site.actors import is_inspector, site_names
+
+FOLLOW_UP_PATH = "/-/follow-up"
+SIGN_OFF_PATH = "/-/sign-off"
+PATHS = (FOLLOW_UP_PATH, SIGN_OFF_PATH)
+
+
+def routes():
+    return [(rf"^{FOLLOW_UP_PATH}$", follow_up_page), (rf"^{SIGN_OFF_PATH}$", sign_off_page)]
+
+
+def account_of(actor) -> followup.Account | None:
+    if not is_inspector(actor):
+        return None
+    return followup.Account(actor.get("account") or actor["id"], actor.get("town"))
+
+
+def marks_file(datasette):
+    return (datasette.plugin_config("fangyi") or {}).get("marks_database")
+
+
+def _read_marks(datasette):
+    path = marks_file(datasette)
+    return followup.connect_marks(path) if path else None
+
+
+async def _workbench(datasette, fn):
+    """fn(workbench connection, marks connection or None), in a thread on the served full database."""
+    full, _ = site_names(datasette)
+
+    def run(conn):
+        marks = _read_marks(datasette)
+        try:
+            return fn(conn, marks)
+        finally:
+            if marks is not None:
+                marks.close()
+    return await datasette.get_database(full).execute_fn(run)
+
+
+async def _write(datasette, fn):
+    """fn(workbench connection, writable marks connection), the marks in one transaction."""
+    path = marks_file(datasette)
+    if not path:
+        raise followup.FollowUpError("這個網站沒有跟進數據庫 / this site has no marks database")
+
+    def run(conn):
+        marks = followup.connect_marks(path, write=True)
+        try:
+            marks.execute("BEGIN IMMEDIATE")
+            try:
+                out = fn(conn, marks)
+                marks.execute("COMMIT")
+                return out
+            except BaseException:
+                marks.execute("ROLLBACK")
+                raise
+        finally:
+            marks.close()
+    full, _ = site_names(datasette)
+    return await datasette.get_database(full).execute_fn(run)
+
+
+async def _refused(datasette, request, status: int, message: str):
+    if status == 403 and not is_inspector(request.actor):
+        return await login.forbidden_page(datasette, request, message)
+    return await _render(datasette, request, "fy_refused.html", {"error": message}, status)
+
+
+async def _render(datasette, request, template: str, context: dict, status: int = 200):
+    from datasette.utils.asgi import Response
+
+    full, open_ = site_names(datasette)
+    context = {"fy_full": full, "fy_open": open_, "marks": followup.MARKS, "states": followup.STATES,
+               "week_states": followup.WEEK_STATES, **context}
+    body = await datasette.render_template(template, context, request=request)
+    return Response.html(body, status=status)
+
+
+async def _guard(datasette, request):
+    """(account, form) of an allowed request, or the refusal to answer with."""
+    from datasette.utils.asgi import Response
+
+    if request.method not in ("GET", "HEAD", "POST"):
+        return None, None, Response.text("405 Method Not Allowed", status=405, headers={"Allow": "GET, HEAD, POST"})
+    account = account_of(request.actor)
+    if account is None:
+        return None, None, await _refused(datasette, request, 403, "跟進和審核須由督查員登錄後進行 / "
+                                          "following up and signing off need an inspector's login")
+    form = None
+    if request.method == "POST":
+        form = await request.post_vars()
+        problem = login.csrf_problem(request, form)
+        if problem:
+            return None, None, await _refused(datasette, request, 403, f"提交被拒絕：{problem}")
+    return account, form, None
+
+
+async def follow_up_page(request, datasette):
+    from datasette.utils.asgi import Response
+
+    account, form, refusal = await _guard(datasette, request)
+    if refusal is not None:
+        return refusal
+    source = form if form is not None else request.args
+    try:
+        finding_id = int(source.get("finding") or "")
+    except ValueError:
+        return await _refused(datasette, request, 400, "請從問題清單打開跟進頁 / open this page from a finding")
+
+    def find(conn, marks):
+        row = conn.execute(f"SELECT {followup.finding_key_sql()} FROM findings_history WHERE finding_id = ?",
+                           (finding_id,)).fetchone()
+        found = followup.finding(conn, row[0]) if row else None
+        return found, (followup.marks_of(marks, found["finding_key"]) if found else [])
+    found, history = await _workbench(datasette, find)
+    if found is None:
+        return await _refused(datasette, request, 404, f"沒有這個問題：{finding_id}（可能已在新的檢查中消失） / no "
+                              f"finding {finding_id} in the run served (a later run may no longer find it)")
+    error = None
+    if form is not None:
+        def add(conn, marks):
+            return followup.add_mark(marks, found, form.get("mark") or "", account, form.get("note"),
+                                     form.get("put_right_on"))
+        try:
+            await _write(datasette, add)
+            return Response.redirect(f"{FOLLOW_UP_PATH}?{urlencode({'finding': found['finding_id']})}", status=303)
+        except followup.FollowUpError as exc:
+            error = str(exc)
+    latest = next((m for m in reversed(history) if m["mark"] != "note"), history[-1] if history else None)
+    state = followup.state_of(latest, True)
+    second_look = bool(latest) and latest["evidence_sha256"] != followup.evidence_sha256(found["message"],
+                                                                                       found["evidence"])
+    return await _render(datasette, request, "fy_follow_up.html", {
+        "finding": found, "history": history, "state": state, "second_look": second_look, "error": error,
+        "may_mark": account.may_mark(found["town_code"]), "account": account}, 400 if error else 200)
+
+
+async def sign_off_page(request, datasette):
+    from datasette.utils.asgi import Response
+
+    account, form, refusal = await _guard(datasette, request)
+    if refusal is not None:
+        return refusal
+    error = None
+    if form is not None:
+        town, week = (form.get("town") or "").strip(), (form.get("week") or "").strip()
+        if account.town_code != town:
+            return await _refused(datasette, request, 403, f"賬號 {account.name} 只能審核本街鎮的周報 / account "
+                                  f"{account.name} may only sign off its own town's weeks")
+
+        def sign(conn, marks):
+            return followup.sign_off(conn, marks, town, week, account)
+        try:
+            await _write(datasette, sign)
+            return Response.redirect(SIGN_OFF_PATH, status=303)
+        except followup.FollowUpError as exc:
+            error = str(exc)
+
+    def weeks(conn, marks):
+        rows = followup.town_weeks(conn, marks)
+        if account.town_code is not None:
+            rows = [w for w in rows if w.town_code == account.town_code]
+        return rows
+    rows = await _workbench(datasette, weeks)
+    return await _render(datasette, request, "fy_sign_off.html", {"weeks": rows, "account": account,
+                                                                  "error": error}, 400 if error else 200)
+
+
+async def public_counts(datasette) -> dict | None:
+    """Open and followed-up findings of the run served, for every visitor: counts only, never a
+    note or who marked what (None: no marks yet)."""
+    path = marks_file(datasette)
+    if not path or not site_names(datasette)[0]:
+        return None
+    try:
+        return await _workbench(datasette, lambda conn, marks: followup.quick_counts(conn, marks))
+    except Exception:       # noqa: BLE001 - the home page does without the counts
+        return None
+
+
+def skip_csrf(scope) -> bool:
+    """These pages check their own token (login.csrf_problem), with a Chinese answer."""
+    return scope.get("path") in PATHS
+
