@@ -19,7 +19,9 @@ def _marks_version(datasette):
     """The marks database as it stands (size and time of its files): a new mark, a new home page."""
     import os
 
-    path = (datasette.plugin_config("fangyi") or {}).get("marks_database")
+    from fangyi.site.follow_up import marks_file
+
+    path = marks_file(datasette)
     out = []
     for p in (path, f"{path}-wal") if path else ():
         try:

@@ -13,6 +13,7 @@ the served files are never written.
   finding's key, which later runs share (fangyi.followup)."""
 from __future__ import annotations
 
+import weakref
 from urllib.parse import urlencode
 
 from fangyi import followup
@@ -34,8 +35,17 @@ def account_of(actor) -> followup.Account | None:
     return followup.Account(actor.get("account") or actor["id"], actor.get("town"))
 
 
-def marks_file(datasette):
-    return (datasette.plugin_config("fangyi") or {}).get("marks_database")
+# The marks database of each site (fangyi.site.serve attaches it): kept here, not in the plugin
+# configuration, which /-/metadata shows to everyone, and a file's path is nobody's business.
+_MARKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def attach(datasette, path) -> None:
+    _MARKS[datasette] = str(path)
+
+
+def marks_file(datasette) -> str | None:
+    return _MARKS.get(datasette)
 
 
 def _read_marks(datasette):

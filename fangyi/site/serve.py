@@ -130,10 +130,7 @@ def site_metadata(db_path: Path | str, open_db: str | None = None) -> dict:
     from fangyi.site import login
 
     plugins = metadata.setdefault("plugins", {})
-    from fangyi.followup import marks_path
-
     plugins["fangyi"] = {"full_database": Path(db_path).stem, "open_database": open_db, "full_id_queries": full_ids,
-                         "marks_database": str(marks_path(Path(db_path).resolve())),
                          "empty_answers": empty_answers,
                          **login.plugin_config()}
     return metadata
@@ -283,6 +280,10 @@ class Site:
         inspect = dict(prepared.inspect) if prepared else {self.db_path.stem: opendata.quick_inspect(self.db_path)}
         ds = Datasette(metadata=metadata, settings={**SETTINGS, **(self.settings or {})},
                        template_dir=str(TEMPLATES), static_mounts=static, inspect_data=inspect)
+        from fangyi.followup import marks_path
+        from fangyi.site import follow_up
+
+        follow_up.attach(ds, marks_path(self.db_path))      # the inspectors' marks, beside the database
         if "_memory" in ds.databases:          # Datasette adds it when given no file: not ours to serve
             ds.remove_database("_memory")
         if prepared is None:
