@@ -213,6 +213,13 @@ def marks_of(marks: sqlite3.Connection | None, key: str) -> list[dict]:
     return [dict(zip(names, r)) for r in cur]
 
 
+def all_marks(marks: sqlite3.Connection) -> list[dict]:
+    """Every mark, oldest first."""
+    cur = marks.execute("SELECT * FROM marks ORDER BY mark_id")
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur]
+
+
 def state_of(latest_mark: dict | None, present: bool) -> str:
     """The follow-up state of a finding from its latest mark (a note leaves an earlier state)."""
     if latest_mark is None:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import re
 import sqlite3
 from pathlib import Path
 
+import openpyxl
 import pytest
 from datasette_auth_passwords.utils import hash_password
 
@@ -145,6 +147,15 @@ def test_a_false_alarm_is_counted_in_the_bulletin_and_the_site_writes_nothing_bu
         anonymous = await ds.client.get("/")
         assert "1 個已跟進" in anonymous.text and "1 false alarms" in anonymous.text
         assert "停業整頓" not in anonymous.text                       # counts only, never a note
+        export = await ds.client.get("/-/marks.xlsx", cookies=me)
+        assert export.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(export.content)).active
+        rows = [[c.value for c in r] for r in sheet.iter_rows()]
+        assert rows[0][:3] == ["標記編號 mark_id", "時間 marked_at", "賬號 account"]
+        assert [(r[3], r[4], r[8], r[10]) for r in rows[1:]] == [
+            ("missing_report", "440199003003", "誤報 false_alarm", "該社區當日停業整頓，不需報送")]
+        refused = await ds.client.get("/-/marks.xlsx")
+        assert refused.status_code == 403 and "停業整頓" not in refused.text
         assert {p: sha(p) for p in served} == served_before
     asyncio.run(go())
     assert sha(db) == before

@@ -21,7 +21,7 @@ from fangyi.report import EXTERNAL_SCRIPT, build_report, inject_parameters, note
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["01_reporting_completeness", "02_weekly_bulletin", "03_batch_trace", "04_duty_and_allowance",
-             "05_returnees"]
+             "05_returnees", "06_follow_up"]
 WEEK = "2021-W04"
 
 
@@ -88,7 +88,7 @@ def test_notebooks_declare_parameters_and_open_the_database_read_only():
     declared = {p.stem: parameter_names(nbformat.read(p, as_version=4)) for p in notebook_paths()}
     assert declared == {"01_reporting_completeness": ["unit_code"], "02_weekly_bulletin": ["week"],
                         "03_batch_trace": ["trace_code"], "04_duty_and_allowance": ["unit_code"],
-                        "05_returnees": ["unit_code"]}
+                        "05_returnees": ["unit_code"], "06_follow_up": ["check_id"]}
     for path in notebook_paths():
         source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
         assert "notebook.connect(DB)" in source and "sqlite3.connect" not in source
@@ -312,3 +312,38 @@ def test_batch_trace_defaults_to_the_batch_with_the_most_findings(checked_db):
     [nb] = build_report(checked_db, None, {}, notebooks=[p for p in notebook_paths() if p.stem == "03_batch_trace"]
                         ).notebooks
     assert nb.result["trace_code"] == expected and nb.result["batch_balances"] in (True, False)
+
+
+def test_the_false_alarm_rate_of_each_check_comes_from_the_marks(checked_db_copy):
+    """The follow-up notebook on a database whose inspectors marked two missed reports as false
+    alarms and a third as confirmed, and a late report as put right: missing_report's false-alarm
+    rate is 2 of the 3 judged, late_report's 0; the reasons are listed; nothing is written."""
+    from fangyi import followup
+    from fangyi.notebook import result_of
+    from fangyi.report import execute, notebooks_dir
+
+    db = checked_db_copy
+    conn = sqlite3.connect(db)
+    marks = followup.connect_marks(followup.marks_path(db), write=True)
+    state = followup.follow_up(conn, marks)
+    missed = [f for f in state.findings if f["check_id"] == "missing_report"][:3]
+    late = next(f for f in state.findings if f["check_id"] == "late_report")
+    district = followup.Account("inspector")
+    followup.add_mark(marks, missed[0], "false_alarm", district, "該社區當日停業整頓")
+    followup.add_mark(marks, missed[1], "note", district, "已電話聯繫")
+    followup.add_mark(marks, missed[1], "false_alarm", district, "報告在另一個文件裏")
+    followup.add_mark(marks, missed[2], "confirmed", district)
+    followup.add_mark(marks, late, "put_right", district, None, "2021-02-01")
+    conn.close()
+    marks.close()
+    before = db.read_bytes()
+    nb = execute(notebooks_dir() / "06_follow_up.ipynb", db)
+    got = result_of(nb)
+    assert got["marks"] is True
+    assert got["rates"]["missing_report"]["false_alarms"] == 2 and got["rates"]["missing_report"]["judged"] == 3
+    assert got["rates"]["missing_report"]["false_alarm_rate"] == 66.7
+    assert got["rates"]["late_report"]["false_alarm_rate"] == 0.0
+    assert sorted(got["judged_checks"]) == ["late_report", "missing_report"]
+    shown = json.dumps(nb.cells[-2].outputs, ensure_ascii=False)
+    assert "該社區當日停業整頓" in shown and "報告在另一個文件裏" in shown
+    assert db.read_bytes() == before

@@ -122,25 +122,36 @@ def _filename(table, query_name, database, ext):
 
 
 async def render_xlsx(datasette, request, database, table, query_name, columns, rows, data):
+    all_rows = await _all_rows(datasette, request, columns, rows, data)
+    body = workbook(table or query_name or database or "data", headers(columns, table or query_name),
+                    [[value.hex() if isinstance(value, bytes) else value for value in row] for row in all_rows],
+                    widths(columns, table or query_name, all_rows))
+    return xlsx_response(body, _filename(table, query_name, database, "xlsx"))
+
+
+def workbook(sheet: str, header: list[str], rows: list[list], column_widths: list[float]) -> bytes:
+    """An XLSX file of one sheet: the header row frozen and filtered, text kept as text."""
     import xlsxwriter
 
-    all_rows = await _all_rows(datasette, request, columns, rows, data)
     buf = io.BytesIO()
     # text stays text: never a formula, a link or a number (strings_to_* off)
     wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                                    "strings_to_numbers": False, "nan_inf_to_errors": True})
-    ws = wb.add_worksheet(_sheet_name(table or query_name or database or "data"))
-    ws.write_row(0, 0, headers(columns, table or query_name))
-    for r, row in enumerate(all_rows, start=1):
-        ws.write_row(r, 0, [value.hex() if isinstance(value, bytes) else value for value in row])
-    ws.autofilter(0, 0, max(len(all_rows), 1), max(len(columns), 1) - 1)
+    ws = wb.add_worksheet(_sheet_name(sheet))
+    ws.write_row(0, 0, header)
+    for r, row in enumerate(rows, start=1):
+        ws.write_row(r, 0, row)
+    ws.autofilter(0, 0, max(len(rows), 1), max(len(header), 1) - 1)
     ws.freeze_panes(1, 0)
-    for i, width in enumerate(widths(columns, table or query_name, all_rows)):
+    for i, width in enumerate(column_widths):
         ws.set_column(i, i, width)
     wb.close()
-    name = _filename(table, query_name, database, "xlsx")
+    return buf.getvalue()
+
+
+def xlsx_response(body: bytes, name: str):
     return Response(
-        buf.getvalue(),
+        body,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"content-disposition": f"attachment; filename*=UTF-8''{_quote(name)}"},
     )

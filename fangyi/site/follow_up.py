@@ -22,11 +22,17 @@ from fangyi.site.actors import is_inspector, site_names
 
 FOLLOW_UP_PATH = "/-/follow-up"
 SIGN_OFF_PATH = "/-/sign-off"
+MARKS_XLSX_PATH = "/-/marks.xlsx"
 PATHS = (FOLLOW_UP_PATH, SIGN_OFF_PATH)
+MARKS_COLUMNS = (("mark_id", "標記編號"), ("marked_at", "時間"), ("account", "賬號"), ("check_id", "檢查"),
+                 ("unit_code", "單位編碼"), ("town_code", "街鎮編碼"), ("date", "日期"), ("subject_key", "對象"),
+                 ("mark", "標記"), ("put_right_on", "整改日期"), ("note", "備註"), ("state", "現在的狀態"),
+                 ("second_look", "數據已變"), ("run_id", "標記時的檢查運行"))
 
 
 def routes():
-    return [(rf"^{FOLLOW_UP_PATH}$", follow_up_page), (rf"^{SIGN_OFF_PATH}$", sign_off_page)]
+    return [(rf"^{FOLLOW_UP_PATH}$", follow_up_page), (rf"^{SIGN_OFF_PATH}$", sign_off_page),
+            (rf"^{MARKS_XLSX_PATH}$", marks_xlsx)]
 
 
 def account_of(actor) -> followup.Account | None:
@@ -212,3 +218,35 @@ def skip_csrf(scope) -> bool:
     """These pages check their own token (login.csrf_problem), with a Chinese answer."""
     return scope.get("path") in PATHS
 
+
+
+async def marks_xlsx(request, datasette):
+    """Every mark (a town's account: its town's), oldest first, with the state its finding is in
+    now in the run served, as XLSX like the findings' downloads."""
+    from fangyi.site.exports import workbook, xlsx_response
+
+    account, _, refusal = await _guard(datasette, request)
+    if refusal is not None:
+        return refusal
+    if request.method == "POST":
+        return await _refused(datasette, request, 405, "這是下載，不是表單 / a download, not a form")
+
+    def rows(conn, marks):
+        state = followup.follow_up(conn, marks)
+        now = {f["finding_key"]: f for f in state.findings}
+        out = []
+        for m in (followup.all_marks(marks) if marks is not None else []):
+            if account.town_code is not None and m["town_code"] != account.town_code:
+                continue
+            f = now.get(m["finding_key"])
+            current = f["state"] if f else "resolved_by_data"
+            m = dict(m, state=f"{followup.STATES[current][0]} {current}",
+                     mark=f"{followup.MARKS[m['mark']][0]} {m['mark']}",
+                     second_look="是" if f and f["second_look"] else "")
+            out.append([m[c] for c, _ in MARKS_COLUMNS])
+        return out
+    body_rows = await _workbench(datasette, rows)
+    header = [f"{zh} {c}" for c, zh in MARKS_COLUMNS]
+    widths = [min(60, max(8, max([len(h)] + [len(str(r[i] or "")) * 2 for r in body_rows[:1000]]) + 2))
+              for i, h in enumerate(header)]
+    return xlsx_response(workbook("marks", header, body_rows, widths), "marks.xlsx")

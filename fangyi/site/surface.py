@@ -43,7 +43,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DROPPED_COOKIES = ("ds_actor",)
 # The /-/ pages everyone may see; every other /-/ page is the inspector's. (The follow-up and
 # sign-off pages refuse anonymous visitors themselves, with the way to log in.)
-PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(login|logout|follow-up|sign-off)$|"
+PUBLIC_DASH = re.compile(r"^/-/(static|static-plugins|dashboards)(/|$)|^/-/(login|logout|follow-up|sign-off|marks\.xlsx)$|"
                          r"^/-/(metadata|actor)(\.json)?$")
 
 
