@@ -61,5 +61,6 @@ def _follow_up(column: str, table: str | None, base: str) -> Show | None:
     def show(value, row):
         if not isinstance(value, int):
             return None
-        return f'{value} <a class="fy-follow-up-link" href="/-/follow-up?finding={value}">跟進 follow up</a>'
+        return (f'<a class="fy-follow-up-link" href="/-/follow-up?finding={value}" '
+                f'title="跟進這個發現 / follow this finding up">{value}</a>')
     return show
