@@ -344,63 +344,91 @@ class Week:
     town_code: str
     town_name: str | None
     week: str
-    state: str
-    why: str                       # what the state rests on, in Chinese and English
+    state: str = "ready"
+    why: str = ""                  # what the state rests on, in Chinese and English
     errors_open: int = 0
-    reports_basis: int = 0
+    reports_basis: int = 0         # filled in for a week signed off, or being signed off
     finding_keys: list[str] = field(default_factory=list)
     signed: dict | None = None     # the latest sign-off
 
 
-def _town_week_basis(conn, town_code: str, week: str) -> tuple[int, list[str], list[dict]]:
-    """(the newest report in force of the town's units that week, the week's finding keys, its
-    error findings)."""
-    basis = conn.execute(
+def _reports_basis(conn, town_code: str, first: str, last: str) -> int:
+    """The newest report in force (its report_id) of the town's units from first to last."""
+    return conn.execute(
         "SELECT COALESCE(max(r.report_id), 0) FROM current_reports r "
-        "JOIN unit_hierarchy h ON h.unit_code = r.unit_code JOIN calendar c ON c.day = r.report_date "
-        "WHERE h.town_code = ? AND c.iso_week = ?", (town_code, week)).fetchone()[0]
-    rows = [_row(conn, r) for r in conn.execute(
-        f"SELECT * FROM ({FINDINGS_WITH_TOWNS}) WHERE town_code = ? AND iso_week = ? ORDER BY finding_id",
-        (town_code, week))]
-    keys = sorted({r["finding_key"] for r in rows})
-    return basis, keys, [r for r in rows if r["severity"] == "error"]
+        "JOIN unit_hierarchy h ON h.unit_code = r.unit_code "
+        "WHERE r.report_date BETWEEN ? AND ? AND h.town_code = ?", (first, last, town_code)).fetchone()[0]
+
+
+def _sign_offs(marks: sqlite3.Connection | None) -> dict[tuple[str, str], dict]:
+    if marks is None:
+        return {}
+    cur = marks.execute("SELECT * FROM sign_offs ORDER BY sign_off_id")
+    names = [d[0] for d in cur.description]
+    return {(r[names.index("town_code")], r[names.index("week")]): dict(zip(names, r)) for r in cur}
+
+
+def town_weeks(conn, marks: sqlite3.Connection | None, weeks: list[str] | str | None = None,
+               town_code: str | None = None) -> list[Week]:
+    """Where each town's weeks stand (conn: the workbench; marks: the marks database or None):
+    every week of the reporting period, or the weeks given; every town, or the one given. The
+    findings of those weeks are read once; a report's newness is asked only of the weeks signed
+    off."""
+    if isinstance(weeks, str):
+        weeks = [weeks]
+    days = {w: (first, last) for w, first, last in conn.execute(
+        "SELECT iso_week, min(day), max(day) FROM calendar_days GROUP BY iso_week ORDER BY iso_week")}
+    if weeks is not None:
+        days = {w: days[w] for w in weeks if w in days}
+    towns = conn.execute("SELECT unit_code, name FROM unit_hierarchy WHERE level = 'town' "
+                         + ("AND unit_code = ? " if town_code else "") + "ORDER BY unit_code",
+                         (town_code,) if town_code else ()).fetchall()
+    if not days or not towns:
+        return []
+    data_end = conn.execute("SELECT max(report_date) FROM current_reports").fetchone()[0]
+    latest, signed = _latest_marks(marks), _sign_offs(marks)
+    keys: dict[tuple[str, str], set] = {}
+    unmarked: dict[tuple[str, str], int] = {}
+    first, last = min(d[0] for d in days.values()), max(d[1] for d in days.values())
+    for town, week, key, severity in conn.execute(
+            f"SELECT h.town_code, c.iso_week, {finding_key_sql('f')}, f.severity FROM findings f "
+            "JOIN unit_hierarchy h ON h.unit_code = f.unit_code JOIN calendar_days c ON c.day = substr(f.date, 1, 10) "
+            "WHERE f.date >= ? AND f.date < ? || 'z'", (first, last)):
+        keys.setdefault((town, week), set()).add(key)
+        if severity == "error" and key not in latest:
+            unmarked[(town, week)] = unmarked.get((town, week), 0) + 1
+    out = []
+    for code, name in towns:
+        for week, (start, end) in days.items():
+            w = Week(code, name, week, finding_keys=sorted(keys.get((code, week), ())),
+                     errors_open=unmarked.get((code, week), 0), signed=signed.get((code, week)))
+            if w.signed is not None:
+                w.reports_basis = _reports_basis(conn, code, start, end)
+                new_keys = set(w.finding_keys) - set(json.loads(w.signed["findings_basis"]))
+                if w.reports_basis > w.signed["reports_basis"]:
+                    w.state, w.why = "reopened", "審核後收到新的報告 / a report came in after the sign-off"
+                elif new_keys:
+                    w.state, w.why = "reopened", (f"審核後出現新的問題 {len(new_keys)} 個 / {len(new_keys)} new "
+                                                  "findings after the sign-off")
+                else:
+                    w.state, w.why = "signed_off", f"{w.signed['account']} {w.signed['signed_at']}"
+            elif data_end is None or data_end < end:
+                w.state, w.why = "waiting", f"數據只到 {data_end}，本周到 {end} / the data end on {data_end}, the week on {end}"
+            elif w.errors_open:
+                w.state, w.why = "waiting", (f"還有 {w.errors_open} 個錯誤未跟進 / {w.errors_open} errors not "
+                                             "followed up yet")
+            else:
+                w.why = "本周的錯誤都已跟進 / every error of the week is followed up"
+            out.append(w)
+    return out
 
 
 def week_state(conn, marks: sqlite3.Connection | None, town_code: str, week: str) -> Week:
     """Where a town's week stands (conn: the workbench; marks: the marks database or None)."""
-    name = conn.execute("SELECT name FROM unit_hierarchy WHERE unit_code = ?", (town_code,)).fetchone()
-    days = conn.execute("SELECT max(day) FROM calendar WHERE iso_week = ?", (week,)).fetchone()[0]
-    data_end = conn.execute("SELECT max(report_date) FROM current_reports").fetchone()[0]
-    basis, keys, errors = _town_week_basis(conn, town_code, week)
-    latest = _latest_marks(marks)
-    unmarked = [e for e in errors if e["finding_key"] not in latest]
-    signed = None
-    if marks is not None:
-        cur = marks.execute("SELECT * FROM sign_offs WHERE town_code = ? AND week = ? ORDER BY sign_off_id DESC "
-                            "LIMIT 1", (town_code, week))
-        row = cur.fetchone()
-        signed = dict(zip([d[0] for d in cur.description], row)) if row else None
-    w = Week(town_code, name[0] if name else None, week, "ready", "", len(unmarked), basis, keys, signed)
-    if signed is not None:
-        new_keys = sorted(set(keys) - set(json.loads(signed["findings_basis"])))
-        if basis > signed["reports_basis"] or new_keys:
-            w.state = "reopened"
-            w.why = ("審核後收到新的報告 / a report came in after the sign-off" if basis > signed["reports_basis"]
-                     else f"審核後出現新的問題 {len(new_keys)} 個 / {len(new_keys)} new findings after the sign-off")
-        else:
-            w.state = "signed_off"
-            w.why = f"{signed['account']} {signed['signed_at']}"
-        return w
-    if days is None or data_end is None or data_end < days:
-        w.state = "waiting"
-        w.why = (f"數據只到 {data_end}，本周到 {days} / the data end on {data_end}, the week on {days}"
-                 if days else "本周不在報送期內 / the week is outside the reporting period")
-    elif unmarked:
-        w.state = "waiting"
-        w.why = f"還有 {len(unmarked)} 個錯誤未跟進 / {len(unmarked)} errors not followed up yet"
-    else:
-        w.why = "本周的錯誤都已跟進 / every error of the week is followed up"
-    return w
+    found = town_weeks(conn, marks, week, town_code)
+    if not found:
+        return Week(town_code, None, week, "waiting", "本周不在報送期內 / the week is outside the reporting period")
+    return found[0]
 
 
 def sign_off(conn, marks: sqlite3.Connection, town_code: str, week: str, account: Account) -> int:
@@ -409,24 +437,16 @@ def sign_off(conn, marks: sqlite3.Connection, town_code: str, week: str, account
         raise FollowUpError(f"賬號 {account.name} 不能審核這個街鎮 / account {account.name} cannot sign off town "
                             f"{town_code}: only an account of that town can")
     w = week_state(conn, marks, town_code, week)
+    if w.state == "reopened" and w.errors_open:      # signed again once its new errors are marked
+        raise FollowUpError(f"{week} 不能審核：還有 {w.errors_open} 個錯誤未跟進 / cannot sign off {week}: "
+                            f"{w.errors_open} errors not followed up yet")
     if w.state not in ("ready", "reopened"):
         raise FollowUpError(f"{week} 不能審核：{WEEK_STATES[w.state][0]} / cannot sign off {week}: "
                             f"{WEEK_STATES[w.state][1]} ({w.why})")
-    if w.state == "reopened":       # signed again once its new errors are marked
-        latest = _latest_marks(marks)
-        _, _, errors = _town_week_basis(conn, town_code, week)
-        if any(e["finding_key"] not in latest for e in errors):
-            raise FollowUpError(f"{week} 不能審核：還有錯誤未跟進 / cannot sign off {week}: errors not followed up yet")
+    first, last = conn.execute("SELECT min(day), max(day) FROM calendar_days WHERE iso_week = ?", (week,)).fetchone()
     cur = marks.execute(
         "INSERT INTO sign_offs (town_code, week, reports_basis, findings_basis, run_id, account, signed_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (town_code, week, w.reports_basis, json.dumps(w.finding_keys, ensure_ascii=False), latest_run(conn) or 0,
-         account.name, _now()))
+        (town_code, week, _reports_basis(conn, town_code, first, last),
+         json.dumps(w.finding_keys, ensure_ascii=False), latest_run(conn) or 0, account.name, _now()))
     return cur.lastrowid
-
-
-def town_weeks(conn, marks: sqlite3.Connection | None, week: str | None = None) -> list[Week]:
-    """Every town's every week of the reporting period (or the one week), for the district's overview."""
-    towns = [c for (c,) in conn.execute("SELECT unit_code FROM unit_hierarchy WHERE level = 'town' ORDER BY unit_code")]
-    weeks = [week] if week else [w for (w,) in conn.execute("SELECT DISTINCT iso_week FROM calendar ORDER BY iso_week")]
-    return [week_state(conn, marks, t, w) for t in towns for w in weeks]

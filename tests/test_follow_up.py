@@ -241,6 +241,10 @@ def test_a_signed_off_week_is_reopened_by_a_late_report(checked_db_copy, tmp_pat
         assert row.group(1) == "signed_off"
         district = await ds.client.get("/-/sign-off", cookies={login.SESSION_COOKIE: login.open_session(ds)})
         assert district.text.count("data-state=") > page.text.count("data-state=")     # every town's weeks
+        home = await ds.client.get("/", cookies={login.SESSION_COOKIE: login.open_session(ds)})
+        overview = home.text[home.text.index("fy-sign-off-overview"):]
+        nanhu_row = overview[overview.index("南湖街道"):overview.index("</tr>", overview.index("南湖街道"))]
+        assert 'class="fy-week-signed_off"' in nanhu_row            # the district sees who signed off
     asyncio.run(sign())
     assert sha(db) == before
 

@@ -193,10 +193,7 @@ async def sign_off_page(request, datasette):
             error = str(exc)
 
     def weeks(conn, marks):
-        rows = followup.town_weeks(conn, marks)
-        if account.town_code is not None:
-            rows = [w for w in rows if w.town_code == account.town_code]
-        return rows
+        return followup.town_weeks(conn, marks, town_code=account.town_code)
     rows = await _workbench(datasette, weeks)
     return await _render(datasette, request, "fy_sign_off.html", {"weeks": rows, "account": account,
                                                                   "error": error}, 400 if error else 200)
@@ -211,6 +208,32 @@ async def public_counts(datasette) -> dict | None:
     try:
         return await _workbench(datasette, lambda conn, marks: followup.quick_counts(conn, marks))
     except Exception:       # noqa: BLE001 - the home page does without the counts
+        return None
+
+
+HOME_WEEKS = 4
+
+
+async def home_overview(datasette, actor) -> dict | None:
+    """For an inspector's home page: each town's state in the last HOME_WEEKS weeks that have
+    data (a town's account: its own town), as {"weeks": [...], "towns": [(name, [Week, ...])]}."""
+    account = account_of(actor)
+    if account is None or not site_names(datasette)[0]:
+        return None
+
+    def overview(conn, marks):
+        end = conn.execute("SELECT max(report_date) FROM current_reports").fetchone()[0]
+        weeks = [w for (w,) in conn.execute(
+            "SELECT DISTINCT iso_week FROM calendar_days WHERE day <= ? ORDER BY iso_week DESC LIMIT ?",
+            (end, HOME_WEEKS))][::-1] if end else []
+        rows = followup.town_weeks(conn, marks, weeks, account.town_code) if weeks else []
+        towns: dict[str, tuple] = {}
+        for w in rows:
+            towns.setdefault(w.town_code, (w.town_name or w.town_code, []))[1].append(w)
+        return {"weeks": weeks, "towns": list(towns.values())}
+    try:
+        return await _workbench(datasette, overview)
+    except Exception:       # noqa: BLE001 - a database without a check run: the home page says so elsewhere
         return None
 
 
