@@ -315,7 +315,15 @@ def quick_counts(conn, marks: sqlite3.Connection | None) -> dict | None:
 
 
 def summary_line(db_path: Path | str) -> str:
-    """What `fangyi check` prints of the follow-up: open vs followed up."""
+    """What `fangyi check` prints of the follow-up: open vs followed up (a marks database that
+    cannot be read is said, and the check run stands)."""
+    try:
+        return _summary_line(db_path)
+    except sqlite3.Error as exc:
+        return f"跟進 follow-up: {marks_path(db_path).name} cannot be read ({exc}); the findings are as above"
+
+
+def _summary_line(db_path: Path | str) -> str:
     from fangyi import db
 
     marks = connect_marks(marks_path(db_path))

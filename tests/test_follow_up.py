@@ -292,3 +292,21 @@ def test_a_town_inspector_logs_in_and_is_that_towns(checked_db_copy, monkeypatch
         assert page.status_code == 200
         assert set(re.findall(r'data-town="(\d+)"', page.text)) == {NANHU}
     asyncio.run(go())
+
+
+def test_a_damaged_marks_database_is_said_and_the_check_stands(checked_db_copy):
+    db = checked_db_copy
+    followup.marks_path(db).write_bytes(b"not a database, a spreadsheet saved over it" * 100)
+    line = followup.summary_line(db)
+    assert line.startswith("跟進 follow-up: checked.marks.db cannot be read")
+
+    async def go():
+        ds = site(db, open_copy=False)
+        await ds.invoke_startup()
+        me = {login.SESSION_COOKIE: login.open_session(ds)}
+        fid = finding_id(db, *FENGLIN_MISSED)
+        page = await ds.client.get(f"/-/follow-up?finding={fid}", cookies=me)
+        assert page.status_code == 503 and "無法讀取" in page.text
+        assert (await ds.client.get("/", cookies=me)).status_code == 200     # the home page does without
+        assert (await ds.client.get("/-/sign-off", cookies=me)).status_code == 503
+    asyncio.run(go())

@@ -13,6 +13,7 @@ the served files are never written.
   finding's key, which later runs share (fangyi.followup)."""
 from __future__ import annotations
 
+import sqlite3
 import weakref
 from urllib.parse import urlencode
 
@@ -70,7 +71,10 @@ async def _workbench(datasette, fn):
         finally:
             if marks is not None:
                 marks.close()
-    return await datasette.get_database(full).execute_fn(run)
+    try:
+        return await datasette.get_database(full).execute_fn(run)
+    except sqlite3.DatabaseError as exc:
+        raise followup.FollowUpError(f"跟進記錄無法讀取（{exc}） / the marks cannot be read ({exc})") from exc
 
 
 async def _write(datasette, fn):
@@ -80,7 +84,11 @@ async def _write(datasette, fn):
         raise followup.FollowUpError("這個網站沒有跟進數據庫 / this site has no marks database")
 
     def run(conn):
-        marks = followup.connect_marks(path, write=True)
+        try:
+            marks = followup.connect_marks(path, write=True)
+        except sqlite3.Error as exc:
+            raise followup.FollowUpError(f"跟進記錄無法寫入（{exc}）：請檢查數據庫所在文件夾是否可寫 / the marks cannot be "
+                                         f"written ({exc}): the database's folder must be writable") from exc
         try:
             marks.execute("BEGIN IMMEDIATE")
             try:
@@ -90,6 +98,8 @@ async def _write(datasette, fn):
             except BaseException:
                 marks.execute("ROLLBACK")
                 raise
+        except sqlite3.Error as exc:
+            raise followup.FollowUpError(f"跟進記錄無法寫入（{exc}） / the marks cannot be written ({exc})") from exc
         finally:
             marks.close()
     full, _ = site_names(datasette)
@@ -148,7 +158,10 @@ async def follow_up_page(request, datasette):
                            (finding_id,)).fetchone()
         found = followup.finding(conn, row[0]) if row else None
         return found, (followup.marks_of(marks, found["finding_key"]) if found else [])
-    found, history = await _workbench(datasette, find)
+    try:
+        found, history = await _workbench(datasette, find)
+    except followup.FollowUpError as exc:
+        return await _refused(datasette, request, 503, str(exc))
     if found is None:
         return await _refused(datasette, request, 404, f"沒有這個問題：{finding_id}（可能已在新的檢查中消失） / no "
                               f"finding {finding_id} in the run served (a later run may no longer find it)")
@@ -194,7 +207,10 @@ async def sign_off_page(request, datasette):
 
     def weeks(conn, marks):
         return followup.town_weeks(conn, marks, town_code=account.town_code)
-    rows = await _workbench(datasette, weeks)
+    try:
+        rows = await _workbench(datasette, weeks)
+    except followup.FollowUpError as exc:
+        return await _refused(datasette, request, 503, str(exc))
     return await _render(datasette, request, "fy_sign_off.html", {"weeks": rows, "account": account,
                                                                   "error": error}, 400 if error else 200)
 
@@ -268,7 +284,10 @@ async def marks_xlsx(request, datasette):
                      second_look="是" if f and f["second_look"] else "")
             out.append([m[c] for c, _ in MARKS_COLUMNS])
         return out
-    body_rows = await _workbench(datasette, rows)
+    try:
+        body_rows = await _workbench(datasette, rows)
+    except followup.FollowUpError as exc:
+        return await _refused(datasette, request, 503, str(exc))
     header = [f"{zh} {c}" for c, zh in MARKS_COLUMNS]
     widths = [min(60, max(8, max([len(h)] + [len(str(r[i] or "")) * 2 for r in body_rows[:1000]]) + 2))
               for i, h in enumerate(header)]
