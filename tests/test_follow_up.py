@@ -310,3 +310,41 @@ def test_a_damaged_marks_database_is_said_and_the_check_stands(checked_db_copy):
         assert (await ds.client.get("/", cookies=me)).status_code == 200     # the home page does without
         assert (await ds.client.get("/-/sign-off", cookies=me)).status_code == 503
     asyncio.run(go())
+
+
+def test_a_mark_whose_finding_changed_underneath_asks_for_a_second_look(checked_db_copy, tmp_path):
+    """A late report marked confirmed; then the unit resends that day's report, later still: the
+    finding is the same (check, unit, date) but says another time and row, so the mark asks for a
+    second look, on the page and in the check's line."""
+    db = checked_db_copy
+    conn = sqlite3.connect(db)
+    unit, name = conn.execute(
+        "SELECT f.unit_code, u.name FROM findings f JOIN units_in_force u USING (unit_code) "
+        "WHERE f.check_id = 'late_report' AND f.date = '2021-01-17' AND f.unit_code LIKE '4401990030%'").fetchone()
+    marks = followup.connect_marks(followup.marks_path(db), write=True)
+    found = followup.finding(conn, f"late_report|{unit}|2021-01-17|")
+    followup.add_mark(marks, found, "confirmed", followup.Account("inspector"), "社區承認遲報")
+    assert followup.quick_counts(conn, marks)["second_look"] == 0
+    conn.close()
+    marks.close()
+
+    ingest(db, [late_report(tmp_path, unit, name, "2021-01-17", "2021-01-20 16:45")])
+    run_checks(db, Settings())
+    conn = sqlite3.connect(db)
+    marks = followup.connect_marks(followup.marks_path(db))
+    state = followup.follow_up(conn, marks)
+    again = [f for f in state.findings if f["second_look"]]
+    assert [(f["check_id"], f["unit_code"], f["date"], f["state"]) for f in again] == [
+        ("late_report", unit, "2021-01-17", "confirmed")]
+    assert "2021-01-20T16:45:00" in again[0]["message"]
+    conn.close()
+    marks.close()
+    assert "1 to look at again" in followup.summary_line(db)
+
+    async def go():
+        ds = site(db, open_copy=False)
+        await ds.invoke_startup()
+        page = await ds.client.get(f"/-/follow-up?finding={again[0]['finding_id']}",
+                                   cookies={login.SESSION_COOKIE: login.open_session(ds)})
+        assert "數據已經變了" in page.text and "社區承認遲報" in page.text
+    asyncio.run(go())
