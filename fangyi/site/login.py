@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import datetime as dt
 import secrets
 import time
@@ -66,7 +67,7 @@ def environ(settings) -> dict[str, str]:
     """The login settings ([site] of fangyi.settings) as the environment `fangyi serve` hands the
     site (fangyi.cli; the password hash travels the same way, as $FANGYI_INSPECTOR_PASSWORD_HASH)."""
     out = {env: str(getattr(settings, SETTINGS[name])) for name, env in SETTINGS_ENV.items()}
-    if getattr(settings, "accounts", None):        # the towns' inspectors ([site.accounts.NAME])
+    if getattr(settings, "accounts", None) and not os.environ.get(ACCOUNTS_ENV):   # [site.accounts.NAME]; the variable wins
         out[ACCOUNTS_ENV] = json.dumps(settings.accounts, ensure_ascii=False)
     return out
 
