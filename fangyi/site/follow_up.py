@@ -166,6 +166,9 @@ async def follow_up_page(request, datasette):
         return await _refused(datasette, request, 404, f"沒有這個問題：{finding_id}（可能已在新的檢查中消失） / no "
                               f"finding {finding_id} in the run served (a later run may no longer find it)")
     error = None
+    if form is not None and not account.may_mark(found["town_code"]):
+        return await _refused(datasette, request, 403, f"賬號 {account.name} 只能跟進本街鎮的問題 / account "
+                              f"{account.name} may only follow up its own town's findings")
     if form is not None:
         def add(conn, marks):
             return followup.add_mark(marks, found, form.get("mark") or "", account, form.get("note"),
