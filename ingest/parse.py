@@ -179,12 +179,22 @@ _DATETIME_FORMS = ((rf"^{_Y}/{_M}/{_D}{_HM}$", "%Y/%m/%d %H:%M"), (rf"^{_Y}-{_M}
 
 
 def _written_forms(f: pl.DataFrame, forms, dtype, out: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(cells read by one of `forms`, with "v" as ISO text in the `out` format; the rest)."""
-    value = pl.coalesce([pl.when(pl.col("t").str.contains(pattern)).then(
-        pl.col("t").str.strptime(dtype, fmt, strict=False)) for pattern, fmt in forms])
-    f = f.with_columns(_v=value)
-    done = f.filter(pl.col("_v").is_not_null()).select("t", v=pl.col("_v").dt.to_string(out), bad=pl.lit(False))
-    return done, f.filter(pl.col("_v").is_null()).drop("_v")
+    """(cells read by one of `forms`, with "v" as ISO text in the `out` format; the rest). The
+    forms are tried in turn on the cells no earlier form read: a column is mostly written in one."""
+    done = []
+    for pattern, fmt in forms:
+        if not f.height:
+            break
+        f = f.with_columns(_v=pl.when(pl.col("t").str.contains(pattern))
+                           .then(pl.col("t").str.strptime(dtype, fmt, strict=False)))
+        read = f.filter(pl.col("_v").is_not_null())
+        if read.height:
+            done.append(read.select("t", v=pl.col("_v").dt.to_string(out), bad=pl.lit(False)))
+            f = f.filter(pl.col("_v").is_null())
+        f = f.drop("_v")
+    if not done:
+        return pl.DataFrame(schema={"t": pl.String, "v": pl.String, "bad": pl.Boolean}), f
+    return (pl.concat(done) if len(done) > 1 else done[0]), f
 
 
 def _with_canonical(f: pl.DataFrame, pattern: str, width: int,

@@ -190,9 +190,14 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
         else:
             by_parser.setdefault(f.parser, []).append((f, col))
     for parser, fields in by_parser.items():
+        sources = list(dict.fromkeys(f"c{col}" for _, col in fields))
+        if parser == "count" and _plain_counts(data, sources):
+            # every cell blank or plain digits (what a form's software writes): each is its integer,
+            # as the parser reads it, without parsing the distinct cells
+            columns += [data[f"c{col}"].cast(pl.Int64, strict=False).alias(f.name) for f, col in fields]
+            continue
         # hand-typed columns repeat a few values: each distinct value is parsed once, for all the
         # columns of one parser together (a day's file of nine counts is one parse, not nine)
-        sources = list(dict.fromkeys(f"c{col}" for _, col in fields))
         distinct = pl.concat([data.select(pl.col(src).alias("t")) for src in sources]).unique()
         parsed = Parsed(PARSERS[parser][0](distinct, ctx))
         for f, col in fields:
@@ -216,6 +221,17 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     extra = extra_json(data, header, width)
     out = out.with_columns(_extra=data.select(extra).to_series() if extra is not None else pl.lit(None, pl.String))
     return out, not_data
+
+
+def _plain_counts(data: pl.DataFrame, sources: list[str]) -> bool:
+    """Whether every cell of these columns is blank or an integer written in plain digits (no
+    sign, no leading zero, at most 18 digits): read as a count, each is its cast."""
+    if not data.height:
+        return True
+    tests = [(pl.col(c).is_null() | (pl.col(c).str.len_bytes() <= 18)
+              & (pl.col(c).cast(pl.Int64, strict=False).cast(pl.String) == pl.col(c))
+              & ~pl.col(c).str.starts_with("-")).fill_null(False).all().alias(c) for c in sources]
+    return all(data.select(tests).row(0))
 
 
 class Parsed:

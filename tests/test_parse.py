@@ -76,3 +76,19 @@ def test_find_date_in_titles():
     assert parse.find_date("1月11日", 2021) == dt.date(2021, 1, 11)
     assert parse.find_date("1月11日") is None
     assert parse.find_year("龙兴街道日报_2021年第2周.csv") == 2021
+
+
+def test_plain_digit_count_columns_skip_the_parser_and_read_as_it_reads_them():
+    """A count column of blanks and plain digits is read by a cast (ingest.sheet._plain_counts):
+    exactly what parse.count gives for each of its cells; any other cell sends the columns through
+    the parser."""
+    from fangyi.ingest.sheet import _plain_counts
+
+    plain = ["0", "12", None, "999999999999999999", "7"]
+    frame = pl.DataFrame({"c0": plain, "c1": ["3", None, "0", "40", "5"]})
+    assert _plain_counts(frame, ["c0", "c1"])
+    parsed = parse.count(pl.DataFrame({"t": plain}))
+    assert parsed["v"].to_list() == pl.Series(plain).cast(pl.Int64, strict=False).to_list()
+    assert not parsed["bad"].any()
+    for odd in ("03", "-3", "+3", "若干", " 3", "3人", "1,200", "3.0", "1234567890123456789", ""):
+        assert not _plain_counts(pl.DataFrame({"c0": ["1", odd]}), ["c0"]), odd
