@@ -4,6 +4,8 @@ full database and of its open copy, which `fangyi serve` writes into the plugin'
 fangyi.site.serve.site_metadata)."""
 from __future__ import annotations
 
+import weakref
+
 INSPECTOR_ID = "inspector"
 
 
@@ -16,3 +18,17 @@ def site_names(datasette):
 
 def is_inspector(actor) -> bool:
     return bool(actor) and actor.get("id") == INSPECTOR_ID
+
+
+# The marks database of each site (fangyi.site.serve attaches it; fangyi.site.follow_up writes
+# it): kept here, not in the plugin configuration, which /-/metadata shows to everyone, and a
+# file's path is nobody's business.
+_MARKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def attach_marks(datasette, path) -> None:
+    _MARKS[datasette] = str(path)
+
+
+def marks_file(datasette) -> str | None:
+    return _MARKS.get(datasette)

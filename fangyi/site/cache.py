@@ -19,7 +19,7 @@ def _marks_version(datasette):
     """The marks database as it stands (size and time of its files): a new mark, a new home page."""
     import os
 
-    from fangyi.site.follow_up import marks_file
+    from fangyi.site.actors import marks_file
 
     path = marks_file(datasette)
     out = []

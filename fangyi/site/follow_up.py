@@ -14,12 +14,11 @@ the served files are never written.
 from __future__ import annotations
 
 import sqlite3
-import weakref
 from urllib.parse import urlencode
 
 from fangyi import followup
 from fangyi.site import login
-from fangyi.site.actors import is_inspector, site_names
+from fangyi.site.actors import is_inspector, marks_file, site_names
 
 FOLLOW_UP_PATH = "/-/follow-up"
 SIGN_OFF_PATH = "/-/sign-off"
@@ -40,19 +39,6 @@ def account_of(actor) -> followup.Account | None:
     if not is_inspector(actor):
         return None
     return followup.Account(actor.get("account") or actor["id"], actor.get("town"))
-
-
-# The marks database of each site (fangyi.site.serve attaches it): kept here, not in the plugin
-# configuration, which /-/metadata shows to everyone, and a file's path is nobody's business.
-_MARKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def attach(datasette, path) -> None:
-    _MARKS[datasette] = str(path)
-
-
-def marks_file(datasette) -> str | None:
-    return _MARKS.get(datasette)
 
 
 def _read_marks(datasette):

@@ -281,9 +281,9 @@ class Site:
         ds = Datasette(metadata=metadata, settings={**SETTINGS, **(self.settings or {})},
                        template_dir=str(TEMPLATES), static_mounts=static, inspect_data=inspect)
         from fangyi.followup import marks_path
-        from fangyi.site import follow_up
+        from fangyi.site.actors import attach_marks
 
-        follow_up.attach(ds, marks_path(self.db_path))      # the inspectors' marks, beside the database
+        attach_marks(ds, marks_path(self.db_path))      # the inspectors' marks, beside the database
         if "_memory" in ds.databases:          # Datasette adds it when given no file: not ours to serve
             ds.remove_database("_memory")
         if prepared is None:
