@@ -235,7 +235,8 @@ async def home_overview(datasette, actor) -> dict | None:
         towns: dict[str, tuple] = {}
         for w in rows:
             towns.setdefault(w.town_code, (w.town_name or w.town_code, []))[1].append(w)
-        return {"weeks": weeks, "towns": list(towns.values())}
+        labels = [(w, f"{w[:4]}年第{int(w[6:])}周") for w in weeks]     # 2021-W02: 2021年第2周
+        return {"weeks": labels, "towns": list(towns.values())}
     try:
         return await _workbench(datasette, overview)
     except Exception:       # noqa: BLE001 - a database without a check run: the home page says so elsewhere
