@@ -131,14 +131,15 @@ def _now() -> str:
 # Reading the workbench (any connection to it: read-only, or the site's served snapshot)
 # ---------------------------------------------------------------------------------------------
 
-FINDINGS_WITH_TOWNS = f"""
+_WITH_TOWNS = f"""
 SELECT f.finding_id, {finding_key_sql("f")} AS finding_key,
        f.run_id, f.check_id, f.severity, f.unit_code, f.date, f.subject_key, f.message, f.evidence,
        h.town_code, c.iso_week
-FROM findings f
+FROM {{findings}} f
 LEFT JOIN unit_hierarchy h ON h.unit_code = f.unit_code
-LEFT JOIN calendar c ON c.day = substr(f.date, 1, 10)
+LEFT JOIN calendar_days c ON c.day = substr(f.date, 1, 10)
 """
+FINDINGS_WITH_TOWNS = _WITH_TOWNS.format(findings="findings")      # the latest run's
 
 
 def finding(conn, key: str) -> dict | None:
@@ -146,6 +147,21 @@ def finding(conn, key: str) -> dict | None:
     row = conn.execute(f"SELECT * FROM ({FINDINGS_WITH_TOWNS}) WHERE finding_key = ? ORDER BY finding_id LIMIT 1",
                        (key,)).fetchone()
     return _row(conn, row)
+
+
+def finding_by_id(conn, finding_id: int) -> dict | None:
+    """The finding of the latest run that a finding of any run (by its id) is: itself when of the
+    latest run, else the latest run's finding with its key (None: the latest run no longer finds
+    it). Looked up by index, not by reading the run's findings."""
+    row = _row(conn, conn.execute(f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.finding_id = ?",
+                                  (finding_id,)).fetchone())
+    run = latest_run(conn)
+    if row is None or row["run_id"] == run:
+        return row
+    return _row(conn, conn.execute(
+        f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.run_id = ? AND f.unit_code IS ? "
+        "AND f.check_id = ? AND f.date IS ? AND f.subject_key IS ? ORDER BY f.finding_id LIMIT 1",
+        (run, row["unit_code"], row["check_id"], row["date"], row["subject_key"])).fetchone())
 
 
 def _row(conn, row) -> dict | None:

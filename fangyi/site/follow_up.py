@@ -140,9 +140,7 @@ async def follow_up_page(request, datasette):
         return await _refused(datasette, request, 400, "請從問題清單打開跟進頁 / open this page from a finding")
 
     def find(conn, marks):
-        row = conn.execute(f"SELECT {followup.finding_key_sql()} FROM findings_history WHERE finding_id = ?",
-                           (finding_id,)).fetchone()
-        found = followup.finding(conn, row[0]) if row else None
+        found = followup.finding_by_id(conn, finding_id)
         return found, (followup.marks_of(marks, found["finding_key"]) if found else [])
     try:
         found, history = await _workbench(datasette, find)
