@@ -196,6 +196,10 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
             # as the parser reads it, without parsing the distinct cells
             columns += [data[f"c{col}"].cast(pl.Int64, strict=False).alias(f.name) for f, col in fields]
             continue
+        if parser == "text" and _plain_text(data, sources):
+            # every cell blank or already as written (no space around it, not empty): each is itself
+            columns += [data[f"c{col}"].alias(f.name) for f, col in fields]
+            continue
         # hand-typed columns repeat a few values: each distinct value is parsed once, for all the
         # columns of one parser together (a day's file of nine counts is one parse, not nine)
         distinct = pl.concat([data.select(pl.col(src).alias("t")) for src in sources]).unique()
@@ -231,6 +235,16 @@ def _plain_counts(data: pl.DataFrame, sources: list[str]) -> bool:
     tests = [(pl.col(c).is_null() | (pl.col(c).str.len_bytes() <= 18)
               & (pl.col(c).cast(pl.Int64, strict=False).cast(pl.String) == pl.col(c))
               & ~pl.col(c).str.starts_with("-")).fill_null(False).all().alias(c) for c in sources]
+    return all(data.select(tests).row(0))
+
+
+def _plain_text(data: pl.DataFrame, sources: list[str]) -> bool:
+    """Whether every cell of these columns is null, or text that parse.text keeps as it is (not
+    empty, no whitespace around it)."""
+    if not data.height:
+        return True
+    tests = [(pl.col(c).is_null() | ((pl.col(c).str.strip_chars() == pl.col(c)) & (pl.col(c) != "")))
+             .fill_null(False).all().alias(c) for c in sources]
     return all(data.select(tests).row(0))
 
 

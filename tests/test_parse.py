@@ -92,3 +92,16 @@ def test_plain_digit_count_columns_skip_the_parser_and_read_as_it_reads_them():
     assert not parsed["bad"].any()
     for odd in ("03", "-3", "+3", "若干", " 3", "3人", "1,200", "3.0", "1234567890123456789", ""):
         assert not _plain_counts(pl.DataFrame({"c0": ["1", odd]}), ["c0"]), odd
+
+
+def test_text_columns_already_as_written_skip_the_parser():
+    """A text column whose cells are blank or without surrounding whitespace is kept as it is
+    (ingest.sheet._plain_text), which is what parse.text gives; a padded or empty cell sends the
+    columns through the parser."""
+    from fangyi.ingest.sheet import _plain_text
+
+    cells = ["柳岸社區", None, "王芳", "新村（東）"]
+    assert _plain_text(pl.DataFrame({"c0": cells}), ["c0"])
+    assert parse.text(pl.DataFrame({"t": cells}))["v"].to_list() == cells
+    for odd in (" 柳岸社區", "王芳\u3000", "", "\t"):
+        assert not _plain_text(pl.DataFrame({"c0": ["柳岸社區", odd]}), ["c0"]), repr(odd)
