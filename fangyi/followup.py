@@ -149,12 +149,17 @@ def finding(conn, key: str) -> dict | None:
     return _row(conn, row)
 
 
+def historical(conn, finding_id: int) -> dict | None:
+    """A finding of any run, by its id."""
+    return _row(conn, conn.execute(f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.finding_id = ?",
+                                   (finding_id,)).fetchone())
+
+
 def finding_by_id(conn, finding_id: int) -> dict | None:
     """The finding of the latest run that a finding of any run (by its id) is: itself when of the
     latest run, else the latest run's finding with its key (None: the latest run no longer finds
     it). Looked up by index, not by reading the run's findings."""
-    row = _row(conn, conn.execute(f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.finding_id = ?",
-                                  (finding_id,)).fetchone())
+    row = historical(conn, finding_id)
     run = latest_run(conn)
     if row is None or row["run_id"] == run:
         return row

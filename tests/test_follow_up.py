@@ -116,6 +116,9 @@ def test_a_mark_stays_on_its_finding_across_check_runs_and_a_corrected_one_is_re
         assert page.status_code == 200
         assert "已核實" in page.text and "社區承認漏報" in page.text
         assert "數據已經變了" not in page.text                 # its data did not change
+        gone = await ds.client.get(f"/-/follow-up?finding={hubin}", cookies=me)     # the first run's id
+        assert gone.status_code == 200
+        assert "數據已更正" in gone.text and "已電話督促補報" in gone.text and 'name="mark"' not in gone.text
     asyncio.run(second_run())
 
     conn = sqlite3.connect(db)

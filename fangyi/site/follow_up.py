@@ -140,16 +140,25 @@ async def follow_up_page(request, datasette):
         return await _refused(datasette, request, 400, "請從問題清單打開跟進頁 / open this page from a finding")
 
     def find(conn, marks):
-        found = followup.finding_by_id(conn, finding_id)
-        return found, (followup.marks_of(marks, found["finding_key"]) if found else [])
+        found, resolved = followup.finding_by_id(conn, finding_id), False
+        if found is None:           # a finding of an earlier run that the latest no longer finds
+            found, resolved = followup.historical(conn, finding_id), True
+        return found, resolved, (followup.marks_of(marks, found["finding_key"]) if found else [])
     try:
-        found, history = await _workbench(datasette, find)
+        found, resolved, history = await _workbench(datasette, find)
     except followup.FollowUpError as exc:
         return await _refused(datasette, request, 503, str(exc))
     if found is None:
         return await _refused(datasette, request, 404, f"沒有這個問題：{finding_id}（可能已在新的檢查中消失） / no "
                               f"finding {finding_id} in the run served (a later run may no longer find it)")
     error = None
+    if resolved:
+        if form is not None:
+            return await _refused(datasette, request, 409, "這個問題在最新的檢查中已經沒有了（數據已更正），不能再標記 / the "
+                                  "latest check run no longer finds this finding (resolved by the data): it takes no mark")
+        return await _render(datasette, request, "fy_follow_up.html", {
+            "finding": found, "history": history, "state": "resolved_by_data", "second_look": False,
+            "error": None, "may_mark": False, "resolved": True, "account": account})
     if form is not None and not account.may_mark(found["town_code"]):
         return await _refused(datasette, request, 403, f"賬號 {account.name} 只能跟進本街鎮的問題 / account "
                               f"{account.name} may only follow up its own town's findings")
