@@ -96,6 +96,10 @@ def test_a_mark_stays_on_its_finding_across_check_runs_and_a_corrected_one_is_re
         assert done.status_code == 303, done.text[-800:]
         done = await mark(ds, me, fenglin, "confirmed", "社區承認漏報")
         assert done.status_code == 303
+        long_note = "社區書記說明：" + "當日值班人員臨時調整，" * 180              # 1,987 characters
+        done = await mark(ds, me, fenglin, "note", long_note[:followup.NOTE_MAX_CHARS])
+        assert done.status_code == 303, done.text[-300:]                    # the longest note a form takes
+        assert (await mark(ds, me, fenglin, "note", long_note + "。" * 30)).status_code == 400
         page = await ds.client.get(f"/-/follow-up?finding={hubin}", cookies=me)
         assert "已整改" in page.text and "已電話督促補報" in page.text and "2021-01-13" in page.text
     asyncio.run(first_run())
@@ -128,7 +132,7 @@ def test_a_mark_stays_on_its_finding_across_check_runs_and_a_corrected_one_is_re
     assert state.counts()["resolved_by_data"] == 1 and state.counts()["confirmed"] == 1
     line = followup.summary_line(db)
     assert "2 followed up" not in line and "1 followed up" in line and "1 resolved by the data" in line
-    assert len(marks_rows(db)) == 2
+    assert len(marks_rows(db)) == 3
     assert sha(db) != before          # (the ingest and check wrote it; the marks did not: see below)
 
 

@@ -38,7 +38,7 @@ from fangyi.site.login import LOGIN_PATH, LOGOUT_PATH, actor_of, forbidden_page
 from fangyi.site.masking import FULL_IDS
 
 FORM_PATHS = (LOGIN_PATH, LOGOUT_PATH, FOLLOW_UP_PATH, SIGN_OFF_PATH)
-FORM_BYTES = 16 * 1024
+FORM_BYTES = 32 * 1024        # a follow-up note of 2,000 Chinese characters is 18 KB form-encoded
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DROPPED_COOKIES = ("ds_actor",)
 # The /-/ pages everyone may see; every other /-/ page is the inspector's. (The follow-up and
