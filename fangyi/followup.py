@@ -142,17 +142,10 @@ LEFT JOIN calendar_days c ON c.day = substr(f.date, 1, 10)
 FINDINGS_WITH_TOWNS = _WITH_TOWNS.format(findings="findings")      # the latest run's
 
 
-def finding(conn, key: str) -> dict | None:
-    """The latest run's finding with this key (the first, when a check repeats a key)."""
-    row = conn.execute(f"SELECT * FROM ({FINDINGS_WITH_TOWNS}) WHERE finding_key = ? ORDER BY finding_id LIMIT 1",
-                       (key,)).fetchone()
-    return _row(conn, row)
-
-
 def historical(conn, finding_id: int) -> dict | None:
     """A finding of any run, by its id."""
-    return _row(conn, conn.execute(f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.finding_id = ?",
-                                   (finding_id,)).fetchone())
+    return _row(conn.execute(f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.finding_id = ?",
+                             (finding_id,)).fetchone())
 
 
 def finding_by_id(conn, finding_id: int) -> dict | None:
@@ -163,13 +156,19 @@ def finding_by_id(conn, finding_id: int) -> dict | None:
     run = latest_run(conn)
     if row is None or row["run_id"] == run:
         return row
-    return _row(conn, conn.execute(
+    return in_run(conn, run, row)
+
+
+def in_run(conn, run_id: int, keyed: dict) -> dict | None:
+    """The finding of a run with the key of `keyed` (a finding or a mark: its check, unit, date
+    and subject key), by the run's index; None when the run does not find it."""
+    return _row(conn.execute(
         f"{_WITH_TOWNS.format(findings='findings_history')} WHERE f.run_id = ? AND f.unit_code IS ? "
         "AND f.check_id = ? AND f.date IS ? AND f.subject_key IS ? ORDER BY f.finding_id LIMIT 1",
-        (run, row["unit_code"], row["check_id"], row["date"], row["subject_key"])).fetchone())
+        (run_id, keyed["unit_code"], keyed["check_id"], keyed["date"], keyed["subject_key"])).fetchone())
 
 
-def _row(conn, row) -> dict | None:
+def _row(row) -> dict | None:
     if row is None:
         return None
     names = ["finding_id", "finding_key", "run_id", "check_id", "severity", "unit_code", "date", "subject_key",
@@ -179,6 +178,17 @@ def _row(conn, row) -> dict | None:
 
 def latest_run(conn) -> int | None:
     return conn.execute("SELECT max(run_id) FROM check_runs WHERE finished_at IS NOT NULL").fetchone()[0]
+
+
+def _latest_run_total(conn) -> tuple[int, int] | None:
+    """(the latest finished run, how many findings it wrote)."""
+    return conn.execute("SELECT run_id, COALESCE(errors, 0) + COALESCE(warnings, 0) + COALESCE(infos, 0) "
+                        "FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
+
+
+def _dicts(cur) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,7 +207,7 @@ class Account:
 
 def add_mark(marks: sqlite3.Connection, found: dict, mark: str, account: Account, note: str | None = None,
              put_right_on: str | None = None) -> int:
-    """Append a mark to the finding `found` (as finding() gives it); its mark_id."""
+    """Append a mark to the finding `found` (as finding_by_id() gives it); its mark_id."""
     if mark not in MARKS:
         raise FollowUpError(f"沒有這種標記 / no such mark: {mark!r}; one of {', '.join(MARKS)}")
     if not account.may_mark(found["town_code"]):
@@ -229,39 +239,46 @@ def marks_of(marks: sqlite3.Connection | None, key: str) -> list[dict]:
     """A finding's marks, oldest first."""
     if marks is None:
         return []
-    cur = marks.execute("SELECT * FROM marks WHERE finding_key = ? ORDER BY mark_id", (key,))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur]
+    return _dicts(marks.execute("SELECT * FROM marks WHERE finding_key = ? ORDER BY mark_id", (key,)))
 
 
 def all_marks(marks: sqlite3.Connection) -> list[dict]:
     """Every mark, oldest first."""
-    cur = marks.execute("SELECT * FROM marks ORDER BY mark_id")
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur]
+    return _dicts(marks.execute("SELECT * FROM marks ORDER BY mark_id"))
 
 
-def state_of(latest_mark: dict | None, present: bool) -> str:
-    """The follow-up state of a finding from its latest mark (a note leaves an earlier state)."""
-    if latest_mark is None:
-        return "open" if present else "resolved_by_data"
-    if not present:
-        return "resolved_by_data"
-    return {"note": "noted"}.get(latest_mark["mark"], latest_mark["mark"])
+def _gives_state(mark: dict, before: dict | None) -> bool:
+    """Whether `mark` (later than `before`, the state-giving mark so far) gives its finding's
+    state: any mark but a note does; a note only over no mark or another note."""
+    return mark["mark"] != "note" or before is None or before["mark"] == "note"
+
+
+def state_mark(history: list[dict]) -> dict | None:
+    """The mark that gives a finding's state, of its marks oldest first."""
+    out = None
+    for m in history:
+        if _gives_state(m, out):
+            out = m
+    return out
+
+
+def state_of(mark: dict | None) -> str:
+    """The follow-up state of a finding the latest run finds, from its state-giving mark."""
+    if mark is None:
+        return "open"
+    return {"note": "noted"}.get(mark["mark"], mark["mark"])
+
+
+def changed_since(mark: dict | None, message: str | None, evidence: str | None) -> bool:
+    """Whether a marked finding says something else now than when it was marked (a second look)."""
+    return mark is not None and mark["evidence_sha256"] != evidence_sha256(message, evidence)
 
 
 def _latest_marks(marks: sqlite3.Connection | None) -> dict[str, dict]:
-    """finding key -> its state-giving mark: the latest that is not a note, else the latest note;
-    with `second_look`: the finding said something else since (filled in by the caller)."""
-    if marks is None:
-        return {}
+    """finding key -> its state-giving mark (state_mark)."""
     out: dict[str, dict] = {}
-    cur = marks.execute("SELECT * FROM marks ORDER BY mark_id")
-    names = [d[0] for d in cur.description]
-    for r in cur:
-        m = dict(zip(names, r))
-        before = out.get(m["finding_key"])
-        if m["mark"] != "note" or before is None or before["mark"] == "note":
+    for m in all_marks(marks) if marks is not None else ():
+        if _gives_state(m, out.get(m["finding_key"])):
             out[m["finding_key"]] = m
     return out
 
@@ -294,14 +311,14 @@ def follow_up(conn, marks: sqlite3.Connection | None) -> FollowUp:
     out = FollowUp()
     seen = set()
     for row in conn.execute(FINDINGS_WITH_TOWNS):
-        f = _row(conn, row)
+        f = _row(row)
         m = latest.get(f["finding_key"])
-        f["state"] = state_of(m, True)
+        f["state"] = state_of(m)
         f["mark"] = m
-        f["second_look"] = bool(m) and m["evidence_sha256"] != evidence_sha256(f["message"], f["evidence"])
+        f["second_look"] = changed_since(m, f["message"], f["evidence"])
         out.findings.append(f)
         seen.add(f["finding_key"])
-    weeks = dict(conn.execute("SELECT day, iso_week FROM calendar")) if latest else {}
+    weeks = dict(conn.execute("SELECT day, iso_week FROM calendar_days")) if latest else {}
     for key, m in latest.items():
         if key not in seen:
             out.resolved.append(dict(m, iso_week=weeks.get((m["date"] or "")[:10])))
@@ -311,26 +328,22 @@ def follow_up(conn, marks: sqlite3.Connection | None) -> FollowUp:
 def quick_counts(conn, marks: sqlite3.Connection | None) -> dict | None:
     """Open and followed-up findings of the latest run without reading every finding: the run's
     total, less the marked ones it still finds (each looked up by its index). None: no marks."""
-    latest = {k: m for k, m in _latest_marks(marks).items()}
+    latest = _latest_marks(marks)
     if not latest:
         return None
-    run = conn.execute("SELECT run_id, COALESCE(errors, 0) + COALESCE(warnings, 0) + COALESCE(infos, 0) "
-                       "FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
+    run = _latest_run_total(conn)
     if run is None:
         return None
     out = {"total": run[1], "followed": 0, "confirmed": 0, "put_right": 0, "false_alarm": 0, "note": 0,
            "resolved": 0, "second_look": 0}
     for m in latest.values():
-        present = conn.execute(
-            "SELECT message, evidence FROM findings_history WHERE run_id = ? AND unit_code IS ? AND check_id = ? "
-            "AND date IS ? AND subject_key IS ? ORDER BY finding_id LIMIT 1",
-            (run[0], m["unit_code"], m["check_id"], m["date"], m["subject_key"])).fetchone()
-        if not present:
+        present = in_run(conn, run[0], m)
+        if present is None:
             out["resolved"] += 1
             continue
         out["followed"] += 1
         out[m["mark"]] += 1
-        out["second_look"] += m["evidence_sha256"] != evidence_sha256(*present)
+        out["second_look"] += changed_since(m, present["message"], present["evidence"])
     out["open"] = out["total"] - out["followed"]
     return out
 
@@ -352,9 +365,8 @@ def _summary_line(db_path: Path | str) -> str:
     try:
         c = quick_counts(conn, marks)
         if c is None:
-            total = conn.execute("SELECT COALESCE(errors, 0) + COALESCE(warnings, 0) + COALESCE(infos, 0) "
-                                 "FROM check_runs WHERE finished_at IS NOT NULL ORDER BY run_id DESC LIMIT 1").fetchone()
-            return f"跟進 follow-up: {total[0] if total else 0} open, 0 followed up (no marks yet)"
+            run = _latest_run_total(conn)
+            return f"跟進 follow-up: {run[1] if run else 0} open, 0 followed up (no marks yet)"
     finally:
         conn.close()
         if marks is not None:
@@ -390,11 +402,10 @@ def _reports_basis(conn, town_code: str, first: str, last: str) -> int:
 
 
 def _sign_offs(marks: sqlite3.Connection | None) -> dict[tuple[str, str], dict]:
+    """(town, week) -> its latest sign-off."""
     if marks is None:
         return {}
-    cur = marks.execute("SELECT * FROM sign_offs ORDER BY sign_off_id")
-    names = [d[0] for d in cur.description]
-    return {(r[names.index("town_code")], r[names.index("week")]): dict(zip(names, r)) for r in cur}
+    return {(s["town_code"], s["week"]): s for s in _dicts(marks.execute("SELECT * FROM sign_offs ORDER BY sign_off_id"))}
 
 
 def town_weeks(conn, marks: sqlite3.Connection | None, weeks: list[str] | str | None = None,

@@ -6,13 +6,21 @@ copy (demo_db_copy, clean_demo_db_copy, checked_db_copy). At the end of the sess
 database is checked to be byte-for-byte what its fixture built.
 
 site(db_path, **options) is the one way tests serve a database: the Datasette that `fangyi serve`
-builds (inspector_cookies(ds) logs the inspector in)."""
+builds (inspector_cookies(ds) logs the inspector in); fangyi_serve(db_path) runs `fangyi serve`
+itself, as a process."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -287,3 +295,33 @@ def accepts(port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+FANGYI = Path(sys.executable).parent / "fangyi"
+
+
+@contextlib.contextmanager
+def fangyi_serve(db_path: Path, env: dict | None = None, cwd: Path | None = None, timeout: float = 30):
+    """`fangyi serve --db db_path --port P` on a free port, in a session of its own so that
+    whatever it started can be stopped at the end (SIGKILL to its group). Yields (process, port,
+    (status, index page)) once the index page answers, within `timeout` seconds."""
+    port = free_port()
+    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)], env=env, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    index = (resp.status, resp.read().decode("utf-8"))
+                break
+            except OSError:
+                assert time.monotonic() < deadline, f"fangyi serve did not answer within {timeout:g} s"
+                time.sleep(0.1)
+        yield proc, port, index
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)          # the group this test started, and only it
+        proc.wait(10)
+        proc.stdout.close()

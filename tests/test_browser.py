@@ -4,24 +4,19 @@ typed as 2021/1/22, the Great Expectations Data Docs with their styles and scrip
 load; screenshots in test-artifacts/. Then SIGTERM leaves nothing listening."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import accepts, free_port
+from conftest import accepts, fangyi_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-FANGYI = Path(sys.executable).parent / "fangyi"
 PASSWORD = "督查-test-pass"
 
 pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("chromedriver")),
@@ -45,24 +40,9 @@ def _hash(password: str) -> str:
 def server(checked_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("browser") / "workbench.db"
     shutil.copy(checked_db, path)
-    port = free_port()
     env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=_hash(PASSWORD))
-    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "fangyi serve did not answer within 30 s"
-            time.sleep(0.2)
-    yield {"proc": proc, "port": port, "db": path}
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(10)
-    proc.stdout.close()
+    with fangyi_serve(path, env) as (proc, port, _index):
+        yield {"proc": proc, "port": port, "db": path}
 
 
 def _wait(driver, condition, timeout=30):
@@ -118,19 +98,8 @@ def test_inspector_in_a_real_browser(server, browser):
 def docs_server(docs_db):
     """`fangyi serve` on the demo checked with Great Expectations, whose Data Docs lie in
     gx/data_docs beside it (the working directory of the server)."""
-    path, root = docs_db, docs_db.parent
-    port = free_port()
-    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while not accepts(port):
-        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        assert time.monotonic() < deadline, "fangyi serve did not answer within 30 s"
-        time.sleep(0.2)
-    yield port
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(15)
-    proc.stdout.close()
+    with fangyi_serve(docs_db, cwd=docs_db.parent) as (_, port, _index):
+        yield port
 
 
 def test_dashboard_draws_for_an_anonymous_visitor(docs_server, browser):

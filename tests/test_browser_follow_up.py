@@ -8,20 +8,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import free_port
+from conftest import FANGYI, fangyi_serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-FANGYI = Path(sys.executable).parent / "fangyi"
 PASSWORD = "督查-follow-up-pass"
 FENGLIN = "440199003003"         # 楓林社區: missed its report of 2021-01-14
 
@@ -35,23 +30,9 @@ def server(checked_db, tmp_path):
 
     path = tmp_path / "workbench.db"
     shutil.copy(checked_db, path)
-    port = free_port()
     env = dict(os.environ, FANGYI_INSPECTOR_PASSWORD_HASH=hash_password(PASSWORD, iterations=1000))
-    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(path), "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "fangyi serve did not answer within 30 s"
-            time.sleep(0.2)
-    yield {"port": port, "db": path}
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(10)
-    proc.stdout.close()
+    with fangyi_serve(path, env) as (_, port, _index):
+        yield {"port": port, "db": path}
 
 
 def _wait(driver, condition, timeout=60):

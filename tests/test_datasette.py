@@ -3,26 +3,19 @@ as a real server on a free local port."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from conftest import accepts, free_port, inspector_cookies, site
+from conftest import accepts, fangyi_serve, inspector_cookies, site
 import yaml
 
 from fangyi.site.serve import METADATA
-
-FANGYI = Path(sys.executable).parent / "fangyi"
 
 
 def _metadata() -> dict:
@@ -91,38 +84,12 @@ def test_configured_facets_are_served_with_true_counts(checked_db):
 # `fangyi serve` as a real process.
 # ---------------------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _fangyi_serve(db_path: Path, env: dict | None = None):
-    """`fangyi serve --db db_path --port P` on a free port, in a session of its own so that
-    whatever it started can be stopped at the end. Yields (process, port, index page)."""
-    port = free_port()
-    proc = subprocess.Popen([str(FANGYI), "serve", "--db", str(db_path), "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.stdout.read().decode(errors="replace")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
-                    index = (resp.status, resp.read().decode("utf-8"))
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "fangyi serve did not answer within 20 s"
-                time.sleep(0.1)
-        yield proc, port, index
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)          # the group this test started, and only it
-        proc.wait(10)
-        proc.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def served(demo_db) -> dict:
     """Start `fangyi serve`, fetch its index page, terminate it: what was seen on the way. exit_code
     is None when it still ran 10 s after SIGTERM; session_left whether any process of its session
     (it runs in one of its own) was left after it exited."""
-    with _fangyi_serve(demo_db) as (proc, port, (status, page)):
+    with fangyi_serve(demo_db, timeout=20) as (proc, port, (status, page)):
         seen = {"status": status, "page": html.unescape(page), "listening": accepts(port)}
         proc.terminate()
         try:
@@ -176,7 +143,7 @@ def test_terminated_fangyi_serve_leaves_no_temporary_folder(docs_db, tmp_path):
     temp = tmp_path / "tmp"
     temp.mkdir()
     env = dict(os.environ, TMPDIR=str(temp))
-    with _fangyi_serve(docs_db, env) as (proc, port, (status, _)):
+    with fangyi_serve(docs_db, env, timeout=20) as (proc, port, (status, _)):
         assert status == 200
         made = sorted(p.name for p in temp.iterdir())
         assert any(name.startswith("fangyi-datadocs-") for name in made), made

@@ -329,7 +329,7 @@ def test_a_mark_whose_finding_changed_underneath_asks_for_a_second_look(checked_
         "SELECT f.unit_code, u.name FROM findings f JOIN units_in_force u USING (unit_code) "
         "WHERE f.check_id = 'late_report' AND f.date = '2021-01-17' AND f.unit_code LIKE '4401990030%'").fetchone()
     marks = followup.connect_marks(followup.marks_path(db), write=True)
-    found = followup.finding(conn, f"late_report|{unit}|2021-01-17|")
+    found = followup.finding_by_id(conn, finding_id(db, "late_report", unit, "2021-01-17"))
     followup.add_mark(marks, found, "confirmed", followup.Account("inspector"), "社區承認遲報")
     assert followup.quick_counts(conn, marks)["second_look"] == 0
     conn.close()

@@ -205,11 +205,16 @@ MAX_WIDTH = 60
 
 
 def widths(columns, table: str | None, rows) -> list[float]:
+    """The widths of a download's columns (widths_of its header row)."""
+    return widths_of(headers(columns, table), rows)
+
+
+def widths_of(header: list[str], rows) -> list[float]:
     """Each column as wide as its header or its widest value in the first WIDTH_ROWS rows
     (at most MAX_WIDTH), instead of Excel's 8.43 for all."""
     out = []
-    for i, header in enumerate(headers(columns, table)):
-        widest = max([_width(header) * 0.9] + [_width(r[i]) for r in rows[:WIDTH_ROWS] if i < len(r)])
+    for i, text in enumerate(header):
+        widest = max([_width(text) * 0.9] + [_width(r[i]) for r in rows[:WIDTH_ROWS] if i < len(r)])
         out.append(min(MAX_WIDTH, max(6, widest + 2)))
     return out
 

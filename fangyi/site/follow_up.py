@@ -171,12 +171,10 @@ async def follow_up_page(request, datasette):
             return Response.redirect(f"{FOLLOW_UP_PATH}?{urlencode({'finding': found['finding_id']})}", status=303)
         except followup.FollowUpError as exc:
             error = str(exc)
-    latest = next((m for m in reversed(history) if m["mark"] != "note"), history[-1] if history else None)
-    state = followup.state_of(latest, True)
-    second_look = bool(latest) and latest["evidence_sha256"] != followup.evidence_sha256(found["message"],
-                                                                                       found["evidence"])
+    latest = followup.state_mark(history)
     return await _render(datasette, request, "fy_follow_up.html", {
-        "finding": found, "history": history, "state": state, "second_look": second_look, "error": error,
+        "finding": found, "history": history, "state": followup.state_of(latest),
+        "second_look": followup.changed_since(latest, found["message"], found["evidence"]), "error": error,
         "may_mark": account.may_mark(found["town_code"]), "account": account}, 400 if error else 200)
 
 
@@ -255,11 +253,10 @@ def skip_csrf(scope) -> bool:
     return scope.get("path") in PATHS
 
 
-
 async def marks_xlsx(request, datasette):
     """Every mark (a town's account: its town's), oldest first, with the state its finding is in
     now in the run served, as XLSX like the findings' downloads."""
-    from fangyi.site.exports import workbook, xlsx_response
+    from fangyi.site.exports import widths_of, workbook, xlsx_response
 
     account, _, refusal = await _guard(datasette, request)
     if refusal is not None:
@@ -286,6 +283,4 @@ async def marks_xlsx(request, datasette):
     except followup.FollowUpError as exc:
         return await _refused(datasette, request, 503, str(exc))
     header = [f"{zh} {c}" for c, zh in MARKS_COLUMNS]
-    widths = [min(60, max(8, max([len(h)] + [len(str(r[i] or "")) * 2 for r in body_rows[:1000]]) + 2))
-              for i, h in enumerate(header)]
-    return xlsx_response(workbook("marks", header, body_rows, widths), "marks.xlsx")
+    return xlsx_response(workbook("marks", header, body_rows, widths_of(header, body_rows)), "marks.xlsx")

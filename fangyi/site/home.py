@@ -140,12 +140,6 @@ def _with_links(findings: list[dict], base: str) -> list[dict]:
 BUILDING = "公開數據正在生成，請稍後刷新本頁。 — The open copy is being built; reload this page in a minute."
 
 
-def followup_week_states() -> dict:
-    from fangyi.followup import WEEK_STATES
-
-    return WEEK_STATES
-
-
 async def _home(datasette, request):
     full, open_ = site_names(datasette)
     inspector = is_inspector(request.actor if request else None)
@@ -167,8 +161,10 @@ async def _home(datasette, request):
     if inspector:
         from fangyi.site.follow_up import home_overview
 
+        from fangyi.followup import WEEK_STATES
+
         out["fy_sign_off"] = await home_overview(datasette, request.actor)
-        out["fy_week_states"] = followup_week_states()
+        out["fy_week_states"] = WEEK_STATES
     dashboards = datasette.plugin_config("datasette-dashboards") or {}
     out["fy_dashboards"] = [(slug, d.get("title") or slug) for slug, d in dashboards.items()]
     return out
