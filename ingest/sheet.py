@@ -227,25 +227,26 @@ def split(frame: pl.DataFrame, header: Header, kind: Kind, ctx: SheetContext,
     return out, not_data
 
 
+def _every_cell(data: pl.DataFrame, sources: list[str], plain) -> bool:
+    """Whether every cell of these columns is null or `plain` (an expression of the cell), in
+    one pass over the columns."""
+    if not data.height:
+        return True
+    tests = [(pl.col(c).is_null() | plain(pl.col(c))).fill_null(False).all().alias(c) for c in sources]
+    return all(data.select(tests).row(0))
+
+
 def _plain_counts(data: pl.DataFrame, sources: list[str]) -> bool:
     """Whether every cell of these columns is blank or an integer written in plain digits (no
     sign, no leading zero, at most 18 digits): read as a count, each is its cast."""
-    if not data.height:
-        return True
-    tests = [(pl.col(c).is_null() | (pl.col(c).str.len_bytes() <= 18)
-              & (pl.col(c).cast(pl.Int64, strict=False).cast(pl.String) == pl.col(c))
-              & ~pl.col(c).str.starts_with("-")).fill_null(False).all().alias(c) for c in sources]
-    return all(data.select(tests).row(0))
+    return _every_cell(data, sources, lambda c: (c.str.len_bytes() <= 18)
+                       & (c.cast(pl.Int64, strict=False).cast(pl.String) == c) & ~c.str.starts_with("-"))
 
 
 def _plain_text(data: pl.DataFrame, sources: list[str]) -> bool:
     """Whether every cell of these columns is null, or text that parse.text keeps as it is (not
     empty, no whitespace around it)."""
-    if not data.height:
-        return True
-    tests = [(pl.col(c).is_null() | ((pl.col(c).str.strip_chars() == pl.col(c)) & (pl.col(c) != "")))
-             .fill_null(False).all().alias(c) for c in sources]
-    return all(data.select(tests).row(0))
+    return _every_cell(data, sources, lambda c: (c.str.strip_chars() == c) & (c != ""))
 
 
 class Parsed:
